@@ -1,0 +1,43 @@
+"""symchain: derive backpropagation symbolically, factor by factor, in the seed's notation.
+
+The pipeline, one stage per module::
+
+    spec = NetworkSpec.build((2, 3, 2), "sigmoid", "squared_error")  # what the network is
+    network = Network(spec)                       # forward graph as SymPy expressions
+    derivation = derive(network)                  # chain factors, gradients, batch forms
+    render_latex(derivation)                      # LaTeX / Markdown / text / JSON
+"""
+
+from __future__ import annotations
+
+from .activations import ACTIVATIONS, Activation
+from .derivation import Chain, Derivation, ErrorTerm, Factor, ParameterGradient
+from .deriver import derive, derive_activation
+from .errors import SymchainError
+from .losses import LOSSES, Loss
+from .naming import Notation
+from .network import Network
+from .nodes import Partial, Sampled
+from .spec import NetworkSpec
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ACTIVATIONS",
+    "LOSSES",
+    "Activation",
+    "Chain",
+    "Derivation",
+    "ErrorTerm",
+    "Factor",
+    "Loss",
+    "Network",
+    "NetworkSpec",
+    "Notation",
+    "ParameterGradient",
+    "Partial",
+    "Sampled",
+    "SymchainError",
+    "derive",
+    "derive_activation",
+]

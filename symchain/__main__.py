@@ -1,0 +1,5 @@
+"""``python -m symchain``."""
+
+from .cli import main
+
+main()

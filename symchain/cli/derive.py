@@ -1,0 +1,86 @@
+"""``symchain derive``: print the chain-rule derivation of a network's gradients."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from ..derivation import resolve_parameter
+from ..deriver import DEFAULT_BUDGET_SECONDS, derive
+from ..network import Network
+from ..render import FORMATS, render_json, render_latex, render_markdown, render_text
+from .options import network_options
+
+# More parameters than this in a printed derivation is unreadable; a warning suggests --param.
+READABLE_PARAMETERS = 500
+
+
+@click.command("derive")
+@network_options
+@click.option(
+    "--param",
+    "params",
+    multiple=True,
+    metavar="NAME",
+    help="Only this parameter, named as printed (w^{(L)}, b^{(L-1)}, w^{(2)}_{10}); repeatable.",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(FORMATS),
+    default="text",
+    show_default=True,
+    help="text (terminal), latex (amsmath), markdown ($$ blocks) or json.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False, writable=True),
+    default=None,
+    help="Write to this file instead of standard output.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1),
+    default=DEFAULT_BUDGET_SECONDS,
+    show_default=True,
+    help="Seconds the symbolic work may take.",
+)
+def derive_command(
+    network: Network,
+    notation: str,
+    params: tuple[str, ...],
+    output_format: str,
+    output: Path | None,
+    timeout: float,
+) -> None:
+    """Derive dC_0/dθ factor by factor, and dC/dθ over a batch, for every weight and bias.
+
+    With no options: the seed's network (3 layers of one sigmoid neuron, squared error).
+    """
+    chosen = tuple(dict.fromkeys(resolve_parameter(network, p) for p in params)) or None
+    derivation = derive(network, chosen, budget=timeout)
+    if len(derivation) > READABLE_PARAMETERS and output_format != "json":
+        click.echo(
+            f"symchain: warning: {len(derivation)} parameters make a very long document; "
+            "select some with --param",
+            err=True,
+        )
+    if output_format == "text":
+        if output is None:
+            Console(highlight=False, soft_wrap=True).print(render_text(derivation, notation))
+            return
+        with output.open("w", encoding="utf-8") as handle:
+            Console(file=handle, highlight=False, soft_wrap=True, color_system=None).print(
+                render_text(derivation, notation)
+            )
+        return
+    renderers = {"latex": render_latex, "markdown": render_markdown, "json": render_json}
+    text = renderers[output_format](derivation, notation)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")

@@ -1,0 +1,119 @@
+"""Shared CLI options: the network (widths, activation, loss, spec file) and their validation."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from ..activations import ACTIVATIONS
+from ..errors import SymchainError
+from ..losses import LOSSES
+from ..network import Network
+from ..spec import NetworkSpec, load_spec, parse_activations, parse_widths
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class WidthsType(click.ParamType):
+    """Comma-separated layer widths including the inputs, e.g. ``2,3,2``."""
+
+    name = "WIDTHS"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, tuple):
+            return value
+        try:
+            return parse_widths(str(value))
+        except SymchainError as error:
+            self.fail(error.message, param, ctx)
+
+
+class ActivationsType(click.ParamType):
+    """One activation name for every layer, or one per layer separated by commas."""
+
+    name = "NAME[,NAME...]"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, tuple):
+            return value
+        try:
+            return parse_activations(str(value))
+        except SymchainError as error:
+            self.fail(error.message, param, ctx)
+
+
+def network_options(command: F) -> F:
+    """Add ``--layers``, ``--activation``, ``--loss``, ``--spec`` and ``--notation``.
+
+    The command receives ``network`` (a :class:`Network`) and ``notation`` (a string).
+    """
+
+    @click.option(
+        "--layers",
+        type=WidthsType(),
+        default=None,
+        help="Widths n_0 (inputs) .. n_L, comma-separated. Default: 1,1,1,1 (the seed's chain).",
+    )
+    @click.option(
+        "--activation",
+        type=ActivationsType(),
+        default=None,
+        help=f"Activation for every layer, or one per layer ({', '.join(ACTIVATIONS)}). "
+        "Default: sigmoid.",
+    )
+    @click.option(
+        "--loss",
+        type=click.Choice(list(LOSSES)),
+        default=None,
+        help="Per-sample loss C_0. Default: squared_error.",
+    )
+    @click.option(
+        "--spec",
+        "spec_file",
+        type=click.Path(path_type=Path, dir_okay=False),
+        default=None,
+        help="TOML file with layers, activation, loss, notation; options given here win.",
+    )
+    @click.option(
+        "--notation",
+        type=click.Choice(["relative", "absolute"]),
+        default=None,
+        help="Layer labels: relative (L), (L-1), ... or absolute (1) .. (L). Default: relative.",
+    )
+    @functools.wraps(command)
+    def wrapper(
+        *args: Any,
+        layers: tuple[int, ...] | None,
+        activation: tuple[str, ...] | None,
+        loss: str | None,
+        spec_file: Path | None,
+        notation: str | None,
+        **kwargs: Any,
+    ) -> Any:
+        base = NetworkSpec()
+        file_notation = None
+        if spec_file is not None:
+            base, file_notation = load_spec(spec_file)
+        widths = layers if layers is not None else base.widths
+        if activation is not None:
+            names = activation
+        elif layers is not None and spec_file is None:
+            names = ("sigmoid",)
+        else:
+            names = base.activations
+        if len(names) not in (1, len(widths) - 1):
+            raise click.BadParameter(
+                f"{len(names)} activations for {len(widths) - 1} layers; "
+                "give one name for all layers or one per layer",
+                param_hint="'--activation'",
+            )
+        spec = NetworkSpec.build(widths, names, loss or base.loss)
+        kwargs["network"] = Network(spec)
+        kwargs["notation"] = notation or file_notation or "relative"
+        return command(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]

@@ -1,0 +1,260 @@
+"""What a derivation holds: chain factors, error terms, per-parameter gradients and batch forms.
+
+These are plain frozen dataclasses of SymPy objects; renderers, numeric code and verify read them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+from . import naming
+from .activations import to_elementary
+from .errors import TooLargeError, UnknownNameError
+from .network import Network
+from .nodes import Partial, Sampled
+
+# Expanded forms larger than this many tree nodes are refused rather than printed.
+MAX_EXPANDED_NODES = 200_000
+
+
+@dataclass(frozen=True)
+class Factor:
+    """One factor of a chain: its Leibniz form (``∂z^(L)/∂w^(L)``) and its value (``a^(L-1)``)."""
+
+    leibniz: sp.Expr
+    value: sp.Expr
+
+
+@dataclass(frozen=True)
+class Chain:
+    """∂C_0/∂(target) as a sum of products of factors (one product unless a sum is needed).
+
+    ``terms[t]`` is one product; a chain through layers of width 1 has a single term, the
+    derivative of an activation feeding several neurons has one term per neuron it feeds.
+    """
+
+    numerator: sp.Expr
+    target: sp.Symbol
+    terms: tuple[tuple[Factor, ...], ...]
+
+    @property
+    def leibniz(self) -> Partial:
+        """The left side, ∂C_0/∂(target)."""
+        return Partial(self.numerator, self.target)
+
+    @property
+    def factors(self) -> tuple[Factor, ...]:
+        """The factors of a single-product chain (the usual case for parameters)."""
+        if len(self.terms) != 1:
+            raise ValueError("this chain is a sum; read .terms")
+        return self.terms[0]
+
+    @property
+    def value(self) -> sp.Expr:
+        """The product of the evaluated factors, summed over the terms."""
+        return sp.Add(*(sp.Mul(*(f.value for f in term)) for term in self.terms))
+
+
+@dataclass(frozen=True)
+class ErrorTerm:
+    """δ_j^(l) = ∂C_0/∂z_j^(l), defined once by its chain and reused by earlier layers."""
+
+    symbol: sp.Symbol
+    chain: Chain
+
+    @property
+    def value(self) -> sp.Expr:
+        return self.chain.value
+
+
+@dataclass(frozen=True)
+class ParameterGradient:
+    """Everything symchain says about one parameter θ.
+
+    Attributes:
+        parameter: the weight or bias symbol θ.
+        chain: ∂C_0/∂θ factor by factor.
+        gradient: the product of the evaluated factors, in the network's quantities (a, z, w, b,
+            y, and δ of a later layer where the chain continues through a layer of several neurons).
+    """
+
+    parameter: sp.Symbol
+    chain: Chain
+    gradient: sp.Expr
+
+    @property
+    def batch(self) -> sp.Expr:
+        """∂C/∂θ = (1/n) Σ_i ∂C_i/∂θ with the per-sample gradient written out."""
+        i, n = naming.SAMPLE_INDEX, naming.BATCH_SIZE
+        return sp.Sum(sample_quantities(self.gradient), (i, 0, n - 1)) / n
+
+    @property
+    def label(self) -> naming.Label:
+        label = naming.label_of(self.parameter)
+        assert label is not None
+        return label
+
+    @property
+    def leibniz(self) -> Partial:
+        return Partial(naming.SAMPLE_LOSS, self.parameter)
+
+    @property
+    def batch_leibniz(self) -> sp.Expr:
+        """(1/n) Σ_{i=0}^{n-1} ∂C_i/∂θ."""
+        i, n = naming.SAMPLE_INDEX, naming.BATCH_SIZE
+        sampled = Partial(Sampled(naming.SAMPLE_LOSS, i), self.parameter)
+        return sp.Sum(sampled, (i, 0, n - 1)) / n
+
+    def sampled_factors(self) -> tuple[sp.Expr, ...]:
+        """The chain's factor values with every per-sample quantity taken at sample i."""
+        return tuple(sample_quantities(f.value) for f in self.chain.factors)
+
+
+def sample_quantities(expr: sp.Expr, index: sp.Expr = naming.SAMPLE_INDEX) -> sp.Expr:
+    """``expr`` with x, y, z, a and δ replaced by their values on sample ``index``."""
+    per_sample = {
+        naming.Kind.INPUT,
+        naming.Kind.TARGET,
+        naming.Kind.PREACTIVATION,
+        naming.Kind.ACTIVATION,
+        naming.Kind.ERROR,
+    }
+    mapping = {}
+    for symbol in expr.free_symbols:
+        label = naming.label_of(symbol)
+        if label is not None and label.kind in per_sample:
+            mapping[symbol] = Sampled(symbol, index)
+    return _replace_keeping_shape(expr, mapping)
+
+
+def _replace_keeping_shape(expr: sp.Expr, mapping: dict[sp.Basic, sp.Basic]) -> sp.Expr:
+    """``xreplace`` that keeps an unevaluated product such as 2(a - y) as it is written."""
+    if isinstance(expr, sp.Mul):
+        args = [_replace_keeping_shape(arg, mapping) for arg in expr.args]
+        return sp.Mul(*args, evaluate=False)
+    return expr.xreplace(mapping)
+
+
+def tree_size(expr: sp.Basic) -> int:
+    """How many nodes ``expr`` has when printed (shared subexpressions counted every time)."""
+    sizes: dict[sp.Basic, int] = {}
+
+    def size(node: sp.Basic) -> int:
+        known = sizes.get(node)
+        if known is None:
+            known = 1 + sum(size(arg) for arg in node.args)
+            sizes[node] = known
+        return known
+
+    return size(expr)
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """The derivation of a network: error terms, one :class:`ParameterGradient` per parameter."""
+
+    network: Network
+    parameters: tuple[ParameterGradient, ...]
+    errors: tuple[ErrorTerm, ...]
+    _expanded: dict[sp.Symbol, sp.Expr] = field(default_factory=dict, repr=False, compare=False)
+    _composed_errors: dict[sp.Symbol, sp.Expr] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+
+    def __iter__(self) -> Iterator[ParameterGradient]:
+        return iter(self.parameters)
+
+    def __len__(self) -> int:
+        return len(self.parameters)
+
+    def __getitem__(self, key: str | sp.Symbol) -> ParameterGradient:
+        """A parameter's gradient by symbol or by any name ``--param`` accepts (``w^{(L)}``)."""
+        symbol = self.network_parameter(key)
+        for gradient in self.parameters:
+            if gradient.parameter == symbol:
+                return gradient
+        raise UnknownNameError(f"parameter {key!r} is not part of this derivation")
+
+    def network_parameter(self, key: str | sp.Symbol) -> sp.Symbol:
+        """Resolve a parameter name (as printed, in either notation) to its symbol."""
+        if isinstance(key, sp.Symbol):
+            if key in self.network.parameters:
+                return key
+            raise UnknownNameError(f"{key} is not a parameter of this network")
+        return resolve_parameter(self.network, key)
+
+    @property
+    def error_map(self) -> dict[sp.Symbol, ErrorTerm]:
+        return {term.symbol: term for term in self.errors}
+
+    @property
+    def sample_loss(self) -> sp.Expr:
+        """C_0 in the outputs and targets."""
+        return self.network.sample_loss()
+
+    @property
+    def gradient_vector(self) -> sp.Matrix:
+        """∇C as a column of ∂C/∂θ, in ∇C order."""
+        return sp.Matrix([Partial(naming.BATCH_LOSS, g.parameter) for g in self.parameters])
+
+    def expanded(self, parameter: str | sp.Symbol) -> sp.Expr:
+        """∂C_0/∂θ fully expanded in inputs, parameters and targets (elementary functions).
+
+        Raises:
+            TooLargeError: when the expanded form would have more than MAX_EXPANDED_NODES nodes.
+        """
+        symbol = self.network_parameter(parameter)
+        if symbol not in self._expanded:
+            gradient = self[symbol].gradient
+            mapping = {**self.network.forward, **self._error_composition()}
+            from_display = to_elementary(gradient)
+            self._expanded[symbol] = check_size(from_display.xreplace(mapping), str(symbol))
+        return self._expanded[symbol]
+
+    def expanded_loss(self) -> sp.Expr:
+        """C_0 fully composed in inputs, parameters and targets."""
+        return check_size(self.network.composed_loss(), "C_0")
+
+    def _error_composition(self) -> dict[sp.Symbol, sp.Expr]:
+        if not self._composed_errors:
+            forward = self.network.forward
+            composed = self._composed_errors
+            for term in sorted(self.errors, key=lambda t: naming.label_of(t.symbol), reverse=True):
+                value = to_elementary(term.value)
+                composed[term.symbol] = value.xreplace({**forward, **composed})
+        return self._composed_errors
+
+
+def check_size(expr: sp.Expr, what: str) -> sp.Expr:
+    size = tree_size(expr)
+    if size > MAX_EXPANDED_NODES:
+        raise TooLargeError(
+            f"the expanded form of {what} has {size} nodes (limit {MAX_EXPANDED_NODES}); "
+            "the network is too large for the expanded form: use a smaller network or "
+            "--format text/latex, which use the error terms δ"
+        )
+    return expr
+
+
+def resolve_parameter(network: Network, name: str) -> sp.Symbol:
+    """The parameter a user named, e.g. ``w^{(L)}``, ``b^{(L-1)}``, ``w^{(2)}_{10}``."""
+    wanted = "".join(name.split())
+    notation = naming.Notation(network.widths)
+    for symbol in network.parameters:
+        label = naming.label_of(symbol)
+        assert label is not None
+        if wanted in notation.parameter_names(label):
+            return symbol
+    examples = []
+    for symbol in network.parameters[:1] + network.parameters[-1:]:
+        label = naming.label_of(symbol)
+        assert label is not None
+        examples.append(notation.latex(label))
+    raise UnknownNameError(
+        f"no parameter {name!r} in this {'-'.join(map(str, network.widths))} network; "
+        f"name one as printed, e.g. {' or '.join(examples)} "
+        f"({len(network.parameters)} parameters)"
+    )

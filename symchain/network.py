@@ -1,0 +1,127 @@
+"""A network as SymPy expressions: z = W a + b, a = σ(z) per layer, and the loss C_0 of one sample."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import sympy as sp
+
+from . import naming
+from .activations import Activation, get_activation
+from .losses import Loss, get_loss
+from .spec import SEED_WIDTHS, NetworkSpec
+
+
+@dataclass(frozen=True)
+class Network:
+    """The forward graph of a fully connected network, one symbol per quantity.
+
+    Layers are numbered 1..L (absolute); layer 0 is the input x. Every quantity (w, b, z, a, x, y)
+    is a SymPy symbol from :mod:`symchain.naming`; the definitions tie them together.
+    """
+
+    spec: NetworkSpec
+    activations: tuple[Activation, ...] = field(init=False)
+    loss: Loss = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(
+            self, "activations", tuple(get_activation(n) for n in self.spec.activations)
+        )
+        object.__setattr__(self, "loss", get_loss(self.spec.loss))
+
+    @classmethod
+    def from_widths(
+        cls,
+        widths: tuple[int, ...] | list[int] = SEED_WIDTHS,
+        activation: str | tuple[str, ...] = "sigmoid",
+        loss: str = "squared_error",
+    ) -> Network:
+        """A network from its widths (inputs first), activation name(s) and loss name."""
+        return cls(NetworkSpec.build(tuple(widths), activation, loss))
+
+    @property
+    def widths(self) -> tuple[int, ...]:
+        return self.spec.widths
+
+    @property
+    def depth(self) -> int:
+        """L, the number of layers with weights."""
+        return self.spec.depth
+
+    def activation_of(self, layer: int) -> Activation:
+        return self.activations[layer - 1]
+
+    # Symbols ---------------------------------------------------------------------------------
+    def x(self, k: int) -> sp.Symbol:
+        return naming.activation(0, k)
+
+    def y(self, j: int) -> sp.Symbol:
+        return naming.target(j)
+
+    def w(self, layer: int, j: int, k: int) -> sp.Symbol:
+        return naming.weight(layer, j, k)
+
+    def b(self, layer: int, j: int) -> sp.Symbol:
+        return naming.bias(layer, j)
+
+    def z(self, layer: int, j: int) -> sp.Symbol:
+        return naming.preactivation(layer, j)
+
+    def a(self, layer: int, j: int) -> sp.Symbol:
+        """a_j^(layer); layer 0 is the input x_j."""
+        return naming.activation(layer, j)
+
+    @cached_property
+    def inputs(self) -> tuple[sp.Symbol, ...]:
+        return tuple(self.x(k) for k in range(self.widths[0]))
+
+    @cached_property
+    def targets(self) -> tuple[sp.Symbol, ...]:
+        return tuple(self.y(j) for j in range(self.widths[-1]))
+
+    @cached_property
+    def parameters(self) -> tuple[sp.Symbol, ...]:
+        """Every weight and bias in ∇C order: per layer 1..L, its weights (row-major), its biases."""
+        result: list[sp.Symbol] = []
+        for layer in range(1, self.depth + 1):
+            rows, cols = self.widths[layer], self.widths[layer - 1]
+            result.extend(self.w(layer, j, k) for j in range(rows) for k in range(cols))
+            result.extend(self.b(layer, j) for j in range(rows))
+        return tuple(result)
+
+    # Definitions -----------------------------------------------------------------------------
+    def preactivation(self, layer: int, j: int) -> sp.Expr:
+        """z_j^(l) = Σ_k w_jk^(l) a_k^(l-1) + b_j^(l), in symbols."""
+        terms = [self.w(layer, j, k) * self.a(layer - 1, k) for k in range(self.widths[layer - 1])]
+        return sp.Add(*terms, self.b(layer, j))
+
+    def activation(self, layer: int, j: int) -> sp.Expr:
+        """a_j^(l) = σ(z_j^(l)), in symbols."""
+        return self.activation_of(layer).apply(self.z(layer, j))
+
+    def sample_loss(self) -> sp.Expr:
+        """C_0 in the outputs a^(L) and targets y."""
+        outputs = [self.a(self.depth, j) for j in range(self.widths[-1])]
+        return self.loss.per_sample(outputs, list(self.targets))
+
+    def loss_derivative(self, j: int) -> sp.Expr:
+        """∂C_0/∂a_j^(L) in closed form, as written on paper."""
+        return self.loss.derivative(self.a(self.depth, j), self.y(j))
+
+    @cached_property
+    def forward(self) -> dict[sp.Symbol, sp.Expr]:
+        """Every z and a expressed in inputs and parameters (elementary functions, shared DAG)."""
+        values: dict[sp.Symbol, sp.Expr] = {x: x for x in self.inputs}
+        for layer in range(1, self.depth + 1):
+            act = self.activation_of(layer)
+            for j in range(self.widths[layer]):
+                z = self.preactivation(layer, j).xreplace(values)
+                values[self.z(layer, j)] = z
+                values[self.a(layer, j)] = act.elementary(z)
+        return values
+
+    def composed_loss(self) -> sp.Expr:
+        """C_0 fully composed in inputs, parameters and targets (elementary functions)."""
+        return self.sample_loss().xreplace(self.forward)

@@ -1,0 +1,188 @@
+"""SymPy printers that write network symbols in the seed's notation, in LaTeX and in Unicode.
+
+Both override only ``_print_<Class>`` methods and recurse through ``self._print``; the notation
+(relative or absolute layers, which subscripts to drop) comes from :class:`symchain.naming.Notation`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import sympy as sp
+from sympy.printing.latex import LatexPrinter
+from sympy.printing.precedence import PRECEDENCE, precedence
+from sympy.printing.str import StrPrinter
+
+from .. import naming
+from ..activations import FUNCTION_NAMES
+from ..nodes import Partial, Sampled
+
+_SPECIAL_LATEX = {naming.SAMPLE_LOSS: "C_0", naming.BATCH_LOSS: "C", naming.BATCH_SIZE: "n"}
+_SPECIAL_UNICODE = {naming.SAMPLE_LOSS: "C₀", naming.BATCH_LOSS: "C", naming.BATCH_SIZE: "n"}
+
+
+class NotationLatexPrinter(LatexPrinter):
+    """LaTeX in the seed's notation: ``w_{10}^{(L)}``, ``\\sigma'(z^{(L)})``, Leibniz fractions."""
+
+    printmethod = "_symchain_latex"
+    _default_settings: dict[str, Any] = {
+        **LatexPrinter._default_settings,
+        "notation": None,
+        "long_frac_ratio": 0,
+    }
+
+    @property
+    def notation(self) -> naming.Notation:
+        return self._settings["notation"]  # type: ignore[no-any-return]
+
+    def _print_Symbol(self, expr: sp.Symbol, style: str = "plain") -> str:  # noqa: N802
+        if expr in _SPECIAL_LATEX:
+            return _SPECIAL_LATEX[expr]
+        label = naming.label_of(expr)
+        if label is not None and self.notation is not None:
+            return self.notation.latex(label)
+        return str(super()._print_Symbol(expr, style=style))
+
+    def _print_Partial(self, expr: Partial) -> str:  # noqa: N802
+        return (
+            rf"\frac{{\partial {self._print(expr.numerator)}}}"
+            rf"{{\partial {self._print(expr.denominator)}}}"
+        )
+
+    def _print_Sampled(self, expr: Sampled) -> str:  # noqa: N802
+        sample = self._print(expr.sample)
+        if expr.quantity == naming.SAMPLE_LOSS:
+            return f"C_{{{sample}}}"
+        label = naming.label_of(expr.quantity)
+        assert label is not None
+        return self.notation.latex(label, sample=sample)
+
+    def _print_Function(self, expr: sp.Function, exp: str | None = None) -> str:  # noqa: N802
+        names = FUNCTION_NAMES.get(type(expr))
+        if names is None:
+            return str(super()._print_Function(expr, exp))
+        text = f"{names[0]}({self._print(expr.args[0])})"
+        return f"{text}^{{{exp}}}" if exp else text
+
+    nabla = r"\nabla C"
+
+    def product(self, values: Sequence[sp.Expr]) -> str:
+        """Factors in the given order, juxtaposed as on paper (``\\cdot`` before a number)."""
+        return _join_product([self._factor(v) for v in values], r" \cdot ")
+
+    def batch_mean(self, body: str, bracketed: bool = False) -> str:
+        """(1/n) Σ_i over the batch of ``body`` (in brackets when it is a product)."""
+        if bracketed:
+            body = rf"\left[{body}\right]"
+        return rf"\frac{{1}}{{n}} \sum_{{i=0}}^{{n-1}} {body}"
+
+    def column(self, entries: list[str]) -> str:
+        return r"\begin{bmatrix} " + r" \\ ".join(entries) + r" \end{bmatrix}"
+
+    def _factor(self, value: sp.Expr) -> str:
+        text = self._print(value)
+        if _needs_parentheses(value):
+            return rf"\left({text}\right)"
+        return text
+
+
+class NotationUnicodePrinter(StrPrinter):
+    """Readable Unicode math in the seed's notation: ``w⁽ᴸ⁾₁₀``, ``σ'(z⁽ᴸ⁾)``, ``∂C₀/∂a⁽ᴸ⁾``."""
+
+    _default_settings: dict[str, Any] = {**StrPrinter._default_settings, "notation": None}
+
+    @property
+    def notation(self) -> naming.Notation:
+        return self._settings["notation"]  # type: ignore[no-any-return]
+
+    def _print_Symbol(self, expr: sp.Symbol) -> str:  # noqa: N802
+        if expr in _SPECIAL_UNICODE:
+            return _SPECIAL_UNICODE[expr]
+        label = naming.label_of(expr)
+        if label is not None and self.notation is not None:
+            return self.notation.unicode(label)
+        return str(super()._print_Symbol(expr))
+
+    def _print_Partial(self, expr: Partial) -> str:  # noqa: N802
+        return f"∂{self._print(expr.numerator)}/∂{self._print(expr.denominator)}"
+
+    def _print_Sampled(self, expr: Sampled) -> str:  # noqa: N802
+        sample = self._print(expr.sample)
+        if expr.quantity == naming.SAMPLE_LOSS:
+            return "C" + naming.unicode_subscript(sample)
+        label = naming.label_of(expr.quantity)
+        assert label is not None
+        return f"{self.notation.unicode(label)}[{sample}]"
+
+    def _print_Function(self, expr: sp.Function) -> str:  # noqa: N802
+        names = FUNCTION_NAMES.get(type(expr))
+        if names is None:
+            return str(super()._print_Function(expr))
+        return f"{names[1]}({self._print(expr.args[0])})"
+
+    def _print_Mul(self, expr: sp.Mul) -> str:  # noqa: N802
+        return str(super()._print_Mul(expr)).replace("*", "·")
+
+    def _print_Pow(self, expr: sp.Pow, rational: bool = False) -> str:  # noqa: N802
+        base, exponent = expr.args
+        if exponent.is_Integer and int(exponent) > 1:
+            return self.parenthesize(base, PRECEDENCE["Pow"]) + naming.unicode_superscript(
+                str(exponent)
+            )
+        if exponent == sp.S.Half:
+            return f"√({self._print(base)})"
+        text = str(super()._print_Pow(expr, rational))
+        return text.replace("**", "^")
+
+    def _print_Sum(self, expr: sp.Sum) -> str:  # noqa: N802
+        body = self.parenthesize(expr.function, PRECEDENCE["Mul"])
+        limits = []
+        for index, low, high in expr.limits:
+            limits.append(
+                f"Σ_{{{self._print(index)}={self._print(low)}}}^{{{self._print(high)}}}"
+            )
+        return " ".join(limits) + " " + body
+
+    def _print_exp(self, expr: sp.Expr) -> str:
+        return f"exp({self._print(expr.args[0])})"
+
+    def _print_log(self, expr: sp.Expr) -> str:
+        return f"ln({self._print(expr.args[0])})"
+
+    nabla = "∇C"
+
+    def product(self, values: Sequence[sp.Expr]) -> str:
+        """Factors in the given order, joined with ``·``."""
+        return _join_product([self._factor(v) for v in values], " · ", always=True)
+
+    def batch_mean(self, body: str, bracketed: bool = False) -> str:
+        """(1/n) Σ_i over the batch of ``body`` (in brackets when it is a product)."""
+        if bracketed:
+            body = f"[{body}]"
+        return f"(1/n) Σᵢ₌₀ⁿ⁻¹ {body}"
+
+    def column(self, entries: list[str]) -> str:
+        return "(" + ", ".join(entries) + ")ᵀ"
+
+    def _factor(self, value: sp.Expr) -> str:
+        text = self._print(value)
+        if _needs_parentheses(value):
+            return f"({text})"
+        return text
+
+
+def _needs_parentheses(value: sp.Expr) -> bool:
+    """An ordered product wraps sums and negative terms in parentheses."""
+    if isinstance(value, sp.Add):
+        return True
+    return bool(precedence(value) < PRECEDENCE["Mul"] or value.could_extract_minus_sign())
+
+
+def _join_product(texts: list[str], separator: str, always: bool = False) -> str:
+    if always:
+        return separator.join(texts)
+    result = texts[0] if texts else "1"
+    for text in texts[1:]:
+        result += (separator if text[:1].isdigit() else " ") + text
+    return result

@@ -1,0 +1,167 @@
+"""Network specifications: widths, activations and loss, from options or a TOML file, validated."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from .activations import ACTIVATIONS, get_activation
+from .errors import InputFileError, SpecError
+from .losses import LOSSES, get_loss
+
+SEED_WIDTHS = (1, 1, 1, 1)
+MAX_LAYERS = 64
+MAX_WIDTH = 4096
+MAX_PARAMETERS = 150_000
+SPEC_KEYS = ("layers", "activation", "loss", "notation")
+
+
+@dataclass(frozen=True)
+class NetworkSpec:
+    """What defines a network: widths n_0 (inputs) .. n_L, one activation per layer, a loss.
+
+    Attributes:
+        widths: layer widths including the inputs, e.g. ``(1, 1, 1, 1)``.
+        activations: one activation name per layer 1..L.
+        loss: the loss name.
+    """
+
+    widths: tuple[int, ...] = SEED_WIDTHS
+    activations: tuple[str, ...] = ("sigmoid",) * (len(SEED_WIDTHS) - 1)
+    loss: str = "squared_error"
+
+    def __post_init__(self) -> None:
+        validate_widths(self.widths)
+        if len(self.activations) != len(self.widths) - 1:
+            raise SpecError(
+                f"{len(self.activations)} activations given for {len(self.widths) - 1} layers; "
+                "give one name for all layers or one per layer"
+            )
+        for name in self.activations:
+            get_activation(name)
+        get_loss(self.loss)
+
+    @property
+    def depth(self) -> int:
+        return len(self.widths) - 1
+
+    @property
+    def parameter_count(self) -> int:
+        return sum(n * (m + 1) for m, n in zip(self.widths, self.widths[1:], strict=False))
+
+    @classmethod
+    def build(
+        cls,
+        widths: tuple[int, ...] = SEED_WIDTHS,
+        activation: str | tuple[str, ...] = "sigmoid",
+        loss: str = "squared_error",
+    ) -> NetworkSpec:
+        """A spec where one activation name may stand for every layer."""
+        validate_widths(widths)
+        names = (activation,) * (len(widths) - 1) if isinstance(activation, str) else activation
+        if len(names) == 1:
+            names = names * (len(widths) - 1)
+        return cls(tuple(widths), tuple(names), loss)
+
+
+def validate_widths(widths: tuple[int, ...]) -> None:
+    """Raise :class:`SpecError` unless the widths describe a network symchain can unroll."""
+    if len(widths) < 2:
+        raise SpecError(
+            f"a network needs at least 2 widths (inputs and outputs), got {len(widths)}; "
+            "e.g. --layers 1,1,1,1"
+        )
+    if len(widths) - 1 > MAX_LAYERS:
+        raise SpecError(f"{len(widths) - 1} layers is too deep; at most {MAX_LAYERS} layers")
+    for position, width in enumerate(widths):
+        if isinstance(width, bool) or not isinstance(width, int) or width < 1:
+            raise SpecError(
+                f"width {width!r} at position {position} is not a positive whole number; "
+                "widths are integers from 1 to "
+                f"{MAX_WIDTH}"
+            )
+        if width > MAX_WIDTH:
+            raise SpecError(f"width {width} at position {position} exceeds {MAX_WIDTH}")
+    count = sum(n * (m + 1) for m, n in zip(widths, widths[1:], strict=False))
+    if count > MAX_PARAMETERS:
+        raise SpecError(
+            f"{count} parameters is too large for the unrolled form (at most {MAX_PARAMETERS}); "
+            "use a smaller network"
+        )
+
+
+def parse_widths(text: str) -> tuple[int, ...]:
+    """Widths from ``"2,3,2"``; a :class:`SpecError` says what is accepted."""
+    parts = [part.strip() for part in text.split(",")]
+    widths = []
+    for part in parts:
+        if not part.isdigit() or not part.isascii():
+            raise SpecError(
+                f"layer width {part!r} is not a positive whole number; "
+                "give comma-separated widths including the inputs, e.g. 2,3,2"
+            )
+        widths.append(int(part))
+    result = tuple(widths)
+    validate_widths(result)
+    return result
+
+
+def parse_activations(text: str) -> tuple[str, ...]:
+    """One activation name, or one per layer separated by commas."""
+    names = tuple(part.strip() for part in text.split(","))
+    for name in names:
+        get_activation(name)
+    return names
+
+
+def load_spec(path: Path) -> tuple[NetworkSpec, str | None]:
+    """Read a TOML spec file; returns the spec and the notation it asks for (if any).
+
+    The file holds ``layers = [2, 3, 2]`` and optionally ``activation`` (a name or a list with
+    one per layer), ``loss`` and ``notation``; unknown keys are rejected.
+    """
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputFileError(f"spec file {str(path)!r} does not exist") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise InputFileError(f"cannot read spec file {str(path)!r}: {error}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise SpecError(f"spec file {str(path)!r} is not valid TOML: {error}") from None
+    return spec_from_mapping(data, source=str(path))
+
+
+def spec_from_mapping(data: dict[str, object], source: str) -> tuple[NetworkSpec, str | None]:
+    """A spec from parsed TOML (or any mapping), validated key by key."""
+    unknown = sorted(set(data) - set(SPEC_KEYS))
+    if unknown:
+        raise SpecError(
+            f"{source}: unknown key {unknown[0]!r}; accepted keys: {', '.join(SPEC_KEYS)}"
+        )
+    if "layers" not in data:
+        raise SpecError(f"{source}: missing key 'layers', e.g. layers = [2, 3, 2]")
+    layers = data["layers"]
+    if not isinstance(layers, list) or not all(
+        isinstance(w, int) and not isinstance(w, bool) for w in layers
+    ):
+        raise SpecError(f"{source}: 'layers' must be a list of whole numbers, e.g. [2, 3, 2]")
+    widths = tuple(layers)
+    validate_widths(widths)
+    activation = data.get("activation", "sigmoid")
+    if isinstance(activation, str):
+        names: tuple[str, ...] = (activation,)
+    elif isinstance(activation, list) and all(isinstance(a, str) for a in activation):
+        names = tuple(activation)
+    else:
+        raise SpecError(
+            f"{source}: 'activation' must be a name or a list of names; "
+            f"known: {', '.join(ACTIVATIONS)}"
+        )
+    loss = data.get("loss", "squared_error")
+    if not isinstance(loss, str):
+        raise SpecError(f"{source}: 'loss' must be a name; known: {', '.join(LOSSES)}")
+    notation = data.get("notation")
+    if notation is not None and notation not in ("relative", "absolute"):
+        raise SpecError(f"{source}: 'notation' must be 'relative' or 'absolute'")
+    return NetworkSpec.build(widths, names, loss), notation  # type: ignore[arg-type]

@@ -1,0 +1,78 @@
+"""Shared test helpers: numeric comparison of SymPy expressions at random points."""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Iterator
+
+import pytest
+import sympy as sp
+from tools import KatexRenderer, start_katex
+
+from symchain.activations import to_elementary
+
+
+def random_point(symbols: set[sp.Symbol], seed: int = 0) -> dict[sp.Symbol, float]:
+    """Values in (0.05, 0.95) for every symbol (valid for every loss, targets included)."""
+    rng = random.Random(seed)
+    return {s: rng.uniform(0.05, 0.95) for s in sorted(symbols, key=lambda s: s.name)}
+
+
+_FUNCTIONS = {
+    sp.exp: math.exp,
+    sp.log: math.log,
+    sp.tanh: math.tanh,
+}
+
+
+def evaluate(expr: sp.Expr, point: dict[sp.Symbol, float]) -> float:
+    """``expr`` at ``point`` in float64, each shared subexpression evaluated once.
+
+    (``lambdify`` prints the expression as a tree, which is exponential for composed losses.)
+    """
+    memo: dict[sp.Basic, float] = {}
+
+    def value(node: sp.Basic) -> float:
+        known = memo.get(node)
+        if known is not None:
+            return known
+        if node.is_Symbol:
+            result = point[node]
+        elif node.is_Number:
+            result = float(node)
+        elif isinstance(node, sp.Add):
+            result = math.fsum(value(arg) for arg in node.args)
+        elif isinstance(node, sp.Mul):
+            result = math.prod(value(arg) for arg in node.args)
+        elif isinstance(node, sp.Pow):
+            result = value(node.base) ** value(node.exp)
+        elif isinstance(node, sp.Max):
+            result = max(value(arg) for arg in node.args)
+        elif isinstance(node, sp.Heaviside):
+            result = 1.0 if value(node.args[0]) > 0 else 0.0
+        elif node.func in _FUNCTIONS:
+            result = _FUNCTIONS[node.func](value(node.args[0]))
+        else:
+            result = float(to_elementary(node).evalf(subs=point))
+        memo[node] = result
+        return result
+
+    return value(expr)
+
+
+def assert_same_value(left: sp.Expr, right: sp.Expr, seeds: range = range(3)) -> None:
+    """``left`` and ``right`` agree to 1e-10 (relative) at several random points."""
+    symbols = left.free_symbols | right.free_symbols
+    for seed in seeds:
+        point = random_point(symbols, seed)
+        a, b = evaluate(left, point), evaluate(right, point)
+        assert abs(a - b) <= 1e-10 * max(1.0, abs(a), abs(b)), (seed, a, b)
+
+
+@pytest.fixture(scope="session")
+def katex() -> Iterator[KatexRenderer]:
+    """One KaTeX process for the whole session."""
+    renderer = start_katex()
+    yield renderer
+    renderer.close()

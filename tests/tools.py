@@ -1,0 +1,77 @@
+"""External tools the tests use: KaTeX (one long-lived node process), pdflatex, dot.
+
+Locally a missing tool skips its tests with the reason; under ``SYMCHAIN_REQUIRE_ALL=1`` (set by
+``.ci/run``) a missing tool fails them, so CI never skips silently.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+KATEX_DIR = Path(__file__).parent / "katex"
+
+
+def require(tool_available: bool, reason: str) -> None:
+    """Skip (or, in CI, fail) when a tool is missing."""
+    if tool_available:
+        return
+    if os.environ.get("SYMCHAIN_REQUIRE_ALL") == "1":
+        pytest.fail(f"required in CI: {reason}")
+    pytest.skip(reason)
+
+
+class KatexRenderer:
+    """A node process rendering formulas with KaTeX 0.16 (throwOnError, strict: 'error')."""
+
+    def __init__(self) -> None:
+        self.process = subprocess.Popen(
+            ["node", str(KATEX_DIR / "render.js")],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            encoding="utf-8",
+            cwd=KATEX_DIR,
+        )
+        self.count = 0
+
+    def render(self, latex: str, display: bool = True) -> str | None:
+        """None when KaTeX renders ``latex``, else KaTeX's error message."""
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.write(json.dumps({"latex": latex, "display": display}) + "\n")
+        self.process.stdin.flush()
+        reply = json.loads(self.process.stdout.readline())
+        self.count += 1
+        return None if reply["ok"] else str(reply["error"])
+
+    def close(self) -> None:
+        if self.process.stdin is not None:
+            self.process.stdin.close()
+        self.process.wait(timeout=10)
+
+
+def start_katex() -> KatexRenderer:
+    """Install KaTeX from the pinned package.json if needed, then start the renderer."""
+    require(shutil.which("node") is not None, "node is not installed")
+    if not (KATEX_DIR / "node_modules" / "katex").is_dir():
+        require(shutil.which("npm") is not None, "npm is not installed")
+        subprocess.run(
+            ["npm", "ci", "--no-audit", "--no-fund", "--silent"],
+            cwd=KATEX_DIR,
+            check=True,
+            timeout=300,
+        )
+    return KatexRenderer()
+
+
+def have_pdflatex() -> bool:
+    return shutil.which("pdflatex") is not None
+
+
+def have_dot() -> bool:
+    return shutil.which("dot") is not None
