@@ -15,6 +15,7 @@ from .activations import to_elementary
 from .errors import TooLargeError, UnknownNameError
 from .network import Network
 from .nodes import Partial, Sampled
+from .printing import NotationLatexPrinter
 
 # Expanded forms larger than this many tree nodes are refused rather than printed.
 MAX_EXPANDED_NODES = 200_000
@@ -57,6 +58,12 @@ class Chain:
         """The product of the evaluated factors, summed over the terms."""
         return sp.Add(*(sp.Mul(*(f.value for f in term)) for term in self.terms))
 
+    def latex(self, printer: NotationLatexPrinter) -> str:
+        """``∂C_0/∂θ = Leibniz product = product of values`` in LaTeX."""
+        leibniz = " + ".join(printer.product([f.leibniz for f in t]) for t in self.terms)
+        values = " + ".join(printer.product([f.value for f in t]) for t in self.terms)
+        return f"{printer.doprint(self.leibniz)} = {leibniz} = {values}"
+
 
 @dataclass(frozen=True)
 class ErrorTerm:
@@ -64,6 +71,11 @@ class ErrorTerm:
 
     symbol: sp.Symbol
     chain: Chain
+    widths: tuple[int, ...] = ()
+
+    def _repr_latex_(self) -> str:
+        printer = NotationLatexPrinter({"notation": naming.Notation(self.widths)})
+        return f"$${printer.doprint(self.symbol)} = {self.chain.latex(printer)}$$"
 
     @property
     def value(self) -> sp.Expr:
@@ -84,6 +96,11 @@ class ParameterGradient:
     parameter: sp.Symbol
     chain: Chain
     gradient: sp.Expr
+    widths: tuple[int, ...] = ()
+
+    def _repr_latex_(self) -> str:
+        printer = NotationLatexPrinter({"notation": naming.Notation(self.widths)})
+        return f"$${self.latex(printer)}$$"
 
     @property
     def batch(self) -> sp.Expr:
@@ -107,6 +124,10 @@ class ParameterGradient:
         i, n = naming.SAMPLE_INDEX, naming.BATCH_SIZE
         sampled = Partial(Sampled(naming.SAMPLE_LOSS, i), self.parameter)
         return sp.Sum(sampled, (i, 0, n - 1)) / n
+
+    def latex(self, printer: NotationLatexPrinter) -> str:
+        """The chain, factor by factor, then the evaluated product."""
+        return self.chain.latex(printer)
 
     def sampled_factors(self) -> tuple[sp.Expr, ...]:
         """The chain's factor values with every per-sample quantity taken at sample i."""
@@ -163,6 +184,15 @@ class Derivation:
     _composed_errors: dict[sp.Symbol, sp.Expr] = field(
         default_factory=dict, repr=False, compare=False
     )
+
+    def printer(self, style: str = "relative") -> NotationLatexPrinter:
+        """A LaTeX printer in this network's notation."""
+        return NotationLatexPrinter({"notation": naming.Notation(self.network.widths, style)})
+
+    def _repr_latex_(self) -> str:
+        printer = self.printer()
+        rows = [g.latex(printer).replace(" = ", " &= ", 1) for g in self.parameters]
+        return "$$\\begin{aligned}" + r" \\ ".join(rows) + "\\end{aligned}$$"
 
     def __iter__(self) -> Iterator[ParameterGradient]:
         return iter(self.parameters)

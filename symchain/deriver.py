@@ -109,7 +109,7 @@ class _Deriver:
                 continue
             before = set(self.used_errors)
             chain = self.error_chain(*key)
-            defined[key] = ErrorTerm(naming.error(*key), chain)
+            defined[key] = ErrorTerm(naming.error(*key), chain, self.network.widths)
             pending.extend(sorted(self.used_errors - before))
             self.check_budget()
         return tuple(defined[key] for key in sorted(defined, key=lambda lk: (-lk[0], lk[1])))
@@ -132,7 +132,7 @@ def derive(
     gradients = []
     for count, parameter in enumerate(wanted):
         chain = deriver.parameter_chain(parameter)
-        gradients.append(ParameterGradient(parameter, chain, chain.value))
+        gradients.append(ParameterGradient(parameter, chain, chain.value, network.widths))
         if count % 64 == 0:
             deriver.check_budget()
     return Derivation(network, tuple(gradients), deriver.errors())

@@ -21,7 +21,7 @@ class SpecError(SymchainError):
 
 
 class UnknownNameError(SymchainError):
-    """A name (activation, loss, parameter, symbol) is not known; the message lists the known ones."""
+    """A name (activation, loss, parameter, symbol) is unknown; the message lists known ones."""
 
 
 class TooLargeError(SymchainError):

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 import sympy as sp
 
 
-class Kind(str, Enum):
+class Kind(StrEnum):
     """What a network symbol stands for."""
 
     WEIGHT = "w"

@@ -1,4 +1,4 @@
-"""A network as SymPy expressions: z = W a + b, a = σ(z) per layer, and the loss C_0 of one sample."""
+"""A network as SymPy expressions: z = W a + b, a = σ(z) per layer, and the loss C_0."""
 
 from __future__ import annotations
 
@@ -83,7 +83,7 @@ class Network:
 
     @cached_property
     def parameters(self) -> tuple[sp.Symbol, ...]:
-        """Every weight and bias in ∇C order: per layer 1..L, its weights (row-major), its biases."""
+        """Every weight and bias in ∇C order: per layer 1..L, weights (row-major), then biases."""
         result: list[sp.Symbol] = []
         for layer in range(1, self.depth + 1):
             rows, cols = self.widths[layer], self.widths[layer - 1]

@@ -60,7 +60,9 @@ def derivation_data(derivation: Derivation, style: str = "relative") -> dict[str
             "notation": style,
         },
         "loss": sp.srepr(derivation.expanded_loss()),
-        "loss_latex": printer.doprint(naming.SAMPLE_LOSS) + " = " + printer.doprint(net.sample_loss()),
+        "loss_latex": " = ".join(
+            (printer.doprint(naming.SAMPLE_LOSS), printer.doprint(net.sample_loss()))
+        ),
         "errors": errors,
         "parameters": parameters,
         "gradient": equation_latex(sections["gradient"].equations[0]),

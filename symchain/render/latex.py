@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from ..derivation import Derivation
 from ..naming import Notation
+from ..printing import NotationLatexPrinter
 from .document import Equation, Section, build_document, network_title
-from .printers import NotationLatexPrinter
 
 
 def latex_printer(derivation: Derivation, style: str = "relative") -> NotationLatexPrinter:

@@ -7,8 +7,8 @@ from rich.text import Text
 
 from ..derivation import Derivation
 from ..naming import Notation
+from ..printing import NotationUnicodePrinter
 from .document import build_document, network_title
-from .printers import NotationUnicodePrinter
 
 _KIND_LABEL = {
     "chain": "chain",

@@ -1,7 +1,12 @@
 """SymPy printers that write network symbols in the seed's notation, in LaTeX and in Unicode.
 
+They sit beside :mod:`symchain.naming` (below the derivation) so that every object holding a
+formula can show itself as math in Jupyter; the document renderers in :mod:`symchain.render`
+build on them.
+
 Both override only ``_print_<Class>`` methods and recurse through ``self._print``; the notation
-(relative or absolute layers, which subscripts to drop) comes from :class:`symchain.naming.Notation`.
+(relative or absolute layers, which subscripts to drop) comes from
+:class:`symchain.naming.Notation`.
 """
 
 from __future__ import annotations
@@ -14,9 +19,9 @@ from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE, precedence
 from sympy.printing.str import StrPrinter
 
-from .. import naming
-from ..activations import FUNCTION_NAMES
-from ..nodes import Partial, Sampled
+from . import naming
+from .activations import FUNCTION_NAMES
+from .nodes import Partial, Sampled
 
 _SPECIAL_LATEX = {naming.SAMPLE_LOSS: "C_0", naming.BATCH_LOSS: "C", naming.BATCH_SIZE: "n"}
 _SPECIAL_UNICODE = {naming.SAMPLE_LOSS: "C₀", naming.BATCH_LOSS: "C", naming.BATCH_SIZE: "n"}
@@ -186,3 +191,8 @@ def _join_product(texts: list[str], separator: str, always: bool = False) -> str
     for text in texts[1:]:
         result += (separator if text[:1].isdigit() else " ") + text
     return result
+
+
+def to_latex(expr: sp.Basic, widths: tuple[int, ...], style: str = "relative") -> str:
+    """LaTeX of any expression over a network's symbols."""
+    return NotationLatexPrinter({"notation": naming.Notation(widths, style)}).doprint(expr)
