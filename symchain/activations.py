@@ -16,7 +16,17 @@ import sympy as sp
 from .errors import UnknownNameError
 
 
-class Sigmoid(sp.Function):
+class DisplayFunction(sp.Function):
+    """A function kept by name in formulas (σ, σ', ReLU, ...) that evaluates through its
+    elementary form."""
+
+    nargs = 1
+
+    def _eval_evalf(self, prec: int) -> sp.Expr | None:
+        return ELEMENTARY[type(self)](self.args[0])._eval_evalf(prec)  # type: ignore[no-any-return]
+
+
+class Sigmoid(DisplayFunction):
     """The logistic sigmoid σ(z) = 1/(1 + e^{-z})."""
 
     nargs = 1
@@ -31,7 +41,7 @@ class Sigmoid(sp.Function):
         return self.args[0].is_real
 
 
-class SigmoidPrime(sp.Function):
+class SigmoidPrime(DisplayFunction):
     """σ'(z) = σ(z)(1 - σ(z))."""
 
     nargs = 1
@@ -47,7 +57,7 @@ class SigmoidPrime(sp.Function):
         return self.args[0].is_real
 
 
-class TanhPrime(sp.Function):
+class TanhPrime(DisplayFunction):
     """tanh'(z) = 1 - tanh(z)^2."""
 
     nargs = 1
@@ -60,7 +70,7 @@ class TanhPrime(sp.Function):
         return 1 - sp.tanh(z) ** 2
 
 
-class Relu(sp.Function):
+class Relu(DisplayFunction):
     """ReLU(z) = max(0, z)."""
 
     nargs = 1
@@ -72,7 +82,7 @@ class Relu(sp.Function):
         return sp.Max(0, z)
 
 
-class ReluPrime(sp.Function):
+class ReluPrime(DisplayFunction):
     """ReLU'(z): 1 for z > 0, else 0 (PyTorch's convention at z = 0)."""
 
     nargs = 1
@@ -84,7 +94,7 @@ class ReluPrime(sp.Function):
         return sp.Heaviside(z, 0)
 
 
-class Softplus(sp.Function):
+class Softplus(DisplayFunction):
     """softplus(z) = ln(1 + e^z)."""
 
     nargs = 1
@@ -96,7 +106,7 @@ class Softplus(sp.Function):
         return sp.log(1 + sp.exp(z))
 
 
-class SoftplusPrime(sp.Function):
+class SoftplusPrime(DisplayFunction):
     """softplus'(z) = σ(z)."""
 
     nargs = 1

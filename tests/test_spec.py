@@ -1,0 +1,95 @@
+"""Network specifications: widths, activations, losses and TOML files, with clear errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from symchain.errors import InputFileError, SpecError, SymchainError, UnknownNameError
+from symchain.spec import NetworkSpec, load_spec, parse_activations, parse_widths
+
+
+def test_default_is_the_seed() -> None:
+    spec = NetworkSpec()
+    assert spec.widths == (1, 1, 1, 1)
+    assert spec.activations == ("sigmoid",) * 3
+    assert spec.loss == "squared_error"
+    assert spec.parameter_count == 6
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("0,1", "width 0 at position 0"),
+        ("2,-1", "'-1' is not a positive whole number"),
+        ("3", "at least 2 widths"),
+        ("2,x,1", "'x' is not a positive whole number"),
+        ("2,,1", "'' is not a positive whole number"),
+        ("5000,1", "exceeds 4096"),
+        ("1000,1000,1000", "too large for the unrolled form"),
+    ],
+)
+def test_bad_widths(text: str, message: str) -> None:
+    with pytest.raises(SpecError, match=message):
+        parse_widths(text)
+
+
+def test_widths_parse() -> None:
+    assert parse_widths(" 2, 3 ,2") == (2, 3, 2)
+
+
+def test_activation_lists() -> None:
+    assert parse_activations("tanh,sigmoid") == ("tanh", "sigmoid")
+    known = "known: sigmoid, tanh, relu, linear, softplus"
+    with pytest.raises(UnknownNameError, match=f"unknown activation 'swish'; {known}"):
+        parse_activations("swish")
+    spec = NetworkSpec.build((2, 3, 2), ("tanh",))
+    assert spec.activations == ("tanh", "tanh")
+    with pytest.raises(SpecError, match="3 activations given for 2 layers"):
+        NetworkSpec.build((2, 3, 2), ("tanh", "tanh", "tanh"))
+
+
+def test_unknown_loss() -> None:
+    with pytest.raises(UnknownNameError, match="unknown loss 'hinge'"):
+        NetworkSpec.build((1, 1), "sigmoid", "hinge")
+
+
+def test_load_spec(tmp_path: Path) -> None:
+    path = tmp_path / "net.toml"
+    path.write_text(
+        'layers = [2, 3, 2]\nactivation = ["tanh", "sigmoid"]\nloss = "half_squared_error"\n'
+        'notation = "absolute"\n'
+    )
+    spec, notation = load_spec(path)
+    assert spec == NetworkSpec((2, 3, 2), ("tanh", "sigmoid"), "half_squared_error")
+    assert notation == "absolute"
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("layers = [2, 3", "not valid TOML"),
+        ("widths = [2, 3]", "unknown key 'widths'"),
+        ("activation = 'tanh'", "missing key 'layers'"),
+        ("layers = '2,3'", "'layers' must be a list of whole numbers"),
+        ("layers = [2, 0]", "width 0 at position 1"),
+        ("layers = [2, 1]\nactivation = 3", "'activation' must be a name or a list"),
+        ("layers = [2, 1]\nloss = 'hinge'", "unknown loss 'hinge'"),
+        ("layers = [2, 1]\nnotation = 'weird'", "'notation' must be 'relative' or 'absolute'"),
+    ],
+)
+def test_bad_spec_files(tmp_path: Path, content: str, message: str) -> None:
+    path = tmp_path / "net.toml"
+    path.write_text(content)
+    with pytest.raises(SymchainError, match=message):
+        load_spec(path)
+
+
+def test_missing_and_binary_spec_files(tmp_path: Path) -> None:
+    with pytest.raises(InputFileError, match="does not exist"):
+        load_spec(tmp_path / "absent.toml")
+    binary = tmp_path / "bin.toml"
+    binary.write_bytes(b"\xff\xfe\x00\x01")
+    with pytest.raises(InputFileError, match="cannot read spec file"):
+        load_spec(binary)
