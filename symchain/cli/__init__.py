@@ -10,6 +10,7 @@ import click
 
 from ..errors import SymchainError
 from .derive import derive_command
+from .graph import graph_command
 
 
 class SymchainGroup(click.Group):
@@ -47,13 +48,14 @@ def _one_line(error: click.ClickException) -> str:
     return message
 
 
-@click.group(cls=SymchainGroup)
+@click.group(cls=SymchainGroup, name="symchain")
 @click.version_option(package_name="symchain")
 def cli() -> None:
     """Derive backpropagation symbolically, in the notation of the chain-rule lecture."""
 
 
 cli.add_command(derive_command)
+cli.add_command(graph_command)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

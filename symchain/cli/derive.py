@@ -61,7 +61,8 @@ def derive_command(
 
     With no options: the seed's network (3 layers of one sigmoid neuron, squared error).
     """
-    chosen = tuple(dict.fromkeys(resolve_parameter(network, p) for p in params)) or None
+    named = {resolve_parameter(network, p) for p in params}
+    chosen = tuple(p for p in network.parameters if p in named) or None
     derivation = derive(network, chosen, budget=timeout)
     if len(derivation) > READABLE_PARAMETERS and output_format != "json":
         click.echo(

@@ -1,0 +1,194 @@
+"""``symchain derive`` through click's CliRunner: formats, --param, errors, determinism."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import sympy as sp
+from click.testing import CliRunner, Result
+from conftest import assert_same_value
+
+from symchain import Network
+from symchain.cli import cli
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(cli, ["derive", *args])
+
+
+def test_default_prints_the_seed_derivation() -> None:
+    result = run()
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "network 1-1-1-1, activation sigmoid, loss squared_error" in out
+    assert "∂C₀/∂w⁽ᴸ⁾ = ∂z⁽ᴸ⁾/∂w⁽ᴸ⁾ · ∂a⁽ᴸ⁾/∂z⁽ᴸ⁾ · ∂C₀/∂a⁽ᴸ⁾" in out
+    assert "= a⁽ᴸ⁻¹⁾ · σ'(z⁽ᴸ⁾) · 2·(a⁽ᴸ⁾ - y)" in out
+    assert "∂z⁽ᴸ⁾/∂w⁽ᴸ⁾ = a⁽ᴸ⁻¹⁾" in out
+    assert "∂a⁽ᴸ⁾/∂z⁽ᴸ⁾ = σ'(z⁽ᴸ⁾)" in out
+    assert "∂C₀/∂a⁽ᴸ⁾ = 2·(a⁽ᴸ⁾ - y)" in out
+    assert "= 1 · σ'(z⁽ᴸ⁾) · 2·(a⁽ᴸ⁾ - y)" in out  # ∂C₀/∂b⁽ᴸ⁾, the seed's 1 × ...
+    assert "∂C/∂w⁽ᴸ⁾ = (1/n) Σᵢ₌₀ⁿ⁻¹ ∂Cᵢ/∂w⁽ᴸ⁾" in out
+    assert "∇C = (∂C/∂w⁽ᴸ⁻²⁾, ∂C/∂b⁽ᴸ⁻²⁾, ∂C/∂w⁽ᴸ⁻¹⁾, ∂C/∂b⁽ᴸ⁻¹⁾, ∂C/∂w⁽ᴸ⁾, ∂C/∂b⁽ᴸ⁾)ᵀ" in out
+    for name in ("w⁽ᴸ⁻²⁾", "b⁽ᴸ⁻²⁾", "w⁽ᴸ⁻¹⁾", "b⁽ᴸ⁻¹⁾", "w⁽ᴸ⁾", "b⁽ᴸ⁾"):
+        assert f"\n∂C₀/∂{name}\n" in out
+
+
+def test_latex_format() -> None:
+    result = run("--format", "latex", "--param", "w^{(L)}")
+    assert result.exit_code == 0
+    out = result.output
+    assert r"\frac{\partial C_0}{\partial w^{(L)}} &= \frac{\partial z^{(L)}}{\partial w^{(L)}} " \
+        r"\frac{\partial a^{(L)}}{\partial z^{(L)}} \frac{\partial C_0}{\partial a^{(L)}}" in out
+    assert r"&= a^{(L-1)} \sigma'(z^{(L)}) \cdot 2 \left(a^{(L)} - y\right)" in out
+    assert out.count(r"\begin{align*}") == out.count(r"\end{align*}") == 3
+
+
+def test_markdown_format() -> None:
+    result = run("--format", "markdown", "--layers", "2,3,2", "--param", "w^{(L-1)}_{10}")
+    assert result.exit_code == 0
+    out = result.output
+    assert out.startswith("# Backpropagation: network 2-3-2")
+    assert "## $w_{10}^{(L-1)}$" in out
+    assert r"\delta_{0}^{(L)} &= \frac{\partial C_0}{\partial z_{0}^{(L)}}" in out
+    assert out.count("$$") % 2 == 0
+
+
+def test_absolute_notation() -> None:
+    result = run("--format", "latex", "--notation", "absolute", "--param", "b^{(3)}")
+    assert result.exit_code == 0
+    assert r"\frac{\partial C_0}{\partial b^{(3)}}" in result.output
+    assert "(L" not in result.output
+
+
+def test_json_format_is_complete_and_true() -> None:
+    result = run("--format", "json", "--layers", "2,2,1", "--activation", "tanh")
+    assert result.exit_code == 0
+    data = json.loads(result.output)
+    assert data["network"] == {
+        "layers": [2, 2, 1],
+        "activations": ["tanh", "tanh"],
+        "loss": "squared_error",
+        "notation": "relative",
+    }
+    net = Network.from_widths((2, 2, 1), "tanh")
+    names = [p["symbol"] for p in data["parameters"]]
+    assert names == [s.name for s in net.parameters]
+    # the srepr strings are symchain's own output, loaded here as a JSON consumer would
+    loss = sp.sympify(data["loss"])
+    assert_same_value(loss, net.composed_loss())
+    for entry in data["parameters"]:
+        symbol = next(s for s in net.parameters if s.name == entry["symbol"])
+        assert set(entry) >= {"name", "chain", "gradient", "batch", "expression"}
+        assert all(set(f) == {"leibniz", "value"} for f in entry["chain"])
+        assert_same_value(sp.sympify(entry["expression"]), sp.diff(loss, symbol))
+    first = data["parameters"][0]
+    assert first["name"] == "w_{00}^{(L-1)}"
+    assert first["chain"][0] == {
+        "leibniz": r"\frac{\partial z_{0}^{(L-1)}}{\partial w_{00}^{(L-1)}}",
+        "value": "x_{0}",
+    }
+
+
+def test_param_selects_and_repeats() -> None:
+    result = run("--format", "json", "--param", "w^{(L)}", "--param", "b^{(2)}", "--param",
+                 "w^{(L)}")
+    assert result.exit_code == 0
+    data = json.loads(result.output)
+    # in ∇C order, each once
+    assert [p["name"] for p in data["parameters"]] == ["b^{(L-1)}", "w^{(L)}"]
+
+
+def test_output_file(tmp_path: Path) -> None:
+    target = tmp_path / "out.txt"
+    result = run("-o", str(target))
+    assert result.exit_code == 0
+    assert result.output == ""
+    text = target.read_text(encoding="utf-8")
+    assert "∂C₀/∂w⁽ᴸ⁾" in text and "\x1b[" not in text
+
+
+def test_spec_file(tmp_path: Path) -> None:
+    spec = tmp_path / "net.toml"
+    spec.write_text('layers = [2, 1]\nactivation = "relu"\nloss = "half_squared_error"\n')
+    result = run("--spec", str(spec), "--format", "latex")
+    assert result.exit_code == 0
+    assert "activation relu, loss half_squared_error" in result.output
+    assert r"\operatorname{ReLU}'(z^{(L)})" in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--layers", "0,1"], "width 0 at position 0"),
+        (["--layers", "-1,2"], "'-1' is not a positive whole number"),
+        (["--layers", "abc"], "'abc' is not a positive whole number"),
+        (["--activation", "swish"], "unknown activation 'swish'"),
+        (["--activation", "tanh,tanh"], "2 activations for 3 layers"),
+        (["--loss", "hinge"], "'hinge' is not one of"),
+        (["--param", "w^{(L+1)}"], "no parameter 'w^{(L+1)}'"),
+        (["--param", "v_3"], "no parameter 'v_3'"),
+        (["--layers", "1000,1000,1000"], "too large for the unrolled form"),
+        (["--spec", "/nonexistent/net.toml"], "does not exist"),
+        (["--format", "pdf"], "'pdf' is not one of"),
+        (["--notation", "sideways"], "'sideways' is not one of"),
+        (["--bogus"], "No such option '--bogus'"),
+        (["--layers", "12,12,12,12,12", "--format", "json", "--param", "w^{(1)}_{00}"],
+         "too large for the expanded form"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(args: list[str], message: str) -> None:
+    result = run(*args)
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("symchain: error: ")
+    assert message in lines[0]
+    assert "Traceback" not in result.output + result.stderr
+
+
+def test_bad_spec_file_contents(tmp_path: Path) -> None:
+    spec = tmp_path / "net.toml"
+    spec.write_text("layers = [2,\n")
+    result = run("--spec", str(spec))
+    assert result.exit_code == 2
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "not valid TOML" in result.stderr
+
+
+def test_timeout_budget() -> None:
+    result = run("--layers", "64,64,64,64", "--timeout", "0.1", "--format", "latex")
+    assert result.exit_code == 2
+    assert "time budget" in result.stderr
+
+
+def _run_process(args: list[str], seed: str) -> bytes:
+    env = {**os.environ, "PYTHONHASHSEED": seed, "NO_COLOR": "1"}
+    return subprocess.run(
+        [sys.executable, "-m", "symchain", "derive", *args],
+        env=env,
+        capture_output=True,
+        check=True,
+        timeout=120,
+    ).stdout
+
+
+@pytest.mark.parametrize("output_format", ["text", "latex", "markdown", "json"])
+def test_deterministic_across_hash_seeds(output_format: str) -> None:
+    args = ["--layers", "2,3,2", "--format", output_format]
+    outputs = {_run_process(args, seed) for seed in ("0", "1", "12345")}
+    assert len(outputs) == 1
+
+
+def test_module_entry_point_help() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "symchain", "derive", "--help"],
+        capture_output=True, text=True, check=True, timeout=60,
+    ).stdout
+    for option in ("--layers", "--activation", "--loss", "--spec", "--param", "--notation",
+                   "--format", "--output"):
+        assert option in out
