@@ -1,0 +1,249 @@
+"""Array backends (NumPy, PyTorch, JAX) and the numerically stable functions generated code calls.
+
+Every backend provides the same few primitives; :class:`StableFunctions` builds the activations,
+their derivatives and the loss pieces from them once, in forms that neither overflow nor take
+log(0): σ(z) and σ'(z) from e^{-|z|}, softplus(z) = max(z, 0) + log1p(e^{-|z|}),
+tanh'(z) = 4e^{-2|z|}/(1 + e^{-2|z|})², ReLU'(0) = 0 (as PyTorch).
+PyTorch and JAX are optional: they are imported only when their backend is asked for.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ..errors import SymchainError
+
+DTYPES = ("float64", "float32")
+BACKENDS = ("numpy", "torch", "jax")
+
+# PyTorch's BCELoss clamps log(·) at -100 and its backward divides by max(a(1 - a), 1e-12).
+LOG_FLOOR = -100.0
+BCE_EPSILON = 1e-12
+
+
+class NumericError(SymchainError):
+    """Arrays or options given to a compiled gradient are invalid (shape, dtype, backend)."""
+
+
+def backend_available(name: str) -> bool:
+    """Whether the backend's package is installed (NumPy always is)."""
+    if name == "numpy":
+        return True
+    return importlib.util.find_spec(name) is not None
+
+
+class NumpyOps:
+    """NumPy primitives."""
+
+    name = "numpy"
+
+    def __init__(self, dtype: str) -> None:
+        self.dtype = np.dtype(dtype)
+        self.exp = np.exp
+        self.abs = np.abs
+        self.tanh = np.tanh
+        self.log1p = np.log1p
+        self.where = np.where
+        self.einsum = np.einsum
+
+    def log(self, x: Any) -> Any:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log(x)
+
+    def maximum(self, x: Any, floor: float) -> Any:
+        return np.maximum(x, floor)
+
+    def positive(self, x: Any) -> Any:
+        return (x > 0).astype(self.dtype)
+
+    def asarray(self, value: Any) -> Any:
+        return np.asarray(value, dtype=self.dtype)
+
+    def unpack(self, array: Any) -> list[Any]:
+        return array.ravel().tolist()  # Python floats: weak scalars keep the array dtype
+
+    def columns(self, array: Any) -> tuple[Any, ...]:
+        return tuple(np.ascontiguousarray(array.T))
+
+    def rows(self, rows: Sequence[Any], n: int) -> Any:
+        out = np.empty((len(rows), n), dtype=self.dtype)
+        for i, row in enumerate(rows):
+            out[i] = row
+        return out
+
+    def to_numpy(self, x: Any) -> np.ndarray:
+        return np.asarray(x, dtype=np.float64)
+
+    def compile(self, function: Any) -> Any:
+        return function
+
+
+class TorchOps:
+    """PyTorch primitives (CPU tensors of the chosen dtype)."""
+
+    name = "torch"
+
+    def __init__(self, dtype: str) -> None:
+        torch = importlib.import_module("torch")
+        self.torch = torch
+        self.dtype = getattr(torch, dtype)
+        self.exp = torch.exp
+        self.abs = torch.abs
+        self.tanh = torch.tanh
+        self.log1p = torch.log1p
+        self.log = torch.log
+        self.where = torch.where
+        self.einsum = torch.einsum
+
+    def maximum(self, x: Any, floor: float) -> Any:
+        return self.torch.clamp(x, min=floor)
+
+    def positive(self, x: Any) -> Any:
+        return (x > 0).to(self.dtype)
+
+    def asarray(self, value: Any) -> Any:
+        if isinstance(value, self.torch.Tensor):
+            return value.detach().to(self.dtype)
+        return self.torch.as_tensor(np.asarray(value), dtype=self.dtype)
+
+    def unpack(self, array: Any) -> list[Any]:
+        return array.reshape(-1).tolist()
+
+    def columns(self, array: Any) -> tuple[Any, ...]:
+        return tuple(array.T.contiguous().unbind(0))
+
+    def rows(self, rows: Sequence[Any], n: int) -> Any:
+        out = self.torch.empty((len(rows), n), dtype=self.dtype)
+        for i, row in enumerate(rows):
+            out[i] = row
+        return out
+
+    def to_numpy(self, x: Any) -> np.ndarray:
+        return np.asarray(x.detach().cpu().numpy(), dtype=np.float64)
+
+    def compile(self, function: Any) -> Any:
+        return function
+
+
+class JaxOps:
+    """JAX primitives; the generated function is compiled with ``jax.jit``."""
+
+    name = "jax"
+
+    def __init__(self, dtype: str) -> None:
+        jax = importlib.import_module("jax")
+        jnp = importlib.import_module("jax.numpy")
+        if dtype == "float64" and not jax.config.read("jax_enable_x64"):
+            raise NumericError(
+                "backend 'jax' with dtype float64 needs 64-bit JAX: call "
+                "jax.config.update('jax_enable_x64', True) first, or use dtype='float32'"
+            )
+        self.jax = jax
+        self.jnp = jnp
+        self.dtype = getattr(jnp, dtype)
+        self.exp = jnp.exp
+        self.abs = jnp.abs
+        self.tanh = jnp.tanh
+        self.log1p = jnp.log1p
+        self.log = jnp.log
+        self.where = jnp.where
+        self.einsum = jnp.einsum
+
+    def maximum(self, x: Any, floor: float) -> Any:
+        return self.jnp.maximum(x, floor)
+
+    def positive(self, x: Any) -> Any:
+        return (x > 0).astype(self.dtype)
+
+    def asarray(self, value: Any) -> Any:
+        return self.jnp.asarray(value, dtype=self.dtype)
+
+    def unpack(self, array: Any) -> list[Any]:
+        return list(array.reshape(-1))
+
+    def columns(self, array: Any) -> tuple[Any, ...]:
+        return tuple(array.T)
+
+    def rows(self, rows: Sequence[Any], n: int) -> Any:
+        return self.jnp.stack([self.jnp.broadcast_to(row, (n,)) for row in rows])
+
+    def to_numpy(self, x: Any) -> np.ndarray:
+        return np.asarray(x, dtype=np.float64)
+
+    def compile(self, function: Any) -> Any:
+        return self.jax.jit(function)
+
+
+Ops = NumpyOps | TorchOps | JaxOps
+_OPS = {"numpy": NumpyOps, "torch": TorchOps, "jax": JaxOps}
+
+
+def make_ops(backend: str, dtype: str) -> Ops:
+    """The primitives of ``backend`` for ``dtype``; a :class:`NumericError` names what is known."""
+    if dtype not in DTYPES:
+        raise NumericError(f"unknown dtype {dtype!r}; known: {', '.join(DTYPES)}")
+    if backend not in _OPS:
+        raise NumericError(f"unknown backend {backend!r}; known: {', '.join(BACKENDS)}")
+    if not backend_available(backend):
+        raise NumericError(
+            f"backend {backend!r} needs the {backend} package, which is not installed "
+            f"(pip install 'symchain[{backend}]')"
+        )
+    return _OPS[backend](dtype)
+
+
+class StableFunctions:
+    """The functions generated code calls as ``F.<name>``: stable forms over one backend."""
+
+    def __init__(self, ops: Ops) -> None:
+        self.ops = ops
+        self.unpack = ops.unpack
+        self.columns = ops.columns
+        self.rows = ops.rows
+        self.exp = ops.exp
+        self.tanh = ops.tanh
+
+    def log(self, x: Any) -> Any:
+        """ln x, clamped at -100 like PyTorch's BCELoss (so log(0) is -100, not -inf)."""
+        return self.ops.maximum(self.ops.log(x), LOG_FLOOR)
+
+    def sigmoid(self, z: Any) -> Any:
+        e = self.ops.exp(-self.ops.abs(z))
+        return self.ops.where(z >= 0, 1 / (1 + e), e / (1 + e))
+
+    def sigmoid_prime(self, z: Any) -> Any:
+        e = self.ops.exp(-self.ops.abs(z))
+        return e / ((1 + e) * (1 + e))
+
+    def tanh_prime(self, z: Any) -> Any:
+        e = self.ops.exp(-2 * self.ops.abs(z))
+        return 4 * e / ((1 + e) * (1 + e))
+
+    def relu(self, z: Any) -> Any:
+        return self.ops.maximum(z, 0.0)
+
+    def relu_prime(self, z: Any) -> Any:
+        return self.ops.positive(z)
+
+    def softplus(self, z: Any) -> Any:
+        return self.ops.maximum(z, 0.0) + self.ops.log1p(self.ops.exp(-self.ops.abs(z)))
+
+    def softplus_prime(self, z: Any) -> Any:
+        return self.sigmoid(z)
+
+    def bce(self, a: Any, y: Any) -> Any:
+        """-(y ln a + (1 - y) ln(1 - a)) with ln clamped at -100 (PyTorch's BCELoss)."""
+        return -(y * self.log(a) + (1 - y) * self.log(1 - a))
+
+    def bce_prime(self, a: Any, y: Any) -> Any:
+        """(a - y)/(a(1 - a)) with the denominator at least 1e-12 (PyTorch's BCELoss backward)."""
+        return (a - y) / self.ops.maximum(a * (1 - a), BCE_EPSILON)
+
+    def bce_logits(self, z: Any, y: Any) -> Any:
+        """BCE of σ(z) from z: softplus(z) - y z, exact for every z (PyTorch's BCEWithLogits)."""
+        return self.softplus(z) - y * z

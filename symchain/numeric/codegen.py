@@ -1,0 +1,109 @@
+"""Python source from a program: one vectorized assignment per z, a, C_0, δ and chain product.
+
+Only expressions built from symchain's own symbols are printed (their names are identifiers made
+by :mod:`symchain.naming`); every function call goes through ``F``, the backend's
+:class:`~symchain.numeric.backends.StableFunctions`. Anything the printer does not know raises.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import sympy as sp
+from sympy.printing.str import StrPrinter
+
+from .backends import NumericError, StableFunctions
+from .rules import FUNCTIONS
+
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+FUNCTION_NAME = "_symchain_gradient"
+
+
+def identifier(symbol: sp.Symbol) -> str:
+    """The Python name of a program symbol (δ_2_1 is written d_2_1)."""
+    name = symbol.name.replace("δ", "d")
+    if not _IDENTIFIER.match(name):
+        raise NumericError(f"symbol {symbol.name!r} has no safe Python name")
+    return name
+
+
+class ProgramPrinter(StrPrinter):
+    """Prints program expressions as Python over arrays; functions become ``F.<name>(...)``."""
+
+    def _print_Symbol(self, expr: sp.Symbol) -> str:
+        return identifier(expr)
+
+    def _print_Function(self, expr: sp.Function) -> str:
+        name = FUNCTIONS.get(type(expr))
+        if name is None:
+            raise NumericError(
+                f"no numeric form for {type(expr).__name__}; add it to "
+                "symchain.numeric.rules.FUNCTIONS"
+            )
+        return f"F.{name}({', '.join(self._print(arg) for arg in expr.args)})"
+
+    def _print_exp(self, expr: sp.Expr) -> str:
+        return self._print_Function(expr)
+
+    def _print_Float(self, expr: sp.Float) -> str:
+        return repr(float(expr))
+
+    def _print_Rational(self, expr: sp.Rational) -> str:
+        return f"({expr.p}/{expr.q})"
+
+    def _print_Pow(self, expr: sp.Pow, rational: bool = False) -> str:
+        base, exponent = expr.args
+        if exponent == -1:
+            return f"(1/{self.parenthesize(base, 1000)})"
+        if exponent.is_Integer and int(exponent) > 0:
+            return f"{self.parenthesize(base, 1000)}**{int(exponent)}"
+        raise NumericError(f"no numeric form for the power {expr}")
+
+    def emptyPrinter(self, expr: Any) -> str:  # noqa: N802 (SymPy's name)
+        raise NumericError(f"no numeric form for {type(expr).__name__}")
+
+    def _print_Basic(self, expr: sp.Basic) -> str:
+        raise NumericError(f"no numeric form for {type(expr).__name__}")
+
+
+def generate_source(program: Any, parameter_names: tuple[str, ...]) -> str:
+    """The source of ``_symchain_gradient(params, X, Y)`` for a :class:`Program`.
+
+    It returns the per-sample losses C_0 (shape (batch,)) and, per layer, the rows ∂C_0/∂z^(l)
+    (shape (n_l, batch)) and the inputs a^(l-1) (shape (n_{l-1}, batch)).
+    """
+    network = program.network
+    printer = ProgramPrinter({"order": "none"})
+    lines = [f"def {FUNCTION_NAME}(params, X, Y):", "    n = X.shape[0]"]
+    lines.append(f"    {', '.join(parameter_names)}, = params")
+    for layer in range(1, network.depth + 1):
+        rows, cols = network.widths[layer], network.widths[layer - 1]
+        weights = [network.w(layer, j, k) for j in range(rows) for k in range(cols)]
+        biases = [network.b(layer, j) for j in range(rows)]
+        lines.append(f"    {_targets(weights)} = F.unpack(W{layer})")
+        lines.append(f"    {_targets(biases)} = F.unpack(b{layer})")
+    lines.append(f"    {_targets(list(network.inputs))} = F.columns(X)")
+    lines.append(f"    {_targets(list(network.targets))} = F.columns(Y)")
+    for symbol, expr in program.assignments:
+        lines.append(f"    {identifier(symbol)} = {printer.doprint(expr)}")
+    signals = []
+    for signal in program.layers:
+        rows_text = ", ".join(printer.doprint(r) for r in signal.rows)
+        inputs_text = ", ".join(identifier(a) for a in signal.inputs)
+        signals.append(f"(F.rows(({rows_text},), n), F.rows(({inputs_text},), n))")
+    lines.append(f"    return {identifier(program.loss)}, ({', '.join(signals)},)")
+    return "\n".join(lines) + "\n"
+
+
+def _targets(symbols: list[sp.Symbol]) -> str:
+    return ", ".join(identifier(s) for s in symbols) + ","
+
+
+def load_source(source: str, functions: StableFunctions) -> Callable[..., Any]:
+    """Compile generated source (made only from symchain's own symbols) into a function."""
+    namespace: dict[str, Any] = {"F": functions}
+    code = compile(source, "<symchain-generated>", "exec")
+    exec(code, namespace)  # noqa: S102 - source printed from our own symbols, never user text
+    return namespace[FUNCTION_NAME]

@@ -1,0 +1,165 @@
+"""Compiled batch gradients: parameters and a batch in, the mean loss and mean gradients out.
+
+Parameters use PyTorch's ``nn.Linear`` layout: ``W<l>`` of shape (n_l, n_{l-1}) and ``b<l>`` of
+shape (n_l,), for absolute layers l = 1..L. A batch is ``X`` of shape (batch, n_0) and ``Y`` of
+shape (batch, n_L). The generated code is vectorized over the batch (no Python loop over samples);
+each layer's weight gradient is the product of its rows ∂C_0/∂z_j^(l) and inputs a_k^(l-1).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..derivation import Derivation
+from ..deriver import derive
+from ..network import Network
+from .backends import NumericError, StableFunctions, make_ops
+from .codegen import generate_source, load_source
+from .program import build_program
+
+
+def parameter_names(network: Network) -> tuple[str, ...]:
+    """``W1, b1, ..., WL, bL``: the keys of parameters and gradients."""
+    return tuple(name for layer in range(1, network.depth + 1) for name in (f"W{layer}", f"b{layer}"))
+
+
+def parameter_shapes(network: Network) -> dict[str, tuple[int, ...]]:
+    """The ``nn.Linear`` shape of every parameter array."""
+    shapes: dict[str, tuple[int, ...]] = {}
+    for layer in range(1, network.depth + 1):
+        rows, cols = network.widths[layer], network.widths[layer - 1]
+        shapes[f"W{layer}"] = (rows, cols)
+        shapes[f"b{layer}"] = (rows,)
+    return shapes
+
+
+def init_parameters(network: Network, seed: int, dtype: str = "float64") -> dict[str, np.ndarray]:
+    """Parameters drawn like PyTorch's ``nn.Linear`` default: uniform(-1/√n_in, 1/√n_in).
+
+    Drawn with ``numpy.random.default_rng(seed)``, layer by layer, weights (row-major) then
+    biases, so a seed gives the same parameters on every machine.
+    """
+    rng = np.random.default_rng(seed)
+    params: dict[str, np.ndarray] = {}
+    for name, shape in parameter_shapes(network).items():
+        fan_in = network.widths[int(name[1:]) - 1]
+        bound = 1.0 / np.sqrt(fan_in)
+        params[name] = rng.uniform(-bound, bound, size=shape).astype(dtype)
+    return params
+
+
+@dataclass(frozen=True)
+class Gradients:
+    """The mean loss C over a batch and ∂C/∂θ per parameter array (backend arrays)."""
+
+    loss: Any
+    gradients: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class SampleGradients:
+    """Per-sample losses C_i (batch,) and per-sample gradients (batch, *shape) per parameter."""
+
+    losses: Any
+    gradients: dict[str, Any]
+
+
+class CompiledGradient:
+    """A derivation compiled to vectorized code for one backend and dtype.
+
+    Call it with ``params`` (a mapping ``W1, b1, ...``), ``X`` and ``Y``; it returns
+    :class:`Gradients`. ``source`` is the generated Python; ``compile_seconds`` the time it took.
+    """
+
+    def __init__(
+        self, derivation: Derivation, backend: str = "numpy", dtype: str = "float64"
+    ) -> None:
+        start = time.perf_counter()
+        self.network = derivation.network
+        self.backend = backend
+        self.dtype = dtype
+        self.ops = make_ops(backend, dtype)
+        self.names = parameter_names(self.network)
+        self.shapes = parameter_shapes(self.network)
+        program = build_program(derivation)
+        self.source = generate_source(program, self.names)
+        self._function = self.ops.compile(load_source(self.source, StableFunctions(self.ops)))
+        self.compile_seconds = time.perf_counter() - start
+
+    def _arrays(self, params: Mapping[str, Any], X: Any, Y: Any) -> tuple[Any, Any, Any]:
+        missing = [name for name in self.names if name not in params]
+        if missing:
+            raise NumericError(f"parameters {', '.join(missing)} are missing; "
+                               f"expected {', '.join(self.names)}")
+        extra = sorted(set(params) - set(self.names))
+        if extra:
+            raise NumericError(f"unknown parameters {', '.join(extra)}; "
+                               f"expected {', '.join(self.names)}")
+        arrays = tuple(self.ops.asarray(params[name]) for name in self.names)
+        for name, array in zip(self.names, arrays, strict=True):
+            if tuple(array.shape) != self.shapes[name]:
+                raise NumericError(
+                    f"{name} has shape {tuple(array.shape)}; expected {self.shapes[name]}"
+                )
+        x, y = self.ops.asarray(X), self.ops.asarray(Y)
+        widths = self.network.widths
+        if x.ndim != 2 or x.shape[1] != widths[0]:
+            raise NumericError(f"X has shape {tuple(x.shape)}; expected (batch, {widths[0]})")
+        if y.ndim != 2 or tuple(y.shape) != (x.shape[0], widths[-1]):
+            raise NumericError(
+                f"Y has shape {tuple(y.shape)}; expected ({x.shape[0]}, {widths[-1]})"
+            )
+        if x.shape[0] == 0:
+            raise NumericError("the batch is empty; give at least one sample")
+        return arrays, x, y
+
+    def __call__(self, params: Mapping[str, Any], X: Any, Y: Any) -> Gradients:
+        """The mean loss C and the batch-averaged gradient of every parameter array."""
+        arrays, x, y = self._arrays(params, X, Y)
+        losses, signals = self._function(arrays, x, y)
+        n = x.shape[0]
+        gradients: dict[str, Any] = {}
+        for layer, (rows, inputs) in enumerate(signals, start=1):
+            gradients[f"W{layer}"] = (rows @ inputs.T) / n
+            gradients[f"b{layer}"] = rows.sum(1) / n
+        return Gradients(losses.sum() / n, gradients)
+
+    def per_sample(self, params: Mapping[str, Any], X: Any, Y: Any) -> SampleGradients:
+        """Each sample's loss C_i and gradient ∂C_i/∂θ (arrays with a leading batch axis)."""
+        arrays, x, y = self._arrays(params, X, Y)
+        losses, signals = self._function(arrays, x, y)
+        gradients: dict[str, Any] = {}
+        for layer, (rows, inputs) in enumerate(signals, start=1):
+            gradients[f"W{layer}"] = self.ops.einsum("jb,kb->bjk", rows, inputs)
+            gradients[f"b{layer}"] = rows.T
+        return SampleGradients(losses, gradients)
+
+    def loss(self, params: Mapping[str, Any], X: Any, Y: Any) -> Any:
+        """The mean loss C alone."""
+        return self(params, X, Y).loss
+
+
+def compile_gradient(
+    derivation: Derivation, backend: str = "numpy", dtype: str = "float64"
+) -> CompiledGradient:
+    """Compile a derivation's straight-line program to a vectorized batch gradient.
+
+    Args:
+        derivation: from :func:`symchain.derive` (every parameter).
+        backend: ``numpy`` (default), ``torch`` or ``jax`` (JAX float64 needs ``jax_enable_x64``).
+        dtype: ``float64`` (default) or ``float32``.
+    """
+    return CompiledGradient(derivation, backend, dtype)
+
+
+def lambdify(
+    model: Network | Derivation, backend: str = "numpy", dtype: str = "float64"
+) -> CompiledGradient:
+    """Derive (if given a network) and compile: ``lambdify(net)(params, X, Y)``."""
+    derivation = derive(model) if isinstance(model, Network) else model
+    return compile_gradient(derivation, backend, dtype)

@@ -1,0 +1,186 @@
+"""The straight-line program of a derivation: one assignment per z, a, C_0, δ and chain product.
+
+Nothing is expanded: the forward definitions come from the network (z = Σ w a + b, a = σ(z)), the
+backward ones from the derivation's chains. Every suffix of a chain (∂C_0/∂z_j^(l) and the
+products behind it) becomes one variable shared by all chains that end the same way, so the work
+stays linear in the number of parameters. Per layer, the program names the rows ∂C_0/∂z_j^(l) and
+the inputs a_k^(l-1) whose products (∂z/∂w = a_k, ∂z/∂b = 1) give every parameter's gradient.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy as sp
+
+from .. import naming
+from ..derivation import Chain, Derivation, Factor
+from ..network import Network
+from .backends import NumericError
+from .rules import LOSS_RULES, OUTPUT_RULES
+
+LOSS_SYMBOL = sp.Symbol("C_0", real=True)
+
+
+@dataclass(frozen=True)
+class LayerSignals:
+    """What one layer's gradients are made of.
+
+    Attributes:
+        layer: the absolute layer l.
+        rows: ∂C_0/∂z_j^(l) for j = 0..n_l-1 (program symbols).
+        inputs: a_k^(l-1) for k = 0..n_{l-1}-1 (x_k for the first layer).
+    """
+
+    layer: int
+    rows: tuple[sp.Symbol, ...]
+    inputs: tuple[sp.Symbol, ...]
+
+
+@dataclass(frozen=True)
+class Program:
+    """Assignments in execution order, then the loss and each layer's gradient signals."""
+
+    network: Network
+    assignments: tuple[tuple[sp.Symbol, sp.Expr], ...]
+    loss: sp.Symbol
+    layers: tuple[LayerSignals, ...]
+
+
+class _Builder:
+    """Collects assignments; chain suffixes are memoized by their factor values."""
+
+    def __init__(self, network: Network) -> None:
+        self.network = network
+        self.assignments: list[tuple[sp.Symbol, sp.Expr]] = []
+        self.suffixes: dict[tuple[sp.Expr, ...], sp.Expr] = {}
+        self.count = 0
+        depth = network.depth
+        output = network.activation_of(depth).name
+        loss_rule = LOSS_RULES.get(network.loss.name)
+        self.output_rule = OUTPUT_RULES.get((output, network.loss.name))
+        self.loss_factors: dict[sp.Expr, sp.Expr] = {}
+        self.fused: dict[tuple[sp.Expr, sp.Expr], sp.Expr] = {}
+        for j in range(network.widths[-1]):
+            z, a, y = network.z(depth, j), network.a(depth, j), network.y(j)
+            derivative = network.loss_derivative(j)
+            if loss_rule is not None:
+                self.loss_factors[derivative] = loss_rule.derivative(a, y)
+            if self.output_rule is not None:
+                prime = network.activation_of(depth).derivative(z)
+                self.fused[(prime, derivative)] = self.output_rule.delta(z, a, y)
+
+    def assign(self, symbol: sp.Symbol, expr: sp.Expr) -> sp.Symbol:
+        self.assignments.append((symbol, expr))
+        return symbol
+
+    def fresh(self, expr: sp.Expr) -> sp.Expr:
+        """``expr`` itself when it is a symbol or number, else a new variable holding it."""
+        if expr.is_Atom:
+            return expr
+        self.count += 1
+        return self.assign(sp.Symbol(f"g_{self.count}", real=True), expr)
+
+    def numeric(self, value: sp.Expr) -> sp.Expr:
+        """A factor value with each loss derivative replaced by its stable form."""
+        return value.xreplace(self.loss_factors) if self.loss_factors else value
+
+    def product(self, factors: tuple[Factor, ...]) -> sp.Expr:
+        """The product of the factors' values, sharing every suffix with other chains."""
+        values = tuple(f.value for f in factors)
+        return self._suffix(values)
+
+    def _suffix(self, values: tuple[sp.Expr, ...]) -> sp.Expr:
+        known = self.suffixes.get(values)
+        if known is not None:
+            return known
+        fused = self.fused.get(values) if len(values) == 2 else None
+        if fused is not None:
+            result = self.fresh(fused)
+        elif len(values) == 1:
+            result = self.fresh(self.numeric(values[0]))
+        else:
+            head = self.numeric(values[0])
+            result = self.fresh(head * self._suffix(values[1:]))
+        self.suffixes[values] = result
+        return result
+
+    def chain(self, chain: Chain) -> sp.Expr:
+        """A chain's value: one shared product per term, summed."""
+        terms = [self.product(term) for term in chain.terms]
+        return terms[0] if len(terms) == 1 else self.fresh(sp.Add(*terms))
+
+
+def build_program(derivation: Derivation) -> Program:
+    """The straight-line program computing C_0 and each layer's gradient signals.
+
+    Raises:
+        NumericError: when the derivation covers only some parameters, or a chain does not
+            start with ∂z/∂θ (a_k for a weight, 1 for a bias).
+    """
+    network = derivation.network
+    if {g.parameter for g in derivation.parameters} != set(network.parameters):
+        raise NumericError(
+            "compiling needs the gradient of every parameter; derive the network without "
+            "selecting parameters"
+        )
+    builder = _Builder(network)
+    # Forward pass: the network's own definitions.
+    for layer in range(1, network.depth + 1):
+        for j in range(network.widths[layer]):
+            builder.assign(network.z(layer, j), network.preactivation(layer, j))
+            builder.assign(network.a(layer, j), network.activation(layer, j))
+    builder.assign(LOSS_SYMBOL, _sample_loss(network, builder))
+    # Backward pass: error terms (highest layer first), then each neuron's ∂C_0/∂z.
+    for term in derivation.errors:
+        value = builder.chain(term.chain)
+        builder.assign(term.symbol, value)
+    rows: dict[tuple[int, int], sp.Expr] = {}
+    for gradient in derivation.parameters:
+        label = gradient.label
+        assert label.layer is not None and label.j is not None
+        local = _local_factor(network, label)
+        if any(term[0].value != local for term in gradient.chain.terms):
+            raise NumericError(
+                f"the chain of {gradient.parameter} does not start with ∂z/∂θ = {local}; "
+                "only chains from symchain's deriver can be compiled"
+            )
+        rest = Chain(gradient.chain.numerator, gradient.chain.target,
+                     tuple(term[1:] for term in gradient.chain.terms))
+        row = builder.chain(rest)
+        key = (label.layer, label.j)
+        if rows.setdefault(key, row) != row:
+            raise NumericError(f"the chains of neuron {key} disagree on ∂C_0/∂z")
+    layers = []
+    for layer in range(1, network.depth + 1):
+        named = []
+        for j in range(network.widths[layer]):
+            row = rows[(layer, j)]
+            if not isinstance(row, sp.Symbol):
+                row = builder.assign(sp.Symbol(f"r_{layer}_{j}", real=True), row)
+            named.append(row)
+        inputs = tuple(network.a(layer - 1, k) for k in range(network.widths[layer - 1]))
+        layers.append(LayerSignals(layer, tuple(named), inputs))
+    return Program(network, tuple(builder.assignments), LOSS_SYMBOL, tuple(layers))
+
+
+def _local_factor(network: Network, label: naming.Label) -> sp.Expr:
+    if label.kind is naming.Kind.WEIGHT:
+        assert label.layer is not None and label.k is not None
+        return network.a(label.layer - 1, label.k)
+    return sp.S.One
+
+
+def _sample_loss(network: Network, builder: _Builder) -> sp.Expr:
+    """C_0 in its stable numeric form."""
+    depth = network.depth
+    outputs = range(network.widths[-1])
+    if builder.output_rule is not None:
+        rule = builder.output_rule
+        return sp.Add(
+            *(rule.term(network.z(depth, j), network.a(depth, j), network.y(j)) for j in outputs)
+        )
+    loss_rule = LOSS_RULES.get(network.loss.name)
+    if loss_rule is not None:
+        return sp.Add(*(loss_rule.term(network.a(depth, j), network.y(j)) for j in outputs))
+    return network.sample_loss()
