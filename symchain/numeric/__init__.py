@@ -1,12 +1,12 @@
 """Numbers from the formulas: derivations compiled to vectorized, numerically stable gradients.
 
-    from symchain import Network, derive
-    from symchain.numeric import compile_gradient, init_parameters
+from symchain import Network, derive
+from symchain.numeric import compile_gradient, init_parameters
 
-    net = Network.from_widths((2, 3, 1), "sigmoid", "binary_cross_entropy")
-    grad = compile_gradient(derive(net))             # NumPy, float64
-    params = init_parameters(net, seed=0)            # W1 (3, 2), b1 (3,), W2 (1, 3), b2 (1,)
-    result = grad(params, X, Y)                      # result.loss, result.gradients["W1"]
+net = Network.from_widths((2, 3, 1), "sigmoid", "binary_cross_entropy")
+grad = compile_gradient(derive(net))             # NumPy, float64
+params = init_parameters(net, seed=0)            # W1 (3, 2), b1 (3,), W2 (1, 3), b2 (1,)
+result = grad(params, X, Y)                      # result.loss, result.gradients["W1"]
 """
 
 from __future__ import annotations

@@ -25,7 +25,9 @@ from .program import build_program
 
 def parameter_names(network: Network) -> tuple[str, ...]:
     """``W1, b1, ..., WL, bL``: the keys of parameters and gradients."""
-    return tuple(name for layer in range(1, network.depth + 1) for name in (f"W{layer}", f"b{layer}"))
+    return tuple(
+        name for layer in range(1, network.depth + 1) for name in (f"W{layer}", f"b{layer}")
+    )
 
 
 def parameter_shapes(network: Network) -> dict[str, tuple[int, ...]]:
@@ -94,12 +96,14 @@ class CompiledGradient:
     def _arrays(self, params: Mapping[str, Any], X: Any, Y: Any) -> tuple[Any, Any, Any]:
         missing = [name for name in self.names if name not in params]
         if missing:
-            raise NumericError(f"parameters {', '.join(missing)} are missing; "
-                               f"expected {', '.join(self.names)}")
+            raise NumericError(
+                f"parameters {', '.join(missing)} are missing; expected {', '.join(self.names)}"
+            )
         extra = sorted(set(params) - set(self.names))
         if extra:
-            raise NumericError(f"unknown parameters {', '.join(extra)}; "
-                               f"expected {', '.join(self.names)}")
+            raise NumericError(
+                f"unknown parameters {', '.join(extra)}; expected {', '.join(self.names)}"
+            )
         arrays = tuple(self.ops.asarray(params[name]) for name in self.names)
         for name, array in zip(self.names, arrays, strict=True):
             if tuple(array.shape) != self.shapes[name]:

@@ -145,8 +145,11 @@ def build_program(derivation: Derivation) -> Program:
                 f"the chain of {gradient.parameter} does not start with ∂z/∂θ = {local}; "
                 "only chains from symchain's deriver can be compiled"
             )
-        rest = Chain(gradient.chain.numerator, gradient.chain.target,
-                     tuple(term[1:] for term in gradient.chain.terms))
+        rest = Chain(
+            gradient.chain.numerator,
+            gradient.chain.target,
+            tuple(term[1:] for term in gradient.chain.terms),
+        )
         row = builder.chain(rest)
         key = (label.layer, label.j)
         if rows.setdefault(key, row) != row:

@@ -84,9 +84,7 @@ class OutputRule:
 
 LOSS_RULES: dict[str, LossRule] = {
     rule.loss: rule
-    for rule in (
-        LossRule("binary_cross_entropy", term=BceTerm, derivative=BcePrime),
-    )
+    for rule in (LossRule("binary_cross_entropy", term=BceTerm, derivative=BcePrime),)
 }
 
 OUTPUT_RULES: dict[tuple[str, str], OutputRule] = {
