@@ -15,6 +15,7 @@ from .. import naming
 from ..derivation import Derivation, ErrorTerm, Factor, ParameterGradient
 from ..network import Network
 from ..nodes import Partial, Sampled
+from .layout import Pieces
 
 
 class Printer(Protocol):
@@ -31,12 +32,25 @@ class Printer(Protocol):
     def column(self, entries: list[str]) -> str: ...
 
 
+# ∇C with more entries than this is laid out as a transposed row (see gradient_vector_section).
+MAX_COLUMN = 16
+
+
 @dataclass(frozen=True)
 class Equation:
-    """``sides[0] = sides[1] = ...``; ``kind`` says what it is (chain, factor, result, ...)."""
+    """``sides[0] = sides[1] = ...``; ``kind`` says what it is (chain, factor, result, ...).
+
+    ``layouts`` (empty, or one entry per side) holds the pieces a LaTeX renderer may break a long
+    side into (see :mod:`symchain.render.layout`); None where a side stays whole.
+    """
 
     sides: tuple[str, ...]
     kind: str
+    layouts: tuple[Pieces | None, ...] = ()
+
+    def layout(self, index: int) -> Pieces | None:
+        """The pieces of side ``index``, if it may be broken."""
+        return self.layouts[index] if index < len(self.layouts) else None
 
 
 @dataclass(frozen=True)
@@ -90,16 +104,26 @@ def _ordered_affine(net: Network, layer: int, j: int, printer: Printer) -> str:
     return " + ".join(terms)
 
 
-def _chain_sides(
-    lhs: sp.Expr, factors: tuple[Factor, ...], printer: Printer
-) -> tuple[str, ...]:
-    leibniz = printer.product([f.leibniz for f in factors])
+def _pieces(values: list[sp.Expr], printer: Printer) -> Pieces:
+    return Pieces(tuple(printer.product([v]) for v in values))
+
+
+def _chain_equation(
+    lhs: sp.Expr, factors: tuple[Factor, ...], printer: Printer, kind: str, first: str = ""
+) -> Equation:
+    """``[first =] lhs = Leibniz product = product of values [= without the 1s]``."""
+    leibniz = [f.leibniz for f in factors]
     values = [f.value for f in factors]
-    sides = [printer.doprint(lhs), leibniz, printer.product(values)]
+    sides = [printer.doprint(lhs), printer.product(leibniz), printer.product(values)]
+    layouts: list[Pieces | None] = [None, _pieces(leibniz, printer), _pieces(values, printer)]
     kept = [v for v in values if v != 1]
     if len(kept) != len(values) and kept:
         sides.append(printer.product(kept))
-    return tuple(sides)
+        layouts.append(_pieces(kept, printer))
+    if first:
+        sides.insert(0, first)
+        layouts.insert(0, None)
+    return Equation(tuple(sides), kind, tuple(layouts))
 
 
 def _factor_equations(factors: tuple[Factor, ...], printer: Printer) -> list[Equation]:
@@ -118,8 +142,10 @@ def _factor_equations(factors: tuple[Factor, ...], printer: Printer) -> list[Equ
 def error_section(term: ErrorTerm, printer: Printer) -> Section:
     """δ_j^(l) = ∂C_0/∂z_j^(l) = its chain = its value."""
     chain = term.chain
-    sides = (printer.doprint(term.symbol), *_chain_sides(chain.leibniz, chain.factors, printer))
-    equations = [Equation(sides, "error"), *_factor_equations(chain.factors, printer)]
+    definition = _chain_equation(
+        chain.leibniz, chain.factors, printer, "error", first=printer.doprint(term.symbol)
+    )
+    equations = [definition, *_factor_equations(chain.factors, printer)]
     return Section(
         "Error term " + printer.doprint(term.symbol),
         tuple(equations),
@@ -131,10 +157,15 @@ def error_section(term: ErrorTerm, printer: Printer) -> Section:
 def parameter_section(gradient: ParameterGradient, printer: Printer) -> Section:
     """The chain, the evaluated factors, the result and the batch average of one parameter."""
     factors = gradient.chain.factors
-    chain = Equation(_chain_sides(gradient.leibniz, factors, printer), "chain")
+    chain = _chain_equation(gradient.leibniz, factors, printer, "chain")
     batch_lhs = Partial(naming.BATCH_LOSS, gradient.parameter)
     sampled = [v for v in gradient.sampled_factors() if v != 1] or [sp.S.One]
     per_sample = Partial(Sampled(naming.SAMPLE_LOSS, naming.SAMPLE_INDEX), gradient.parameter)
+    batch_pieces = Pieces(
+        _pieces(sampled, printer).items,
+        opening=printer.batch_mean(r"\biggl["),
+        closing=r"\biggr]",
+    )
     batch = Equation(
         (
             printer.doprint(batch_lhs),
@@ -142,6 +173,7 @@ def parameter_section(gradient: ParameterGradient, printer: Printer) -> Section:
             printer.batch_mean(printer.product(sampled), bracketed=len(sampled) > 1),
         ),
         "batch",
+        (None, None, batch_pieces),
     )
     equations = (chain, *_factor_equations(factors, printer), batch)
     return Section(
@@ -155,7 +187,13 @@ def parameter_section(gradient: ParameterGradient, printer: Printer) -> Section:
 def gradient_vector_section(derivation: Derivation, printer: Printer) -> Section:
     """∇C as a column of ∂C/∂θ."""
     entries = [printer.doprint(Partial(naming.BATCH_LOSS, g.parameter)) for g in derivation]
-    equation = Equation((printer.nabla, printer.column(entries)), "gradient")
+    # A column taller than a page is written as a transposed row, broken across lines.
+    row = (
+        Pieces(tuple(entries), "list", r"\bigl[", r"\bigr]^{\top}", force=True)
+        if len(entries) > MAX_COLUMN
+        else None
+    )
+    equation = Equation((printer.nabla, printer.column(entries)), "gradient", (None, row))
     return Section("Gradient", (equation,), key="gradient")
 
 

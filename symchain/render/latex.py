@@ -6,6 +6,7 @@ from ..derivation import Derivation
 from ..naming import Notation
 from ..printing import NotationLatexPrinter
 from .document import Equation, Section, build_document, network_title
+from .layout import ROW_WIDTH, break_side
 
 
 def latex_printer(derivation: Derivation, style: str = "relative") -> NotationLatexPrinter:
@@ -18,13 +19,20 @@ def equation_latex(equation: Equation) -> str:
     return " = ".join(equation.sides)
 
 
-def aligned_rows(equation: Equation) -> list[str]:
-    """The rows of an equation in an alignment: ``lhs &= rhs`` then ``&= rhs`` per further side."""
+def aligned_rows(equation: Equation, width: float = ROW_WIDTH) -> list[str]:
+    """The rows of an equation in an alignment: ``lhs &= rhs`` then ``&= rhs`` per further side.
+
+    A side wider than ``width`` (estimated) continues on further rows, ``&\\quad ...``.
+    """
     first, *rest = equation.sides
     if not rest:
         return [first]
-    rows = [f"{first} &= {rest[0]}"]
-    rows.extend(f"&= {side}" for side in rest[1:])
+    rows = []
+    for number, side in enumerate(rest, start=1):
+        parts = break_side(side, equation.layout(number), width)
+        lead = f"{first} &= " if number == 1 else "&= "
+        rows.append(lead + parts[0])
+        rows.extend(rf"&\quad {part}" for part in parts[1:])
     return rows
 
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from ..derivation import Derivation
-from .document import build_document, network_title
-from .latex import aligned_rows, latex_printer
+from .document import Equation, build_document, network_title
+from .latex import aligned_rows, equation_latex, latex_printer
 
 
 def render_markdown(derivation: Derivation, style: str = "relative") -> str:
@@ -18,10 +18,19 @@ def render_markdown(derivation: Derivation, style: str = "relative") -> str:
             heading = f"## {section.title}"
         lines.extend([heading, ""])
         for equation in section.equations:
-            rows = aligned_rows(equation)
-            if len(rows) == 1:
-                lines.extend(["$$", rows[0], "$$", ""])
-            else:
-                body = " \\\\\n".join(rows)
-                lines.extend(["$$", "\\begin{aligned}", body, "\\end{aligned}", "$$", ""])
+            lines.extend([*math_block(equation), ""])
     return "\n".join(lines)
+
+
+def math_block(equation: Equation) -> list[str]:
+    """One equation as the lines of a ``$$`` block (``aligned`` when it spans several rows)."""
+    rows = aligned_rows(equation)
+    if len(rows) == 1 and len(equation.sides) <= 2:
+        return ["$$", equation_latex(equation), "$$"]
+    return ["$$", *aligned_lines(rows), "$$"]
+
+
+def aligned_lines(rows: list[str]) -> list[str]:
+    """Alignment rows inside ``\\begin{aligned}`` .. ``\\end{aligned}``, one per line."""
+    body = [row + " \\\\" for row in rows[:-1]] + rows[-1:]
+    return ["\\begin{aligned}", *body, "\\end{aligned}"]

@@ -1,0 +1,112 @@
+"""``symchain graph``: draw the chain rule's dependency graph as DOT, TikZ, Mermaid, SVG or PNG."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from ..derivation import resolve_parameter
+from ..network import Network
+from ..render.graph import (
+    GRAPH_FORMATS,
+    IMAGE_FORMATS,
+    LABELS,
+    dependency_graph,
+    dot_image,
+    render_graph,
+    to_dot,
+)
+from .options import network_options
+
+
+@click.command("graph")
+@network_options
+@click.option(
+    "--param",
+    "param",
+    default=None,
+    metavar="NAME",
+    help="Highlight the path this parameter's chain follows (w^{(L)}, b^{(L-1)}, ...).",
+)
+@click.option(
+    "--focus",
+    is_flag=True,
+    help="Draw only the chosen parameter's path and the inputs of each node on it.",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(GRAPH_FORMATS + IMAGE_FORMATS),
+    default="dot",
+    show_default=True,
+    help="dot (Graphviz), tikz (LaTeX), mermaid (GitHub, MkDocs), svg or png (need Graphviz).",
+)
+@click.option(
+    "--labels",
+    type=click.Choice(LABELS),
+    default=None,
+    help="Node labels: unicode (default for dot, mermaid, svg, png) or latex (default for tikz).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False, writable=True),
+    default=None,
+    help="Write to this file instead of standard output.",
+)
+def graph_command(
+    network: Network,
+    notation: str,
+    param: str | None,
+    focus: bool,
+    output_format: str,
+    labels: str | None,
+    output: Path | None,
+) -> None:
+    """Draw how w, a and b feed z, z feeds a, and a and y feed C_0, for the whole network.
+
+    With --param the path of that parameter's chain is drawn thick and red; with --focus only
+    that path and what feeds it (for the seed's w^{(L)}: the seed's tree).
+    """
+    if focus and param is None:
+        raise click.UsageError("--focus needs --param NAME: the parameter whose path to draw")
+    if output_format == "tikz" and labels == "unicode":
+        raise click.BadParameter(
+            "TikZ pictures are typeset by LaTeX: use --labels latex (or dot/mermaid for unicode)",
+            param_hint="'--labels'",
+        )
+    parameter = resolve_parameter(network, param) if param is not None else None
+    graph = dependency_graph(network, parameter, focus)
+    label_style = labels or ("latex" if output_format == "tikz" else "unicode")
+    if output_format in IMAGE_FORMATS:
+        dot = to_dot(graph, network, label_style, notation)
+        image = dot_image(dot, output_format)
+        if image is not None:
+            _write_bytes(image, output)
+            return
+        click.echo(
+            f"symchain: warning: Graphviz's dot is not installed; writing DOT text instead of "
+            f"{output_format.upper()} (install Graphviz and the graphviz package: "
+            "pip install 'symchain[graphviz]')",
+            err=True,
+        )
+        _write_text(dot, output.with_suffix(".dot") if output is not None else None)
+        return
+    _write_text(render_graph(graph, network, output_format, label_style, notation), output)
+
+
+def _write_text(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+
+
+def _write_bytes(data: bytes, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    else:
+        output.write_bytes(data)

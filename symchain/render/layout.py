@@ -1,0 +1,157 @@
+"""Line breaking for long formulas: estimate a LaTeX formula's printed width, split long sides.
+
+A side of an equation that is a product of factors (a chain, a batch average) or a list (∇C)
+carries its pieces in a :class:`Pieces`; :func:`break_side` packs them greedily into rows no
+wider than a limit, so an ``align*``/``aligned`` block continues on the next line instead of
+running off the page. Widths are estimates in "characters" (one italic letter = 1).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Widest right-hand side row, in estimated characters (fits A4 with 2 cm margins at 11 pt, and a
+# docs page's content column).
+ROW_WIDTH = 60.0
+
+_COMMAND_RE = re.compile(r"\\([A-Za-z]+|.)")
+_ZERO_WIDTH = {"left", "right", "biggl", "biggr", "bigl", "bigr", "Bigl", "Bigr", "mathsf"}
+_WORD_COMMANDS = {"operatorname", "text", "mathrm"}
+_WIDE = {"sum": 2.0, "cdot": 1.5, "quad": 2.0, "qquad": 4.0, "nabla": 1.5}
+
+
+@dataclass(frozen=True)
+class Pieces:
+    """A side as pieces that may go on separate rows.
+
+    Attributes:
+        items: the pieces (factors of a product, entries of a list), each valid LaTeX.
+        joiner: ``"product"`` (juxtaposed, ``\\cdot`` before a number) or ``"list"`` (commas).
+        opening: written before the first piece when broken (``\\frac{1}{n} \\sum ... \\biggl[``).
+        closing: written after the last piece when broken (e.g. ``\\biggr]``).
+        force: use this layout even when the side would fit on one row.
+    """
+
+    items: tuple[str, ...]
+    joiner: str = "product"
+    opening: str = ""
+    closing: str = ""
+    force: bool = False
+
+
+def _group_end(text: str, start: int) -> int:
+    """Index just past the brace group starting at ``text[start] == '{'``."""
+    depth = 0
+    for index in range(start, len(text)):
+        char = text[index]
+        if char == "\\":
+            continue
+        if char == "{" and (index == 0 or text[index - 1] != "\\"):
+            depth += 1
+        elif char == "}" and text[index - 1] != "\\":
+            depth -= 1
+            if depth == 0:
+                return index + 1
+    return len(text)
+
+
+def _argument(text: str, start: int) -> tuple[str, int]:
+    """The next argument (a brace group's contents or one token) and the index after it."""
+    while start < len(text) and text[start] == " ":
+        start += 1
+    if start >= len(text):
+        return "", start
+    if text[start] == "{":
+        end = _group_end(text, start)
+        return text[start + 1 : end - 1], end
+    match = _COMMAND_RE.match(text, start)
+    if match:
+        return match.group(0), match.end()
+    return text[start], start + 1
+
+
+def display_width(latex: str) -> float:
+    """Estimated printed width of a LaTeX formula, in italic-letter widths."""
+    width = 0.0
+    index = 0
+    while index < len(latex):
+        char = latex[index]
+        if char == "\\":
+            match = _COMMAND_RE.match(latex, index)
+            assert match is not None
+            name = match.group(1)
+            index = match.end()
+            if name == "frac":
+                top, index = _argument(latex, index)
+                bottom, index = _argument(latex, index)
+                width += max(display_width(top), display_width(bottom)) + 0.5
+            elif name in _WORD_COMMANDS:
+                word, index = _argument(latex, index)
+                width += len(word)
+            elif name in ("begin", "end"):
+                _, index = _argument(latex, index)
+            elif name in _ZERO_WIDTH or not name.isalpha():
+                width += 0.0 if name.isalpha() or name in ",;!" else 1.0
+            else:
+                width += _WIDE.get(name, 1.0 if len(name) <= 5 else 3.0)
+        elif char in "^_":
+            script, index = _argument(latex, index + 1)
+            width += 0.7 * display_width(script)
+        elif char in "{} &":
+            index += 1
+        elif char in "+-=":
+            width += 2.0
+            index += 1
+        else:
+            width += 1.0
+            index += 1
+    return width
+
+
+def join_pieces(items: list[str] | tuple[str, ...], joiner: str) -> str:
+    """Pieces on one row: juxtaposed (``\\cdot`` before a number) or comma-separated."""
+    if joiner == "list":
+        return ", ".join(items)
+    result = ""
+    for item in items:
+        if result:
+            result += r" \cdot " if item[:1].isdigit() else " "
+        result += item
+    return result
+
+
+def break_side(text: str, pieces: Pieces | None, limit: float = ROW_WIDTH) -> list[str]:
+    """``text`` as one row, or, when wider than ``limit`` and breakable, several rows.
+
+    Every row but the first starts with a ``\\quad`` indent; a product continued on a new row
+    starting with a number gets its ``\\cdot``.
+    """
+    if pieces is None or len(pieces.items) < 2:
+        return [text]
+    if not pieces.force and display_width(text) <= limit:
+        return [text]
+    rows: list[list[str]] = [[]]
+    used = display_width(pieces.opening)
+    for item in pieces.items:
+        size = display_width(item) + 1.0
+        if rows[-1] and used + size > limit:
+            rows.append([])
+            used = 4.0
+        rows[-1].append(item)
+        used += size
+    if len(rows) == 1 and not pieces.force:
+        return [text]
+    texts = []
+    for number, row in enumerate(rows):
+        line = join_pieces(row, pieces.joiner)
+        if number > 0 and pieces.joiner == "product" and row[0][:1].isdigit():
+            line = r"\cdot " + line
+        if number == 0 and pieces.opening:
+            line = f"{pieces.opening} {line}"
+        if pieces.joiner == "list" and number < len(rows) - 1:
+            line += ","
+        if number == len(rows) - 1 and pieces.closing:
+            line = f"{line} {pieces.closing}"
+        texts.append(line)
+    return texts
