@@ -11,7 +11,6 @@ import click
 from ..errors import SymchainError
 from .derive import derive_command
 from .graph import graph_command
-from .graph import graph_command
 
 
 class SymchainGroup(click.Group):
@@ -56,7 +55,6 @@ def cli() -> None:
 
 
 cli.add_command(derive_command)
-cli.add_command(graph_command)
 cli.add_command(graph_command)
 
 
