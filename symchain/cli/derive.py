@@ -12,6 +12,7 @@ from ..derivation import resolve_parameter
 from ..deriver import DEFAULT_BUDGET_SECONDS, derive
 from ..network import Network
 from ..render import FORMATS, render_json, render_latex, render_markdown, render_text
+from ..render.standalone import render_standalone
 from .options import network_options
 
 # More parameters than this in a printed derivation is unreadable; a warning suggests --param.
@@ -36,6 +37,11 @@ READABLE_PARAMETERS = 500
     help="text (terminal), latex (amsmath), markdown ($$ blocks) or json.",
 )
 @click.option(
+    "--standalone",
+    is_flag=True,
+    help="With --format latex: a complete document (title, network, TikZ graph) for pdflatex.",
+)
+@click.option(
     "-o",
     "--output",
     type=click.Path(path_type=Path, dir_okay=False, writable=True),
@@ -54,6 +60,7 @@ def derive_command(
     notation: str,
     params: tuple[str, ...],
     output_format: str,
+    standalone: bool,
     output: Path | None,
     timeout: float,
 ) -> None:
@@ -61,6 +68,8 @@ def derive_command(
 
     With no options: the seed's network (3 layers of one sigmoid neuron, squared error).
     """
+    if standalone and output_format != "latex":
+        raise click.UsageError("--standalone needs --format latex")
     named = {resolve_parameter(network, p) for p in params}
     chosen = tuple(p for p in network.parameters if p in named) or None
     derivation = derive(network, chosen, budget=timeout)
@@ -80,6 +89,8 @@ def derive_command(
             )
         return
     renderers = {"latex": render_latex, "markdown": render_markdown, "json": render_json}
+    if standalone:
+        renderers["latex"] = render_standalone
     text = renderers[output_format](derivation, notation)
     if output is None:
         sys.stdout.write(text)

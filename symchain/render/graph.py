@@ -238,7 +238,7 @@ def to_tikz(graph: Graph, network: Network, style: str = "relative") -> str:
     scale = min(1.0, _MAX_WIDTH / width_cm, _MAX_HEIGHT / height_cm)
     lines = [
         rf"\begin{{tikzpicture}}[scale={scale:.3f}, every node/.style={{scale={scale:.3f}}},",
-        r"  quantity/.style={draw, ellipse, inner sep=2pt, minimum height=0.7cm},",
+        r"  quantity/.style={draw, rounded corners=3pt, inner sep=3pt},",
         r"  path/.style={draw=red!80!black, very thick},",
         r"  feeds/.style={->, >=stealth, gray},",
         r"  chain/.style={->, >=stealth, very thick, red!80!black}]",

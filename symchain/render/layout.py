@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 # Widest right-hand side row, in estimated characters (fits A4 with 2 cm margins at 11 pt, and a
 # docs page's content column).
-ROW_WIDTH = 60.0
+ROW_WIDTH = 75.0
 
 _COMMAND_RE = re.compile(r"\\([A-Za-z]+|.)")
 _ZERO_WIDTH = {"left", "right", "biggl", "biggr", "bigl", "bigr", "Bigl", "Bigr", "mathsf"}
