@@ -1,0 +1,273 @@
+"""Why a claim fails: constant multiples, misplaced or missing sums, wrong factors, layer slips."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from fractions import Fraction
+
+import sympy as sp
+
+from .. import naming
+from ..printing import NotationLatexPrinter
+from .ground import BATCH_SIZE, NotEvaluable, evaluate
+from .resolve import (
+    ClaimError,
+    IndexOutOfRange,
+    Resolver,
+    Scope,
+    children,
+    free_indices,
+    sums_over,
+)
+from .syntax import BigSum, Bin, Group, Leibniz, Node, Num
+
+RELATIVE_TOLERANCE = 1e-9
+
+
+def close(a: float, b: float, tolerance: float = RELATIVE_TOLERANCE) -> bool:
+    """Whether two floats agree to a relative tolerance (absolute near zero)."""
+    return abs(a - b) <= tolerance * max(1.0, abs(a), abs(b))
+
+
+def _ratio_text(ratio: float, batch: bool) -> str | None:
+    fraction = Fraction(ratio).limit_denominator(12)
+    if not close(float(fraction), ratio, 1e-7):
+        return None
+    if fraction == 1:
+        return None
+    if fraction == -1:
+        return "sign flipped: your right side = true × (-1)"
+    if batch and fraction == BATCH_SIZE:
+        return "your right side = true × n: a sum over the batch where the mean (1/n)Σ belongs"
+    if batch and fraction == Fraction(1, BATCH_SIZE):
+        return "your right side = true × 1/n: the mean over the batch is taken twice"
+    text = f"your right side = true × {fraction}"
+    if abs(fraction) in (2, Fraction(1, 2)):
+        text += (
+            " (a factor 2 from the loss convention: C_0 = (a - y)^2 gives 2(a - y), "
+            "C_0 = ½(a - y)^2 gives (a - y))"
+        )
+    elif fraction < 0:
+        text += " (the sign is flipped too)"
+    return text
+
+
+def constant_multiple(
+    truths: list[float], claims: list[float], batch: bool
+) -> str | None:
+    """"your right side = true × c" when the ratio is the same constant at every point."""
+    ratios = [c / t for t, c in zip(truths, claims, strict=True) if abs(t) > 1e-12]
+    if len(ratios) < 2 or not all(close(r, ratios[0], 1e-7) for r in ratios):
+        return None
+    return _ratio_text(ratios[0], batch)
+
+
+def product_factors(node: Node) -> list[Node]:
+    """The factors of a product as written (numbers merged into the factor that follows)."""
+    if isinstance(node, Bin) and node.op == "*":
+        return product_factors(node.left) + product_factors(node.right)
+    return [node]
+
+
+def _merge_numbers(factors: list[Node]) -> list[Node]:
+    merged: list[Node] = []
+    pending: Node | None = None
+    for factor in factors:
+        if isinstance(factor, Num):
+            pending = factor if pending is None else Bin("*", pending, factor)
+            continue
+        merged.append(factor if pending is None else Bin("*", pending, factor))
+        pending = None
+    if pending is not None:
+        merged.append(pending)
+    return merged
+
+
+class Diagnoser:
+    """Compares a failing side with the truth, for one network, index choice and point."""
+
+    def __init__(
+        self,
+        resolver: Resolver,
+        scope: Scope,
+        points: list[dict[sp.Basic, float]],
+        printer: NotationLatexPrinter,
+    ) -> None:
+        self.resolver = resolver
+        self.ground = resolver.ground
+        self.scope = scope
+        self.points = points
+        self.printer = printer
+
+    def values(self, expr: sp.Expr) -> list[float] | None:
+        try:
+            return [evaluate(expr, point) for point in self.points]
+        except NotEvaluable:
+            return None
+
+    def same(self, left: sp.Expr, right: sp.Expr) -> bool:
+        a, b = self.values(left), self.values(right)
+        return a is not None and b is not None and all(map(close, a, b))
+
+    def shifted(self, node: Node, shift: int) -> sp.Expr | None:
+        try:
+            return self.resolver.value(node, replace(self.scope, layer_shift=shift))
+        except (ClaimError, IndexOutOfRange):
+            return None
+
+    def diagnose(self, lhs: Node, side: Node, truth: sp.Expr, claim: sp.Expr) -> list[str]:
+        """Every finding, most specific first."""
+        found: list[str] = []
+        truths, claims = self.values(truth), self.values(claim)
+        batch = self.resolver.uses_batch
+        if truths is not None and claims is not None:
+            multiple = constant_multiple(truths, claims, batch)
+            if multiple is not None:
+                found.append(multiple)
+        found += self.sums(lhs, side, claim)
+        found += self.factors(lhs, side)
+        if not any("layer" in f for f in found):
+            found += self.layers(lhs, side, truth, claim)
+        return found
+
+    def _lhs_leibniz(self, lhs: Node) -> Leibniz | None:
+        return lhs if isinstance(lhs, Leibniz) else None
+
+    def sums(self, lhs: Node, side: Node, claim: sp.Expr) -> list[str]:
+        found = []
+        leibniz = self._lhs_leibniz(lhs)
+        if leibniz is None:
+            return found
+        lhs_letters = free_indices(lhs)
+        den = leibniz.denominator
+        for letter in lhs_letters:
+            if sums_over(side, letter) and den.base in ("w", "b"):
+                first = den.indices[0] if den.indices else None
+                if first is not None and getattr(first, "base", None) == letter:
+                    found.append(
+                        f"the sum over {letter} does not belong: {den.base}_{{"
+                        f"{''.join(getattr(i, 'base', '?') for i in den.indices or ())}}} "
+                        f"influences only z_{letter}, the one neuron it feeds"
+                    )
+        try:
+            top, bottom, _ = self.resolver.leibniz_symbols(leibniz, self.scope)
+        except (ClaimError, IndexOutOfRange):
+            return found
+        chain = self.ground.true_chain(top, bottom) if isinstance(bottom, sp.Symbol) else None
+        if chain is not None and len(chain.terms) > 1:
+            side_letters = [x for x in free_indices(side) if x not in lhs_letters]
+            single_term = any(
+                self.same(
+                    self.ground.without_errors(sp.Mul(*(f.value for f in term))), claim
+                )
+                for term in chain.terms
+            )
+            if side_letters or single_term or not _has_sum(side):
+                letter = side_letters[0] if side_letters else "j"
+                label = naming.label_of(bottom)
+                assert label is not None
+                nxt = (label.layer or 0) + 1
+                found.append(
+                    f"missing sum over {letter}: {self.printer.doprint(bottom)} influences every "
+                    f"{self.printer.doprint(self.ground.network.z(nxt, 0))[:1]}_{letter} of the "
+                    f"next layer ({len(chain.terms)} neurons), so ∂C_0/∂"
+                    f"{self.printer.doprint(bottom)} = Σ_{letter} (one chain per neuron)"
+                )
+        return found
+
+    def factors(self, lhs: Node, side: Node) -> list[str]:
+        leibniz = self._lhs_leibniz(lhs)
+        if leibniz is None:
+            return []
+        try:
+            top, bottom, batch = self.resolver.leibniz_symbols(leibniz, self.scope)
+        except (ClaimError, IndexOutOfRange):
+            return []
+        if batch or not isinstance(bottom, sp.Symbol):
+            return []
+        chain = self.ground.true_chain(top, bottom)
+        if chain is None or len(chain.terms) != 1:
+            return []
+        written = _merge_numbers(product_factors(_strip(side)))
+        if len(written) < 2:
+            return []
+        true = [
+            (f, self.values(self.ground.without_errors(f.value))) for f in chain.factors
+        ]
+        true = [(f, v) for f, v in true if v is not None and not all(close(x, 1.0) for x in v)]
+        claim: list[tuple[Node, sp.Expr, list[float]]] = []
+        for node in written:
+            try:
+                expr = self.resolver.value(node, self.scope)
+            except (ClaimError, IndexOutOfRange):
+                return []
+            values = self.values(expr)
+            if values is None:
+                return []
+            if all(close(x, 1.0) for x in values):
+                continue
+            claim.append((node, expr, values))
+        unmatched_true = list(true)
+        unmatched_claim = []
+        for node, expr, values in claim:
+            for index, (_, tv) in enumerate(unmatched_true):
+                if all(map(close, values, tv)):  # type: ignore[arg-type]
+                    del unmatched_true[index]
+                    break
+            else:
+                unmatched_claim.append((node, expr, values))
+        p = self.printer.doprint
+        found = []
+        if len(unmatched_true) == 1 and len(unmatched_claim) == 1:
+            factor, tv = unmatched_true[0]
+            node, expr, values = unmatched_claim[0]
+            should = f"{p(factor.leibniz)} = {p(factor.value)}"
+            assert tv is not None
+            if all(close(v, -t) for v, t in zip(values, tv, strict=True)):
+                found.append(f"factor {p(expr)} has the wrong sign: it should be {should}")
+            else:
+                for shift in (1, -1):
+                    moved = self.shifted(node, shift)
+                    if moved is not None and self.same(
+                        moved, self.ground.without_errors(factor.value)
+                    ):
+                        found.append(
+                            f"layer label off by one in factor {p(expr)}: it should be {should}"
+                        )
+                        break
+                else:
+                    found.append(f"factor {p(expr)} is wrong: it should be {should}")
+            return found
+        for factor, _ in unmatched_true:
+            found.append(f"factor {p(factor.leibniz)} = {p(factor.value)} is missing")
+        for _, expr, _ in unmatched_claim:
+            found.append(f"factor {p(expr)} is extra: it is not in the chain")
+        return found
+
+    def layers(self, lhs: Node, side: Node, truth: sp.Expr, claim: sp.Expr) -> list[str]:
+        for shift in (1, -1):
+            moved = self.shifted(side, shift)
+            if moved is not None and self.same(moved, truth):
+                return [
+                    "layer label off by one on the right: every label shifted by "
+                    f"{shift:+d} gives the true value"
+                ]
+            moved_lhs = self.shifted(lhs, shift)
+            if moved_lhs is not None and self.same(moved_lhs, claim):
+                return [
+                    "layer label off by one on the left: the right side is the derivative "
+                    f"one layer {'later' if shift > 0 else 'earlier'}"
+                ]
+        return []
+
+
+def _strip(node: Node) -> Node:
+    while isinstance(node, Group):
+        node = node.body
+    return node
+
+
+def _has_sum(node: Node) -> bool:
+    if isinstance(node, BigSum):
+        return True
+    return any(_has_sum(child) for child in children(node))

@@ -1,0 +1,466 @@
+"""Claims as a small syntax tree, parsed from LaTeX with lark (LALR); no user text is evaluated.
+
+The tree keeps what the claim says (which quantity, which layer label, which indices, which
+factors in which order) so that the checker can resolve it against any network and the diagnosis
+can compare it factor by factor with the true chain.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from lark import Lark, Token, Transformer, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+
+from ..errors import SymchainError
+
+# Longest claim accepted, in characters, and deepest nesting of brackets.
+MAX_CLAIM_CHARS = 2000
+MAX_NESTING = 40
+MAX_NUMBER_DIGITS = 12
+
+KNOWN_COMMANDS = (
+    "frac",
+    "dfrac",
+    "tfrac",
+    "partial",
+    "sum",
+    "delta",
+    "sigma",
+    "tanh",
+    "exp",
+    "ln",
+    "log",
+    "cdot",
+    "times",
+    "prime",
+    "left",
+    "right",
+    "bigl",
+    "bigr",
+    "Bigl",
+    "Bigr",
+    "big",
+    "Big",
+    "quad",
+    "qquad",
+)
+
+_TERMINAL_TEXT = {
+    "_EQ": "'='",
+    "PLUS": "'+'",
+    "MINUS": "'-'",
+    "MULOP": r"'\cdot'",
+    "_DIV": "'/'",
+    "_CARET": "'^'",
+    "_SUB": "'_'",
+    "_COMMA": "','",
+    "_LPAR": "'('",
+    "_RPAR": "')'",
+    "_LBRACK": "'['",
+    "_RBRACK": "']'",
+    "_LBRACE": "'{'",
+    "_RBRACE": "'}'",
+    "FRAC": r"'\frac'",
+    "PARTIAL": r"'\partial'",
+    "SUM": r"'\sum'",
+    "DELTA": r"'\delta'",
+    "FUNCNAME": r"a function (\sigma, \tanh, \exp, \ln)",
+    "PRIME": "a prime",
+    "LETTER": "a letter",
+    "NUMBER": "a number",
+    "$END": "the end of the claim",
+}
+
+
+class ClaimSyntaxError(SymchainError):
+    """A claim is not well-formed LaTeX in the accepted notation; the message names the column."""
+
+
+# Syntax tree -------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Node:
+    """Base of the syntax tree."""
+
+
+@dataclass(frozen=True)
+class Num(Node):
+    value: Fraction
+
+
+@dataclass(frozen=True)
+class Name(Node):
+    """A quantity: ``w_{jk}^{(L)}``, ``a^{(L)[i]}``, ``C_0``, ``n_L``, an index letter ``j``."""
+
+    base: str
+    indices: tuple[Node, ...] | None = None
+    layer: Node | None = None
+    sample: Node | None = None
+    primes: int = 0
+    power: Node | None = None
+    column: int = 0
+
+
+@dataclass(frozen=True)
+class Bin(Node):
+    op: str
+    left: Node
+    right: Node
+
+
+@dataclass(frozen=True)
+class Neg(Node):
+    operand: Node
+
+
+@dataclass(frozen=True)
+class Group(Node):
+    kind: str
+    body: Node
+
+
+@dataclass(frozen=True)
+class Pow(Node):
+    base: Node
+    exponent: Node
+
+
+@dataclass(frozen=True)
+class Func(Node):
+    name: str
+    arg: Node
+    primes: int = 0
+    power: Node | None = None
+
+
+@dataclass(frozen=True)
+class Frac(Node):
+    numerator: Node
+    denominator: Node
+
+
+@dataclass(frozen=True)
+class Leibniz(Node):
+    """∂num/∂den; ``missing_partial`` when the ∂ of the denominator was left out (as in the seed)."""
+
+    numerator: Name
+    denominator: Name
+    missing_partial: bool = False
+
+
+@dataclass(frozen=True)
+class BigSum(Node):
+    index: str | None
+    lower: Node | None
+    upper: Node | None
+    body: Node
+
+
+@dataclass(frozen=True)
+class Equation:
+    """A chained equality ``A = B = C``: ``sides[0]`` is the left side."""
+
+    sides: tuple[Node, ...]
+    text: str
+
+
+# Parsing -----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Script:
+    kind: str
+    value: Any
+
+
+def _flatten_indices(item: Node) -> list[Node]:
+    """``jk`` (a juxtaposition) or ``10`` (digits) into one index per letter or digit."""
+    if isinstance(item, Bin) and item.op == "*":
+        return _flatten_indices(item.left) + _flatten_indices(item.right)
+    if isinstance(item, Num) and item.value.denominator == 1 and item.value >= 10:
+        return [Num(Fraction(int(d))) for d in str(item.value.numerator)]
+    return [item]
+
+
+def _mentions_l(node: Node) -> bool:
+    if isinstance(node, Name):
+        return node.base == "L"
+    if isinstance(node, Bin):
+        return _mentions_l(node.left) or _mentions_l(node.right)
+    return False
+
+
+_LAYERED = {"w", "b", "z", "a", "δ"}
+
+
+class _Builder(Transformer):  # type: ignore[type-arg]
+    """lark parse tree → :class:`Node` tree."""
+
+    def chain(self, sides: list[Node]) -> tuple[Node, ...]:
+        return tuple(sides)
+
+    def add(self, items: list[Any]) -> Node:
+        return Bin("+", items[0], items[2])
+
+    def sub(self, items: list[Any]) -> Node:
+        return Bin("-", items[0], items[2])
+
+    def mul(self, items: list[Any]) -> Node:
+        return Bin("*", items[0], items[-1])
+
+    def div(self, items: list[Any]) -> Node:
+        return Bin("/", items[0], items[1])
+
+    def neg(self, items: list[Any]) -> Node:
+        return Neg(items[1])
+
+    def pos(self, items: list[Any]) -> Node:
+        return items[1]  # type: ignore[no-any-return]
+
+    def number(self, items: list[Token]) -> Node:
+        text = str(items[0])
+        if len(text) > MAX_NUMBER_DIGITS:
+            raise ClaimSyntaxError(
+                f"column {items[0].column}: number {text[:20]}... is too long "
+                f"(at most {MAX_NUMBER_DIGITS} characters)"
+            )
+        return Num(Fraction(text))
+
+    def paren(self, items: list[Node]) -> Node:
+        return Group("paren", items[0])
+
+    def bracket(self, items: list[Node]) -> Node:
+        return Group("bracket", items[0])
+
+    def brace(self, items: list[Node]) -> Node:
+        return Group("brace", items[0])
+
+    def pow(self, items: list[Any]) -> Node:
+        exponent = items[1]
+        if isinstance(exponent, list):
+            if len(exponent) != 1:
+                raise ClaimSyntaxError("an exponent is one expression, not a list")
+            exponent = exponent[0]
+        if isinstance(exponent, _Script):
+            raise ClaimSyntaxError("a prime belongs after a function name, as in \\sigma'(z)")
+        return Pow(items[0], exponent)
+
+    def frac(self, items: list[Any]) -> Node:
+        return Frac(items[1], items[2])
+
+    def leibniz(self, items: list[Any]) -> Node:
+        parts = [item for item in items if isinstance(item, Name)]
+        partials = [
+            item for item in items if isinstance(item, Token) and item.type == "PARTIAL"
+        ]
+        return Leibniz(parts[0], parts[1], missing_partial=len(partials) < 2)
+
+    def bigsum(self, items: list[Any]) -> Node:
+        index: str | None = None
+        lower: Node | None = None
+        upper: Node | None = None
+        for script in items[1:-1]:
+            if script.kind == "sub":
+                value = script.value
+                if isinstance(value, tuple) and value[0] == "from":
+                    index, lower = value[1], value[2]
+                elif isinstance(value, Name) and value.base.isalpha() and len(value.base) == 1:
+                    index = value.base
+                elif isinstance(value, list) and len(value) == 1 and isinstance(value[0], Name):
+                    index = value[0].base
+                else:
+                    raise ClaimSyntaxError(
+                        "a sum's subscript names its index: \\sum_j or \\sum_{j=0}"
+                    )
+            elif script.kind == "sup":
+                value = script.value
+                upper = value[0] if isinstance(value, list) else value
+            else:
+                raise ClaimSyntaxError("a sum takes a subscript and a superscript, not a prime")
+        return BigSum(index, lower, upper, items[-1])
+
+    def func(self, items: list[Any]) -> Node:
+        name = str(items[0]).lstrip("\\")
+        name = "sigma" if name == "σ" else name
+        primes = 0
+        power: Node | None = None
+        for script in items[1:-1]:
+            if script.kind == "prime":
+                primes += script.value
+            elif script.kind == "sup":
+                value = script.value
+                power = value[0] if isinstance(value, list) else value
+            else:
+                raise ClaimSyntaxError(f"\\{name} takes no subscript")
+        return Func(name, items[-1], primes, power)
+
+    @v_args(meta=True)
+    def quantity(self, meta: Any, items: list[Any]) -> Node:
+        base = items[0]
+        indices: tuple[Node, ...] | None = None
+        layer = sample = power = None
+        primes = 0
+        for script in items[1:]:
+            if script.kind == "prime":
+                primes += script.value
+            elif script.kind == "sub":
+                value = script.value
+                if isinstance(value, tuple):
+                    raise ClaimSyntaxError(f"column {meta.column}: '=' inside a subscript")
+                values = value if isinstance(value, list) else [value]
+                found = _flatten_indices(values[0]) if len(values) == 1 else values
+                indices = (indices or ()) + tuple(found)
+            else:
+                value = script.value
+                if isinstance(value, tuple):
+                    raise ClaimSyntaxError(f"column {meta.column}: '=' inside a superscript")
+                item = value[0] if isinstance(value, list) else value
+                if isinstance(value, list) and len(value) != 1:
+                    raise ClaimSyntaxError(f"column {meta.column}: a comma in a superscript")
+                if isinstance(item, Group) and item.kind == "paren":
+                    layer = item.body
+                elif isinstance(item, Group) and item.kind == "bracket":
+                    sample = item.body
+                elif (
+                    isinstance(item, Bin)
+                    and item.op == "*"
+                    and isinstance(item.left, Group)
+                    and item.left.kind == "paren"
+                    and isinstance(item.right, Group)
+                    and item.right.kind == "bracket"
+                ):
+                    layer, sample = item.left.body, item.right.body
+                elif base in _LAYERED and _mentions_l(item):
+                    layer = item
+                else:
+                    power = item
+        return Name(base, indices, layer, sample, primes, power, meta.column)
+
+    def base(self, items: list[Token]) -> str:
+        text = str(items[0])
+        return "δ" if text in ("\\delta", "δ") else text
+
+    def subscript(self, items: list[Any]) -> _Script:
+        return _Script("sub", items[0])
+
+    def superscript(self, items: list[Any]) -> _Script:
+        if isinstance(items[0], _Script):
+            return items[0]
+        return _Script("sup", items[0])
+
+    def prime(self, items: list[Any]) -> _Script:
+        return _Script("prime", 1)
+
+    def prime_arg(self, items: list[Any]) -> _Script:
+        return _Script("prime", max(1, len(items)))
+
+    def letter(self, items: list[Token]) -> Node:
+        return Name(str(items[0]), column=items[0].column)
+
+    def sitems(self, items: list[Node]) -> list[Node]:
+        return list(items)
+
+    def lower_limit(self, items: list[Any]) -> tuple[str, str, Node]:
+        return ("from", str(items[0]), items[1])
+
+
+@cache
+def _parser() -> Lark:
+    grammar = (Path(__file__).parent / "claims.lark").read_text(encoding="utf-8")
+    return Lark(grammar, parser="lalr", propagate_positions=True, maybe_placeholders=False)
+
+
+_COMMAND_RE = re.compile(r"\\([a-zA-Z]+)")
+
+
+def _prescan(text: str) -> None:
+    """Reject what the grammar would report less clearly: size, braces, unknown commands."""
+    if not text.strip():
+        raise ClaimSyntaxError("empty claim; write one like \\frac{\\partial C_0}{\\partial w^{(L)}} = ...")
+    if len(text) > MAX_CLAIM_CHARS:
+        raise ClaimSyntaxError(
+            f"claim of {len(text)} characters is too long (at most {MAX_CLAIM_CHARS})"
+        )
+    if "\x00" in text:
+        raise ClaimSyntaxError("claim contains a NUL byte; give LaTeX text")
+    for match in _COMMAND_RE.finditer(text):
+        if match.group(1) not in KNOWN_COMMANDS:
+            known = ", ".join("\\" + c for c in KNOWN_COMMANDS if c not in ("bigl", "bigr", "Bigl", "Bigr", "big", "Big"))
+            raise ClaimSyntaxError(
+                f"column {match.start() + 1}: unknown command \\{match.group(1)}; known: {known}"
+            )
+    stack: list[tuple[str, int]] = []
+    pairs = {"}": "{", ")": "(", "]": "["}
+    for position, char in enumerate(text, start=1):
+        if char in "{([":
+            stack.append((char, position))
+            if len(stack) > MAX_NESTING:
+                raise ClaimSyntaxError(
+                    f"column {position}: brackets nested deeper than {MAX_NESTING} levels"
+                )
+        elif char in "})]":
+            if not stack:
+                raise ClaimSyntaxError(f"column {position}: unbalanced '{char}' has no opening partner")
+            opener, where = stack.pop()
+            if opener != pairs[char]:
+                raise ClaimSyntaxError(
+                    f"column {position}: '{char}' closes '{opener}' opened at column {where}"
+                )
+    if stack:
+        opener, where = stack[-1]
+        raise ClaimSyntaxError(f"column {where}: unbalanced '{opener}' is never closed")
+
+
+def _expected_text(expected: set[str] | frozenset[str]) -> str:
+    names = sorted({_TERMINAL_TEXT.get(name, name.lower()) for name in expected})
+    return ", ".join(names) if names else "something else"
+
+
+def parse_expression_text(text: str) -> tuple[Node, ...]:
+    """The sides of a chained equality, parsed; raises :class:`ClaimSyntaxError` with a column."""
+    _prescan(text)
+    try:
+        tree = _parser().parse(text)
+    except UnexpectedEOF as error:
+        raise ClaimSyntaxError(
+            f"the claim ends too early; expected {_expected_text(set(error.expected))}"
+        ) from None
+    except UnexpectedToken as error:
+        token = error.token
+        if token.type == "$END":
+            raise ClaimSyntaxError(
+                "the claim ends too early; expected "
+                f"{_expected_text(error.expected)}"
+                + ("" if "=" in text else " (a claim needs '=' between its sides)")
+            ) from None
+        raise ClaimSyntaxError(
+            f"column {token.column}: unexpected {str(token)!r}; expected "
+            f"{_expected_text(error.expected)}"
+        ) from None
+    except UnexpectedCharacters as error:
+        raise ClaimSyntaxError(
+            f"column {error.column}: unexpected character {error.char!r}; expected "
+            f"{_expected_text(error.allowed or set())}"
+        ) from None
+    except UnexpectedInput as error:  # pragma: no cover - other lark input errors
+        raise ClaimSyntaxError(f"cannot parse the claim: {error}") from None
+    except RecursionError:
+        raise ClaimSyntaxError("claim is nested too deeply") from None
+    try:
+        sides = _Builder().transform(tree)
+    except ClaimSyntaxError:
+        raise
+    except Exception as error:  # lark wraps callback errors in VisitError
+        inner = getattr(error, "orig_exc", error)
+        if isinstance(inner, ClaimSyntaxError):
+            raise inner from None
+        raise ClaimSyntaxError(f"cannot read the claim: {inner}") from None
+    return tuple(sides)
+
+
+def parse_claim(text: str) -> Equation:
+    """Parse ``A = B [= C ...]`` in the seed's notation into an :class:`Equation`."""
+    return Equation(parse_expression_text(text), text.strip())
