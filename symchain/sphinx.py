@@ -1,0 +1,70 @@
+"""Sphinx extension: ``.. symchain-derive::`` writes a network's derivation as math blocks.
+
+Add ``"symchain.sphinx"`` to ``extensions`` in ``conf.py``, then::
+
+    .. symchain-derive::
+       :layers: 1,1,1,1
+       :param: w^{(L)}
+       :form: chain
+       :label: seed-chain
+
+    The chain :eq:`seed-chain` ...
+
+Options: ``:layers:``, ``:activation:``, ``:loss:``, ``:param:`` (names separated by spaces or
+commas), ``:form:`` (``chain``, ``gradient``, ``batch`` or ``all``), ``:label:`` (numbered and
+referenceable with ``:eq:``; several blocks get ``label-1``, ``label-2``, ...), ``:notation:``.
+A bad option is a Sphinx error naming the file and line.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from docutils import nodes
+from docutils.parsers.rst import directives
+from sphinx.application import Sphinx
+from sphinx.util.docutils import SphinxDirective
+
+from . import __version__
+from .errors import SymchainError
+from .render.blocks import BLOCK_KEYS, block_formulas, options_from_mapping
+
+
+class SymchainDeriveDirective(SphinxDirective):
+    """Derive a network and show the chosen form of its gradients as (numbered) math blocks."""
+
+    has_content = False
+    required_arguments = 0
+    optional_arguments = 0
+    option_spec: ClassVar[dict[str, Any]] = dict.fromkeys(BLOCK_KEYS, directives.unchanged)
+
+    def run(self) -> list[nodes.Node]:
+        try:
+            options = options_from_mapping({k: v or "" for k, v in self.options.items()})
+            formulas = block_formulas(options)
+        except SymchainError as error:
+            raise self.error(f"symchain-derive: {error.message}") from None
+        docname = self.env.docname
+        domain = self.env.get_domain("math")
+        result: list[nodes.Node] = []
+        for formula in formulas:
+            latex = formula.split_rows()
+            node = nodes.math_block(
+                latex, latex, docname=docname, number=None, label=formula.label, nowrap=False
+            )
+            node["no-wrap"] = False
+            self.set_source_info(node)
+            if formula.label is not None:
+                domain.note_equation(docname, formula.label, location=node)  # type: ignore[attr-defined]
+                node["number"] = domain.get_equation_number_for(formula.label)  # type: ignore[attr-defined]
+                target = nodes.target("", "", ids=[nodes.make_id(f"equation-{formula.label}")])
+                self.state.document.note_explicit_target(target)
+                result.append(target)
+            result.append(node)
+        return result
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    """Register the ``symchain-derive`` directive."""
+    app.add_directive("symchain-derive", SymchainDeriveDirective)
+    return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}
