@@ -111,7 +111,7 @@ def split_parameters(text: str) -> tuple[str, ...]:
 
 def _choice(key: str, value: str, accepted: tuple[str, ...]) -> str:
     if value not in accepted:
-        raise SpecError(f"{key} {value!r} is not known; accepted: {', '.join(accepted)}")
+        raise SpecError(f"{value!r} is not a {key}; accepted: {', '.join(accepted)}")
     return value
 
 
