@@ -343,7 +343,9 @@ class Checker:
             except (ClaimError, IndexOutOfRange):
                 return printer.doprint(failure.truth)
             if batch:
-                return printer.doprint(ground.derivation[bottom].batch)
+                gradient = ground.derivation[bottom]
+                values = [v for v in gradient.sampled_factors() if v != 1] or [sp.S.One]
+                return printer.batch_mean(printer.product(values), bracketed=len(values) > 1)
             if isinstance(bottom, sp.Symbol) and isinstance(top, sp.Symbol):
                 chain = ground.true_chain(top, bottom)
                 if chain is not None:

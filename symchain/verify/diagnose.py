@@ -140,15 +140,19 @@ class Diagnoser:
             return found
         lhs_letters = free_indices(lhs)
         den = leibniz.denominator
+        notation = self.printer.notation
+        try:
+            layer = self.resolver.layer(den, self.scope) if den.layer is not None else 0
+        except (ClaimError, IndexOutOfRange):
+            return found
+        letters = "".join(getattr(i, "base", "?") for i in den.indices or ())
         for letter in lhs_letters:
-            if sums_over(side, letter) and den.base in ("w", "b"):
-                first = den.indices[0] if den.indices else None
-                if first is not None and getattr(first, "base", None) == letter:
-                    found.append(
-                        f"the sum over {letter} does not belong: {den.base}_{{"
-                        f"{''.join(getattr(i, 'base', '?') for i in den.indices or ())}}} "
-                        f"influences only z_{letter}, the one neuron it feeds"
-                    )
+            if sums_over(side, letter) and den.base in ("w", "b") and letters[:1] == letter:
+                label = f"({notation.layer_text(layer)})"
+                found.append(
+                    f"the sum over {letter} does not belong: {den.base}_{{{letters}}}^{{{label}}} "
+                    f"influences only z_{letter}^{{{label}}}, the one neuron it feeds"
+                )
         try:
             top, bottom, _ = self.resolver.leibniz_symbols(leibniz, self.scope)
         except (ClaimError, IndexOutOfRange):
@@ -164,14 +168,14 @@ class Diagnoser:
             )
             if side_letters or single_term or not _has_sum(side):
                 letter = side_letters[0] if side_letters else "j"
-                label = naming.label_of(bottom)
-                assert label is not None
-                nxt = (label.layer or 0) + 1
+                written = den.base + (f"_{{{letters}}}" if letters else "")
+                written += f"^{{({notation.layer_text(layer)})}}" if den.layer is not None else ""
+                nxt = f"({notation.layer_text(layer + 1)})"
+                width = "n_{" + notation.layer_text(layer + 1) + "}"
                 found.append(
-                    f"missing sum over {letter}: {self.printer.doprint(bottom)} influences every "
-                    f"{self.printer.doprint(self.ground.network.z(nxt, 0))[:1]}_{letter} of the "
-                    f"next layer ({len(chain.terms)} neurons), so ∂C_0/∂"
-                    f"{self.printer.doprint(bottom)} = Σ_{letter} (one chain per neuron)"
+                    f"missing sum over {letter}: {written} influences every z_{letter}^{{{nxt}}} "
+                    f"({letter} = 0..{width}-1, {len(chain.terms)} neurons), so its derivative "
+                    f"sums one chain per neuron: \\sum_{letter}"
                 )
         return found
 

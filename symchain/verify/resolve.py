@@ -15,6 +15,7 @@ import sympy as sp
 from .. import naming
 from ..activations import TanhPrime
 from ..errors import SymchainError
+from ..nodes import Sampled
 from .ground import BATCH_SIZE, Ground, sampled
 from .syntax import BigSum, Bin, Frac, Func, Group, Leibniz, Name, Neg, Node, Num, Pow
 
@@ -140,7 +141,7 @@ class Resolver:
                 value = scope.indices[index.base]
             if not 0 <= value < BATCH_SIZE:
                 raise IndexOutOfRange("sample")
-            return sampled(naming.SAMPLE_LOSS, value) if value else naming.SAMPLE_LOSS
+            return Sampled(naming.SAMPLE_LOSS, sp.Integer(value)) if value else naming.SAMPLE_LOSS
         if base in ("x", "y"):
             if name.layer is not None:
                 raise ClaimError(f"column {name.column}: {base} has no layer label")
