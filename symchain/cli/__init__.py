@@ -11,6 +11,7 @@ import click
 from ..errors import SymchainError
 from .derive import derive_command
 from .graph import graph_command
+from .verify import verify_command
 from .render import render_command
 
 
@@ -56,6 +57,7 @@ def cli() -> None:
 
 
 cli.add_command(derive_command)
+cli.add_command(verify_command)
 cli.add_command(graph_command)
 cli.add_command(render_command)
 
