@@ -11,8 +11,8 @@ import click
 from ..errors import SymchainError
 from .derive import derive_command
 from .graph import graph_command
-from .verify import verify_command
 from .render import render_command
+from .verify import verify_command
 
 
 class SymchainGroup(click.Group):

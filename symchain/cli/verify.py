@@ -150,8 +150,10 @@ def verify_command(
     else:
         console = Console(highlight=False, soft_wrap=False, width=160)
         console.print(_report_table(verdicts))
-        counts = {name: sum(v.verdict == name for v in verdicts) for name in
-                  ("holds", "fails", "error", "skipped")}
+        counts = {
+            name: sum(v.verdict == name for v in verdicts)
+            for name in ("holds", "fails", "error", "skipped")
+        }
         console.print(", ".join(f"{count} {name}" for name, count in counts.items()))
     if any(v.verdict == "error" for v in verdicts):
         return EXIT_ERROR

@@ -187,11 +187,17 @@ class Checker:
             return Verdict(text.strip(), "error", diagnosis=(error.message,), file=file, line=line)
         return self.check(equation, file, line)
 
-    def check(self, equation: Equation, file: str | None = None, line: int | None = None) -> Verdict:
+    def check(
+        self, equation: Equation, file: str | None = None, line: int | None = None
+    ) -> Verdict:
         claim = equation.text
         if not contains_derivative(equation.sides[0]):
             return Verdict(
-                claim, "skipped", diagnosis=("no derivative on the left side",), file=file, line=line
+                claim,
+                "skipped",
+                diagnosis=("no derivative on the left side",),
+                file=file,
+                line=line,
             )
         try:
             return self._check(equation, file, line)
@@ -235,16 +241,20 @@ class Checker:
                         claim = resolver.value(side, scope)
                     except IndexOutOfRange as error:
                         failure = _Failure(
-                            network, binding, side, number, truth, sp.S.Zero, resolver,
+                            network,
+                            binding,
+                            side,
+                            number,
+                            truth,
+                            sp.S.Zero,
+                            resolver,
                             f"an index is out of range on the right: {error}",
                         )
                         return self._failed(equation, failure, points, style, file, line)
                     checked += 1
                     outcome = self._compare(truth, claim, points, network, deadline, tally)
                     if not outcome:
-                        failure = _Failure(
-                            network, binding, side, number, truth, claim, resolver
-                        )
+                        failure = _Failure(network, binding, side, number, truth, claim, resolver)
                         return self._failed(equation, failure, points, style, file, line)
             if not any_binding:
                 raise ClaimError(
@@ -312,8 +322,14 @@ class Checker:
         expected = self._expected(equation.sides[0], failure, printer)
         if failure.message is not None:
             return Verdict(
-                equation.text, "fails", "resolution", expected, None, (failure.message,),
-                file, line,
+                equation.text,
+                "fails",
+                "resolution",
+                expected,
+                None,
+                (failure.message,),
+                file,
+                line,
             )
         counterexample = self._counterexample(failure, points, printer)
         scope = Scope(indices=failure.binding)
@@ -331,9 +347,7 @@ class Checker:
             equation.text, "fails", method, expected, counterexample, tuple(diagnosis), file, line
         )
 
-    def _expected(
-        self, lhs: Node, failure: _Failure, printer: NotationLatexPrinter
-    ) -> str:
+    def _expected(self, lhs: Node, failure: _Failure, printer: NotationLatexPrinter) -> str:
         resolver = failure.resolver
         ground = resolver.ground
         scope = Scope(indices=failure.binding)
@@ -424,9 +438,6 @@ def _number(value: float) -> float:
     return float(f"{value:.12g}")
 
 
-def check_claim(
-    text: str, network: Network | None = None, notation: str = "relative"
-) -> Verdict:
+def check_claim(text: str, network: Network | None = None, notation: str = "relative") -> Verdict:
     """Check one claim on ``network`` (default: the seed's 1-1-1-1 chain)."""
     return Checker(network or Network.from_widths()).check_text(text)
-

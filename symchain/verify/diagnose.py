@@ -7,7 +7,6 @@ from fractions import Fraction
 
 import sympy as sp
 
-from .. import naming
 from ..printing import NotationLatexPrinter
 from .ground import BATCH_SIZE, NotEvaluable, evaluate
 from .resolve import (
@@ -52,10 +51,8 @@ def _ratio_text(ratio: float, batch: bool) -> str | None:
     return text
 
 
-def constant_multiple(
-    truths: list[float], claims: list[float], batch: bool
-) -> str | None:
-    """"your right side = true × c" when the ratio is the same constant at every point."""
+def constant_multiple(truths: list[float], claims: list[float], batch: bool) -> str | None:
+    """Say "your right side = true × c" when the ratio is one constant at every point."""
     ratios = [c / t for t, c in zip(truths, claims, strict=True) if abs(t) > 1e-12]
     if len(ratios) < 2 or not all(close(r, ratios[0], 1e-7) for r in ratios):
         return None
@@ -161,9 +158,7 @@ class Diagnoser:
         if chain is not None and len(chain.terms) > 1:
             side_letters = [x for x in free_indices(side) if x not in lhs_letters]
             single_term = any(
-                self.same(
-                    self.ground.without_errors(sp.Mul(*(f.value for f in term))), claim
-                )
+                self.same(self.ground.without_errors(sp.Mul(*(f.value for f in term))), claim)
                 for term in chain.terms
             )
             if side_letters or single_term or not _has_sum(side):
@@ -195,9 +190,7 @@ class Diagnoser:
         written = _merge_numbers(product_factors(_strip(side)))
         if len(written) < 2:
             return []
-        true = [
-            (f, self.values(self.ground.without_errors(f.value))) for f in chain.factors
-        ]
+        true = [(f, self.values(self.ground.without_errors(f.value))) for f in chain.factors]
         true = [(f, v) for f, v in true if v is not None and not all(close(x, 1.0) for x in v)]
         claim: list[tuple[Node, sp.Expr, list[float]]] = []
         for node in written:

@@ -101,7 +101,9 @@ def _options_from_lines(lines: list[str]) -> tuple[tuple[str, ...] | None, int |
             try:
                 return tuple(shlex.split(match.group("args"))), number
             except ValueError as error:
-                raise InputFileError(f"line {number}: cannot split symchain options: {error}") from None
+                raise InputFileError(
+                    f"line {number}: cannot split symchain options: {error}"
+                ) from None
     return None, None
 
 
@@ -116,9 +118,7 @@ def _front_matter(lines: list[str]) -> list[str]:
 
 def markdown_equations(text: str) -> list[Extracted]:
     """Math in a Markdown text: ``$$..$$``, ``$..$``, amsmath environments, ```math fences."""
-    parser = MarkdownIt("commonmark").use(dollarmath_plugin, double_inline=True).use(
-        amsmath_plugin
-    )
+    parser = MarkdownIt("commonmark").use(dollarmath_plugin, double_inline=True).use(amsmath_plugin)
     found: list[Extracted] = []
     for token in parser.parse(text):
         start = (token.map[0] + 1) if token.map else 1
@@ -157,8 +157,10 @@ def latex_equations(text: str) -> list[Extracted]:
     clean = _strip_tex_comments(text)
     found: list[Extracted] = []
     for match in _TEX_ENV_RE.finditer(clean):
-        group = "body" if match.group("body") is not None else (
-            "display" if match.group("display") is not None else "dollars"
+        group = (
+            "body"
+            if match.group("body") is not None
+            else ("display" if match.group("display") is not None else "dollars")
         )
         start = match.start(group)
         line = clean.count("\n", 0, start) + 1

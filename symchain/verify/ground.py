@@ -176,7 +176,6 @@ class Ground:
 
     def partial(self, numerator: sp.Symbol, denominator: sp.Symbol) -> sp.Expr:
         """∂numerator/∂denominator (total derivative through the network), in local form."""
-        net = self.network
         chain = self.true_chain(numerator, denominator)
         if chain is not None:
             return self.without_errors(chain.value)

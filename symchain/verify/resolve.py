@@ -48,8 +48,8 @@ def known_names(ground: Ground) -> str:
     net = ground.network
     return (
         "w, b, z, a with a layer label (L), (L-1), ... or (1).."
-        f"({net.depth}), x (= a^{{(0)}}), y, C_0, C, δ, σ, σ', \\tanh, \\exp, \\ln, n_l (widths), n "
-        f"(batch size), index letters {', '.join(INDEX_LETTERS)}"
+        f"({net.depth}), x (= a^{{(0)}}), y, C_0, C, δ, σ, σ', \\tanh, \\exp, \\ln, "
+        f"n_l (widths), n (batch size), index letters {', '.join(INDEX_LETTERS)}"
     )
 
 
@@ -291,9 +291,7 @@ class Resolver:
         top, bottom, batch = self.leibniz_symbols(node, scope)
         if batch:
             if bottom not in self.network.parameters:
-                raise ClaimError(
-                    "∂C/∂θ (the batch loss) is defined for weights and biases θ only"
-                )
+                raise ClaimError("∂C/∂θ (the batch loss) is defined for weights and biases θ only")
             value = self.ground.partial(naming.SAMPLE_LOSS, bottom)  # type: ignore[arg-type]
             return sp.Add(*(sampled(value, s) for s in range(BATCH_SIZE))) / BATCH_SIZE
         sample = 0
@@ -366,8 +364,10 @@ def _mentions_batch_size(node: Node | None) -> bool:
 def _is_sample_letter(node: Node, letter: str) -> bool:
     """Whether ``letter`` is used as a sample (C_k or a sample superscript [k]) in ``node``."""
     for name in walk_names(node):
-        if name.base == "C" and name.indices and any(
-            isinstance(i, Name) and i.base == letter for i in name.indices
+        if (
+            name.base == "C"
+            and name.indices
+            and any(isinstance(i, Name) and i.base == letter for i in name.indices)
         ):
             return True
         if isinstance(name.sample, Name) and name.sample.base == letter:

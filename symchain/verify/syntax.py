@@ -146,7 +146,7 @@ class Frac(Node):
 
 @dataclass(frozen=True)
 class Leibniz(Node):
-    """∂num/∂den; ``missing_partial`` when the ∂ of the denominator was left out (as in the seed)."""
+    """∂num/∂den; ``missing_partial`` when the denominator's ∂ was left out (as in the seed)."""
 
     numerator: Name
     denominator: Name
@@ -253,9 +253,7 @@ class _Builder(Transformer):  # type: ignore[type-arg]
 
     def leibniz(self, items: list[Any]) -> Node:
         parts = [item for item in items if isinstance(item, Name)]
-        partials = [
-            item for item in items if isinstance(item, Token) and item.type == "PARTIAL"
-        ]
+        partials = [item for item in items if isinstance(item, Token) and item.type == "PARTIAL"]
         return Leibniz(parts[0], parts[1], missing_partial=len(partials) < 2)
 
     def bigsum(self, items: list[Any]) -> Node:
@@ -379,7 +377,9 @@ _COMMAND_RE = re.compile(r"\\([a-zA-Z]+)")
 def _prescan(text: str) -> None:
     """Reject what the grammar would report less clearly: size, braces, unknown commands."""
     if not text.strip():
-        raise ClaimSyntaxError("empty claim; write one like \\frac{\\partial C_0}{\\partial w^{(L)}} = ...")
+        raise ClaimSyntaxError(
+            "empty claim; write one like \\frac{\\partial C_0}{\\partial w^{(L)}} = ..."
+        )
     if len(text) > MAX_CLAIM_CHARS:
         raise ClaimSyntaxError(
             f"claim of {len(text)} characters is too long (at most {MAX_CLAIM_CHARS})"
@@ -388,7 +388,8 @@ def _prescan(text: str) -> None:
         raise ClaimSyntaxError("claim contains a NUL byte; give LaTeX text")
     for match in _COMMAND_RE.finditer(text):
         if match.group(1) not in KNOWN_COMMANDS:
-            known = ", ".join("\\" + c for c in KNOWN_COMMANDS if c not in ("bigl", "bigr", "Bigl", "Bigr", "big", "Big"))
+            sizes = ("bigl", "bigr", "Bigl", "Bigr", "big", "Big")
+            known = ", ".join("\\" + c for c in KNOWN_COMMANDS if c not in sizes)
             raise ClaimSyntaxError(
                 f"column {match.start() + 1}: unknown command \\{match.group(1)}; known: {known}"
             )
@@ -403,7 +404,9 @@ def _prescan(text: str) -> None:
                 )
         elif char in "})]":
             if not stack:
-                raise ClaimSyntaxError(f"column {position}: unbalanced '{char}' has no opening partner")
+                raise ClaimSyntaxError(
+                    f"column {position}: unbalanced '{char}' has no opening partner"
+                )
             opener, where = stack.pop()
             if opener != pairs[char]:
                 raise ClaimSyntaxError(
