@@ -51,6 +51,10 @@ class NumpyOps:
         self.where = np.where
         self.einsum = np.einsum
 
+    def sigmoid(self, z: Any) -> Any:
+        """σ(z) = exp(-ln(1 + e^{-z})), with NumPy's overflow-free logaddexp."""
+        return np.exp(-np.logaddexp(0.0, -z))
+
     def log(self, x: Any) -> Any:
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.log(x)
@@ -99,6 +103,7 @@ class TorchOps:
         self.log = torch.log
         self.where = torch.where
         self.einsum = torch.einsum
+        self.sigmoid = torch.sigmoid
 
     def maximum(self, x: Any, floor: float) -> Any:
         return self.torch.clamp(x, min=floor)
@@ -153,6 +158,7 @@ class JaxOps:
         self.log = jnp.log
         self.where = jnp.where
         self.einsum = jnp.einsum
+        self.sigmoid = jax.nn.sigmoid
 
     def maximum(self, x: Any, floor: float) -> Any:
         return self.jnp.maximum(x, floor)
@@ -213,8 +219,7 @@ class StableFunctions:
         return self.ops.maximum(self.ops.log(x), LOG_FLOOR)
 
     def sigmoid(self, z: Any) -> Any:
-        e = self.ops.exp(-self.ops.abs(z))
-        return self.ops.where(z >= 0, 1 / (1 + e), e / (1 + e))
+        return self.ops.sigmoid(z)
 
     def sigmoid_prime(self, z: Any) -> Any:
         e = self.ops.exp(-self.ops.abs(z))

@@ -17,7 +17,7 @@ from .. import naming
 from ..derivation import Chain, Derivation, Factor
 from ..network import Network
 from .backends import NumericError
-from .rules import LOSS_RULES, OUTPUT_RULES
+from .rules import FROM_OUTPUT, LOSS_RULES, OUTPUT_RULES
 
 LOSS_SYMBOL = sp.Symbol("C_0", real=True)
 
@@ -59,13 +59,20 @@ class _Builder:
         output = network.activation_of(depth).name
         loss_rule = LOSS_RULES.get(network.loss.name)
         self.output_rule = OUTPUT_RULES.get((output, network.loss.name))
-        self.loss_factors: dict[sp.Expr, sp.Expr] = {}
+        self.replacements: dict[sp.Expr, sp.Expr] = {}
+        for layer in range(1, depth + 1):
+            for j in range(network.widths[layer]):
+                z = network.z(layer, j)
+                prime = network.activation_of(layer).derivative(z)
+                rule = FROM_OUTPUT.get(type(prime))
+                if rule is not None and type(network.activation(layer, j)) is rule[0]:
+                    self.replacements[prime] = rule[1](network.a(layer, j))
         self.fused: dict[tuple[sp.Expr, sp.Expr], sp.Expr] = {}
         for j in range(network.widths[-1]):
             z, a, y = network.z(depth, j), network.a(depth, j), network.y(j)
             derivative = network.loss_derivative(j)
             if loss_rule is not None:
-                self.loss_factors[derivative] = loss_rule.derivative(a, y)
+                self.replacements[derivative] = loss_rule.derivative(a, y)
             if self.output_rule is not None:
                 prime = network.activation_of(depth).derivative(z)
                 self.fused[(prime, derivative)] = self.output_rule.delta(z, a, y)
@@ -82,8 +89,8 @@ class _Builder:
         return self.assign(sp.Symbol(f"g_{self.count}", real=True), expr)
 
     def numeric(self, value: sp.Expr) -> sp.Expr:
-        """A factor value with each loss derivative replaced by its stable form."""
-        return value.xreplace(self.loss_factors) if self.loss_factors else value
+        """A factor value with σ'(z) written in a = σ(z), and ∂C_0/∂a in its stable form."""
+        return value.xreplace(self.replacements)
 
     def product(self, factors: tuple[Factor, ...]) -> sp.Expr:
         """The product of the factors' values, sharing every suffix with other chains."""

@@ -60,6 +60,14 @@ FUNCTIONS: dict[type, str] = {
 }
 
 
+# σ'(z) from the layer's output a = σ(z), as PyTorch's backward computes it (fewer operations):
+# derivative class -> (the activation class it belongs to, σ' in terms of a).
+FROM_OUTPUT: dict[type, tuple[type, Callable[[sp.Expr], sp.Expr]]] = {
+    SigmoidPrime: (Sigmoid, lambda a: a * (1 - a)),
+    TanhPrime: (sp.tanh, lambda a: 1 - a**2),
+}
+
+
 @dataclass(frozen=True)
 class LossRule:
     """Stable numeric forms of a loss: one output's term and ∂C_0/∂a, from (a, y)."""

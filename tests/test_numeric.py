@@ -1,0 +1,283 @@
+"""Compiled gradients against finite differences, torch autograd and the symbolic derivation."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from conftest import evaluate
+from tools import require
+
+from symchain import Network, derive
+from symchain.numeric import (
+    NumericError,
+    backend_available,
+    compare,
+    compile_gradient,
+    finite_differences,
+    init_parameters,
+    lambdify,
+    torch_gradients,
+)
+
+# Every activation and loss, several widths and depths (BCE needs outputs in (0, 1): sigmoid).
+NETWORKS = [
+    ((1, 1, 1, 1), "sigmoid", "squared_error"),
+    ((2, 3, 2), "tanh", "half_squared_error"),
+    ((3, 4, 1, 2), ("relu", "softplus", "linear"), "squared_error"),
+    ((2, 5, 3), ("softplus", "sigmoid"), "binary_cross_entropy"),
+    ((4, 3, 3, 1), ("linear", "tanh", "sigmoid"), "binary_cross_entropy"),
+    ((3, 2, 4, 2), ("sigmoid", "relu", "tanh"), "half_squared_error"),
+    ((2, 6, 2), ("relu", "softplus"), "half_squared_error"),
+]
+IDS = [
+    "-".join(map(str, w)) + f"-{a if isinstance(a, str) else '/'.join(a)}-{c}"
+    for w, a, c in NETWORKS
+]
+
+
+def batch(network: Network, size: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(size, network.widths[0]))
+    y = rng.uniform(size=(size, network.widths[-1]))
+    return x, y
+
+
+def max_rel(network: Network, tested: dict, reference: dict) -> float:
+    return max(c.max_rel for c in compare(network, tested, reference))
+
+
+@pytest.mark.parametrize(("widths", "activation", "loss"), NETWORKS, ids=IDS)
+@pytest.mark.parametrize("size", [1, 17])
+def test_compiled_gradient_matches_finite_differences_and_torch(
+    widths: tuple[int, ...], activation: str, loss: str, size: int
+) -> None:
+    network = Network.from_widths(widths, activation, loss)
+    gradient = compile_gradient(derive(network))
+    params = init_parameters(network, seed=size)
+    x, y = batch(network, size, seed=len(widths))
+    result = gradient(params, x, y)
+    assert set(result.gradients) == set(params)
+    for name, value in result.gradients.items():
+        assert value.shape == params[name].shape
+    assert max_rel(network, result.gradients, finite_differences(gradient, params, x, y)) < 1e-6
+    require(backend_available("torch"), "torch is not installed")
+    loss_value, reference = torch_gradients(network, params, x, y)
+    assert float(result.loss) == pytest.approx(loss_value, rel=1e-12)
+    assert max_rel(network, result.gradients, reference) < 1e-10
+
+
+@pytest.mark.parametrize(
+    ("widths", "activation", "loss"),
+    [
+        ((1, 1, 1, 1), "sigmoid", "squared_error"),
+        ((2, 3, 2), ("tanh", "sigmoid"), "binary_cross_entropy"),
+        ((2, 2, 1), ("softplus", "sigmoid"), "half_squared_error"),
+    ],
+)
+def test_compiled_gradient_matches_the_expanded_symbolic_gradient(
+    widths: tuple[int, ...], activation: str, loss: str
+) -> None:
+    network = Network.from_widths(widths, activation, loss)
+    derivation = derive(network)
+    gradient = compile_gradient(derivation)
+    params = init_parameters(network, seed=3)
+    x, y = batch(network, 3, seed=4)
+    if loss == "binary_cross_entropy":
+        x = x * 0.5
+    samples = gradient.per_sample(params, x, y)
+    for i in range(x.shape[0]):
+        point = {s: float(x[i, k]) for k, s in enumerate(network.inputs)}
+        point |= {s: float(y[i, j]) for j, s in enumerate(network.targets)}
+        for symbol in network.parameters:
+            label = derivation[symbol].label
+            if label.kind.value == "w":
+                point[symbol] = float(params[f"W{label.layer}"][label.j, label.k])
+            else:
+                point[symbol] = float(params[f"b{label.layer}"][label.j])
+        assert float(samples.losses[i]) == pytest.approx(
+            evaluate(derivation.expanded_loss(), point), rel=1e-12
+        )
+        for symbol in network.parameters:
+            label = derivation[symbol].label
+            expected = evaluate(derivation.expanded(symbol), point)
+            name = f"{'W' if label.kind.value == 'w' else 'b'}{label.layer}"
+            index = (i, label.j, label.k) if name.startswith("W") else (i, label.j)
+            assert float(samples.gradients[name][index]) == pytest.approx(
+                expected, rel=1e-10, abs=1e-14
+            )
+
+
+def test_batch_gradient_is_the_mean_of_per_sample_gradients() -> None:
+    network = Network.from_widths((3, 4, 2), "sigmoid", "squared_error")
+    gradient = compile_gradient(derive(network))
+    params = init_parameters(network, seed=0)
+    x, y = batch(network, 9, seed=1)
+    mean, samples = gradient(params, x, y), gradient.per_sample(params, x, y)
+    assert float(mean.loss) == pytest.approx(float(samples.losses.mean()), rel=1e-14)
+    for name in params:
+        np.testing.assert_allclose(mean.gradients[name], samples.gradients[name].mean(0), 1e-13)
+    assert "for " not in gradient.source  # vectorized: no Python loop over samples
+
+
+def _one_neuron(activation: str, loss: str, dtype: str = "float64") -> object:
+    network = Network.from_widths((1, 1), activation, loss)
+    return compile_gradient(derive(network), dtype=dtype)
+
+
+EXTREME_X = np.array([[1000.0], [-1000.0], [1000.0], [-1000.0], [0.0]])
+EXTREME_Y = np.array([[1.0], [0.0], [0.0], [1.0], [1.0]])
+UNIT = {"W1": np.array([[1.0]]), "b1": np.array([0.0])}
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_sigmoid_bce_is_exact_at_saturation_and_extreme_targets(dtype: str) -> None:
+    gradient = _one_neuron("sigmoid", "binary_cross_entropy", dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        samples = gradient.per_sample(UNIT, EXTREME_X, EXTREME_Y)  # type: ignore[attr-defined]
+    # C_i = softplus(z) - y z; dC_i/dz = σ(z) - y (no 0/0 where σ'(z) underflows).
+    np.testing.assert_allclose(samples.losses, [0.0, 0.0, 1000.0, 1000.0, np.log(2)], rtol=1e-6)
+    np.testing.assert_allclose(samples.gradients["b1"][:, 0], [0.0, 0.0, 1.0, -1.0, -0.5])
+    np.testing.assert_allclose(
+        samples.gradients["W1"][:, 0, 0], [0.0, 0.0, 1000.0, 1000.0, 0.0], rtol=1e-6
+    )
+    assert samples.losses.dtype == np.dtype(dtype)
+
+
+@pytest.mark.parametrize(
+    ("activation", "loss", "loss_values", "bias_gradients"),
+    [
+        # (a - y)^2 with a = σ(±1000) = 1, 0: σ'(z) = 0 there, so the gradient is exactly 0.
+        ("sigmoid", "squared_error", [0, 0, 1, 1, 0.25], [0, 0, 0, 0, -0.25]),
+        # softplus(1000) = 1000, softplus'(1000) = σ(1000) = 1, softplus(-1000) = 0.
+        (
+            "softplus",
+            "half_squared_error",
+            [0.5 * 999**2, 0, 0.5e6, 0.5, 0.5 * (np.log(2) - 1) ** 2],
+            [999, 0, 1000, 0, 0.5 * (np.log(2) - 1)],
+        ),
+        ("tanh", "half_squared_error", [0, 0.5, 0.5, 2, 0.5], [0, 0, 0, 0, -1]),
+        # ReLU'(0) = 0 as in PyTorch: the last sample (z = 0) contributes nothing.
+        ("relu", "squared_error", [999**2, 0, 1e6, 1, 1], [2 * 999, 0, 2000, 0, 0]),
+    ],
+)
+def test_activations_are_finite_and_correct_at_z_plus_minus_1000(
+    activation: str, loss: str, loss_values: list[float], bias_gradients: list[float]
+) -> None:
+    gradient = _one_neuron(activation, loss)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        samples = gradient.per_sample(UNIT, EXTREME_X, EXTREME_Y)  # type: ignore[attr-defined]
+    np.testing.assert_allclose(samples.losses, loss_values, rtol=1e-12, atol=1e-300)
+    np.testing.assert_allclose(samples.gradients["b1"][:, 0], bias_gradients, rtol=1e-12)
+
+
+def test_bce_with_a_saturated_hidden_layer_stays_finite() -> None:
+    network = Network.from_widths((1, 2, 1), ("sigmoid", "sigmoid"), "binary_cross_entropy")
+    gradient = compile_gradient(derive(network))
+    params = {
+        "W1": np.array([[1000.0], [-1000.0]]),
+        "b1": np.zeros(2),
+        "W2": np.array([[1000.0, -1000.0]]),
+        "b2": np.array([0.0]),
+    }
+    x, y = np.array([[1.0], [-1.0]]), np.array([[0.0], [1.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = gradient(params, x, y)
+    assert np.isfinite(float(result.loss))
+    assert float(result.loss) == pytest.approx(1000.0)
+    assert all(np.all(np.isfinite(g)) for g in result.gradients.values())
+    np.testing.assert_allclose(result.gradients["W2"], [[0.5, -0.5]])
+
+
+def test_float32_on_request() -> None:
+    network = Network.from_widths((3, 4, 2), "tanh", "squared_error")
+    derivation = derive(network)
+    params = init_parameters(network, seed=0)
+    x, y = batch(network, 17, seed=0)
+    single = compile_gradient(derivation, dtype="float32")(params, x, y)
+    double = compile_gradient(derivation)(params, x, y)
+    assert single.loss.dtype == np.float32
+    assert double.loss.dtype == np.float64
+    for name in params:
+        assert single.gradients[name].dtype == np.float32
+    assert max_rel(network, single.gradients, double.gradients) < 1e-5
+
+
+@pytest.mark.parametrize("backend", ["torch", "jax"])
+def test_torch_and_jax_backends_return_their_arrays_and_agree(backend: str) -> None:
+    require(backend_available(backend), f"{backend} is not installed")
+    if backend == "jax":
+        import jax
+
+        jax.config.update("jax_enable_x64", True)
+    network = Network.from_widths((2, 3, 2), ("relu", "sigmoid"), "binary_cross_entropy")
+    derivation = derive(network)
+    params = init_parameters(network, seed=0)
+    x, y = batch(network, 17, seed=0)
+    expected = compile_gradient(derivation)(params, x, y)
+    compiled = compile_gradient(derivation, backend=backend)
+    result = compiled(params, x, y)
+    assert type(result.loss).__module__.split(".")[0] in {"torch", "jax", "jaxlib"}
+    gradients = {name: np.asarray(value) for name, value in result.gradients.items()}
+    assert float(result.loss) == pytest.approx(float(expected.loss), rel=1e-12)
+    assert max_rel(network, gradients, expected.gradients) < 1e-12
+    samples = compiled.per_sample(params, x, y)
+    assert tuple(samples.gradients["W1"].shape) == (17, 3, 2)
+    single = compile_gradient(derivation, backend=backend, dtype="float32")(params, x, y)
+    assert "float32" in str(single.gradients["W1"].dtype)
+
+
+def test_lambdify_accepts_a_network() -> None:
+    network = Network.from_widths((2, 2, 1))
+    params = init_parameters(network, seed=5)
+    x, y = batch(network, 4, seed=5)
+    result = lambdify(network)(params, x, y)
+    expected = compile_gradient(derive(network))(params, x, y)
+    assert float(result.loss) == float(expected.loss)
+
+
+def test_init_parameters_follow_nn_linear_bounds_and_are_reproducible() -> None:
+    network = Network.from_widths((16, 4, 1))
+    first, again = init_parameters(network, seed=7), init_parameters(network, seed=7)
+    assert all(np.array_equal(first[k], again[k]) for k in first)
+    assert not np.array_equal(first["W1"], init_parameters(network, seed=8)["W1"])
+    assert first["W1"].shape == (4, 16) and first["b2"].shape == (1,)
+    assert np.abs(first["W1"]).max() <= 0.25 and np.abs(first["W2"]).max() <= 0.5
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda p: p.pop("b1"), "b1"),
+        (lambda p: p.update(W1=np.zeros((2, 2))), "W1 has shape (2, 2); expected (3, 2)"),
+        (lambda p: p.update(W9=np.zeros(1)), "unknown parameters W9"),
+    ],
+)
+def test_bad_parameters_raise_clear_errors(change: object, message: str) -> None:
+    network = Network.from_widths((2, 3, 1))
+    gradient = compile_gradient(derive(network))
+    params = init_parameters(network, seed=0)
+    change(params)  # type: ignore[operator]
+    with pytest.raises(NumericError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        gradient(params, np.zeros((2, 2)), np.zeros((2, 1)))
+
+
+def test_bad_batches_options_and_partial_derivations_raise() -> None:
+    network = Network.from_widths((2, 3, 1))
+    derivation = derive(network)
+    gradient = compile_gradient(derivation)
+    params = init_parameters(network, seed=0)
+    with pytest.raises(NumericError, match="X has shape"):
+        gradient(params, np.zeros((2, 3)), np.zeros((2, 1)))
+    with pytest.raises(NumericError, match="Y has shape"):
+        gradient(params, np.zeros((2, 2)), np.zeros((3, 1)))
+    with pytest.raises(NumericError, match="unknown backend 'mxnet'; known: numpy, torch, jax"):
+        compile_gradient(derivation, backend="mxnet")
+    with pytest.raises(NumericError, match="unknown dtype"):
+        compile_gradient(derivation, dtype="float16")
+    with pytest.raises(NumericError, match="every parameter"):
+        compile_gradient(derive(network, (network.w(1, 0, 0),)))
