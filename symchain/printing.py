@@ -27,7 +27,23 @@ _SPECIAL_LATEX = {naming.SAMPLE_LOSS: "C_0", naming.BATCH_LOSS: "C", naming.BATC
 _SPECIAL_UNICODE = {naming.SAMPLE_LOSS: "C₀", naming.BATCH_LOSS: "C", naming.BATCH_SIZE: "n"}
 
 
-class NotationLatexPrinter(LatexPrinter):
+class _Memo:
+    """Prints each distinct subexpression once: derivations repeat the same factors many times."""
+
+    def _print(self, expr: Any, **kwargs: Any) -> str:
+        if kwargs:
+            return str(super()._print(expr, **kwargs))  # type: ignore[misc]
+        cache: dict[Any, str] = self.__dict__.setdefault("_memo", {})
+        try:
+            return cache[expr]
+        except KeyError:
+            text = cache[expr] = str(super()._print(expr))  # type: ignore[misc]
+            return text
+        except TypeError:  # unhashable (lists, dicts)
+            return str(super()._print(expr))  # type: ignore[misc]
+
+
+class NotationLatexPrinter(_Memo, LatexPrinter):
     """LaTeX in the seed's notation: ``w_{10}^{(L)}``, ``\\sigma'(z^{(L)})``, Leibniz fractions."""
 
     printmethod = "_symchain_latex"
@@ -92,7 +108,7 @@ class NotationLatexPrinter(LatexPrinter):
         return text
 
 
-class NotationUnicodePrinter(StrPrinter):
+class NotationUnicodePrinter(_Memo, StrPrinter):
     """Readable Unicode math in the seed's notation: ``w⁽ᴸ⁾₁₀``, ``σ'(z⁽ᴸ⁾)``, ``∂C₀/∂a⁽ᴸ⁾``."""
 
     _default_settings: dict[str, Any] = {**StrPrinter._default_settings, "notation": None}
