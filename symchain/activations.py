@@ -8,12 +8,13 @@ works through them. ``evaluated_derivative`` gives the closed form (``σ(z)(1-σ
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import sympy as sp
 
-from .errors import UnknownNameError
+from .errors import SpecError, UnknownNameError
 
 
 class DisplayFunction(sp.Function):
@@ -118,6 +119,45 @@ class SoftplusPrime(DisplayFunction):
         return 1 / (1 + sp.exp(-z))
 
 
+class Softmax(sp.Function):
+    """softmax_j(z) = e^{z_j} / Σ_k e^{z_k}: ``Softmax(j, z_0, ..., z_{n-1})`` (j an Integer)."""
+
+    def fdiff(self, argindex: int = 1) -> sp.Expr:
+        if argindex == 1:
+            return sp.S.Zero
+        j, zs = self.args[0], self.args[1:]
+        i = argindex - 2
+        same = sp.S.One if int(j) == i else sp.S.Zero
+        return self * (same - Softmax(sp.Integer(i), *zs))
+
+    def _symchain_latex(self, printer: Any) -> str:
+        zs = ", ".join(printer._print(z) for z in self.args[1:])
+        return rf"\operatorname{{softmax}}_{{{self.args[0]}}}({zs})"
+
+    def _sympystr(self, printer: Any) -> str:
+        zs = ", ".join(printer._print(z) for z in self.args[1:])
+        return f"softmax{str(self.args[0]).translate(_SUB_DIGITS)}({zs})"
+
+
+_SUB_DIGITS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def softmax_elementary(zs: Sequence[sp.Expr], j: int) -> sp.Expr:
+    """e^{z_j} / Σ_k e^{z_k} in SymPy's own functions."""
+    return sp.exp(zs[j]) / sp.Add(*(sp.exp(z) for z in zs))
+
+
+def _softmax_from_args(j: sp.Expr, *zs: sp.Expr) -> sp.Expr:
+    return softmax_elementary(zs, int(j))
+
+
+def _vector_only(z: sp.Expr) -> sp.Expr:
+    raise SpecError(
+        "softmax is not elementwise: it acts on a whole output layer; "
+        "use it as the last layer's activation only, e.g. --activation sigmoid,softmax"
+    )
+
+
 def _identity(z: sp.Expr) -> sp.Expr:
     return z
 
@@ -140,6 +180,10 @@ class Activation:
         latex: the LaTeX of the function's name (``\\sigma``); empty for the identity.
         unicode: the same in Unicode (``σ``).
         description: one line for help texts.
+        elementwise: False for an activation of the whole layer (softmax); its ``vector``
+            builds a_j from every z of the layer, and it may only be the output activation.
+        vector: for a non-elementwise activation, a_j from (z_0 .. z_{n-1}, j) in display form.
+        vector_elementary: the same in SymPy's own functions.
     """
 
     name: str
@@ -151,6 +195,9 @@ class Activation:
     latex: str
     unicode: str
     description: str
+    elementwise: bool = True
+    vector: Callable[[Sequence[sp.Expr], int], sp.Expr] | None = None
+    vector_elementary: Callable[[Sequence[sp.Expr], int], sp.Expr] | None = None
 
 
 def _sigmoid_elementary(z: sp.Expr) -> sp.Expr:
@@ -220,11 +267,26 @@ ACTIVATIONS: dict[str, Activation] = {
             unicode="softplus",
             description="softplus ln(1 + e^z), whose derivative is σ(z)",
         ),
+        Activation(
+            name="softmax",
+            apply=_vector_only,
+            derivative=_vector_only,
+            evaluated_derivative=_vector_only,
+            elementary=_vector_only,
+            elementary_derivative=_vector_only,
+            latex=r"\operatorname{softmax}",
+            unicode="softmax",
+            description="softmax e^(z_j)/Σ_k e^(z_k) over the output layer (last layer only)",
+            elementwise=False,
+            vector=lambda zs, j: Softmax(sp.Integer(j), *zs),
+            vector_elementary=softmax_elementary,
+        ),
     )
 }
 
-# Display functions whose names the printers know, and how to rewrite each into elementary form.
-ELEMENTARY: dict[type, Callable[[sp.Expr], sp.Expr]] = {
+# Display functions whose names the printers know, and how to rewrite each into elementary form
+# (called with the function's arguments).
+ELEMENTARY: dict[type, Callable[..., sp.Expr]] = {
     Sigmoid: _sigmoid_elementary,
     SigmoidPrime: _sigmoid_prime_elementary,
     TanhPrime: lambda z: 1 - sp.tanh(z) ** 2,
@@ -232,6 +294,7 @@ ELEMENTARY: dict[type, Callable[[sp.Expr], sp.Expr]] = {
     ReluPrime: lambda z: sp.Heaviside(z, 0),
     Softplus: lambda z: sp.log(1 + sp.exp(z)),
     SoftplusPrime: _sigmoid_elementary,
+    Softmax: _softmax_from_args,
 }
 
 # (LaTeX, Unicode) of each display function; primes are written σ', tanh', ...
@@ -259,5 +322,5 @@ def to_elementary(expr: sp.Expr) -> sp.Expr:
     """Rewrite symchain's display functions (σ, σ', ReLU, ...) into elementary SymPy functions."""
     return expr.replace(
         lambda e: type(e) in ELEMENTARY,
-        lambda e: ELEMENTARY[type(e)](e.args[0]),
+        lambda e: ELEMENTARY[type(e)](*e.args),
     )

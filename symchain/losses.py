@@ -57,6 +57,12 @@ LOSSES: dict[str, Loss] = {
             derivative=lambda a, y: (a - y) / (a * (1 - a)),
             description="C_0 = -Σ_j [y_j ln a_j + (1 - y_j) ln(1 - a_j)], outputs in (0, 1)",
         ),
+        Loss(
+            name="cross_entropy",
+            term=lambda a, y: -(y * sp.log(a)),
+            derivative=lambda a, y: -y / a,
+            description="C_0 = -Σ_j y_j ln a_j (with softmax outputs; targets summing to 1)",
+        ),
     )
 }
 

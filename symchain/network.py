@@ -98,8 +98,11 @@ class Network:
         return sp.Add(*terms, self.b(layer, j))
 
     def activation(self, layer: int, j: int) -> sp.Expr:
-        """a_j^(l) = σ(z_j^(l)), in symbols."""
-        return self.activation_of(layer).apply(self.z(layer, j))
+        """a_j^(l) = σ(z_j^(l)), in symbols (softmax: of every z of the layer)."""
+        act = self.activation_of(layer)
+        if act.vector is not None:
+            return act.vector([self.z(layer, i) for i in range(self.widths[layer])], j)
+        return act.apply(self.z(layer, j))
 
     def sample_loss(self) -> sp.Expr:
         """C_0 in the outputs a^(L) and targets y."""
@@ -116,10 +119,16 @@ class Network:
         values: dict[sp.Symbol, sp.Expr] = {x: x for x in self.inputs}
         for layer in range(1, self.depth + 1):
             act = self.activation_of(layer)
+            zs = []
             for j in range(self.widths[layer]):
                 z = self.preactivation(layer, j).xreplace(values)
                 values[self.z(layer, j)] = z
-                values[self.a(layer, j)] = act.elementary(z)
+                zs.append(z)
+            for j, z in enumerate(zs):
+                if act.vector_elementary is not None:
+                    values[self.a(layer, j)] = act.vector_elementary(zs, j)
+                else:
+                    values[self.a(layer, j)] = act.elementary(z)
         return values
 
     def composed_loss(self) -> sp.Expr:

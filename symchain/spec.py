@@ -38,8 +38,13 @@ class NetworkSpec:
                 f"{len(self.activations)} activations given for {len(self.widths) - 1} layers; "
                 "give one name for all layers or one per layer"
             )
-        for name in self.activations:
-            get_activation(name)
+        for layer, name in enumerate(self.activations, start=1):
+            if not get_activation(name).elementwise and layer != len(self.activations):
+                raise SpecError(
+                    f"activation {name!r} of layer {layer} acts on a whole layer and may only be "
+                    f"the output activation (layer {len(self.activations)}); give one per layer, "
+                    "e.g. --activation sigmoid,softmax"
+                )
         get_loss(self.loss)
 
     @property
