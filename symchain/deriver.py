@@ -5,13 +5,26 @@ continues through the next layers while each has one neuron (no sum is needed, s
 as in the seed). At the first later layer with several neurons it closes with ∂C_0/∂a_j^(m), whose
 value Σ_i w_ij^(m+1) δ_i^(m+1) uses the error terms δ_i^(m+1) = ∂C_0/∂z_i^(m+1), each defined once
 by the same rule. Nothing differentiates the composed loss, so the work is linear in parameters.
+
+A softmax output layer is not elementwise: every a_i^(L) depends on every z_j^(L), so its chains
+close with ∂C_0/∂z_j^(L) = δ_j^(L), defined once as Σ_i ∂a_i^(L)/∂z_j^(L) · ∂C_0/∂a_i^(L)
+(with cross-entropy: a_j^(L) Σ_i y_i - y_j, that is a_j^(L) - y_j for targets that sum to 1).
+
+Speed: every symbol is made once per derivation, and the products and sums whose canonical form
+is known in advance (w·δ, Σ_i w_ij δ_i, a_k times a neuron's shared factors) are assembled in
+SymPy's canonical argument order without re-running its ``flatten``; tests check that the result
+is identical (``==`` and the same ``args``) to the evaluated SymPy expression.
 """
 
 from __future__ import annotations
 
 import time
+from bisect import insort
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import sympy as sp
+from sympy.core.basic import _args_sortkey
 
 from . import naming
 from .derivation import Chain, Derivation, ErrorTerm, Factor, ParameterGradient
@@ -21,6 +34,101 @@ from .nodes import Partial
 
 DEFAULT_BUDGET_SECONDS = 120.0
 
+# Called as progress(done, total) while parameters are derived (e.g. a progress bar).
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class OutputErrorRule:
+    """A closed form of δ_j^(L) for an (output activation, loss) pair, as written on paper.
+
+    ``value(outputs, targets, j)`` gives δ_j^(L) from a^(L) and y.
+    """
+
+    activation: str
+    loss: str
+    value: Callable[[list[sp.Symbol], list[sp.Symbol], int], sp.Expr]
+    description: str
+
+
+def _softmax_cross_entropy(a: list[sp.Symbol], y: list[sp.Symbol], j: int) -> sp.Expr:
+    return a[j] * sp.Add(*y) - y[j]
+
+
+OUTPUT_ERROR_RULES: dict[tuple[str, str], OutputErrorRule] = {
+    (rule.activation, rule.loss): rule
+    for rule in (
+        OutputErrorRule(
+            "softmax",
+            "cross_entropy",
+            _softmax_cross_entropy,
+            "δ_j^(L) = a_j^(L) Σ_i y_i - y_j, i.e. a_j^(L) - y_j when the targets sum to 1",
+        ),
+    )
+}
+
+
+def _product(args: list[sp.Expr]) -> sp.Expr:
+    """``Mul(*args)`` of distinct symbols (no numbers) in canonical order, without flatten."""
+    return sp.Mul._from_args(sorted(args, key=_args_sortkey), True)
+
+
+def _times_symbol(symbol: sp.Symbol, rest: sp.Expr) -> sp.Expr:
+    """``Mul(symbol, rest)`` where ``symbol`` does not occur in ``rest`` as a factor.
+
+    Falls back on SymPy's own ``Mul`` unless ``rest`` is a product without a power of ``symbol``.
+    """
+    name = symbol.name
+    if not isinstance(rest, sp.Mul) or any(
+        (arg.is_Symbol and arg.name == name) or (arg.is_Pow and arg.base == symbol)
+        for arg in rest.args
+    ):
+        return sp.Mul(symbol, rest)
+    args = list(rest.args)
+    if args[0].is_Number:
+        tail = args[1:]
+        insort(tail, symbol, key=_args_sortkey)
+        args = [args[0], *tail]
+    else:
+        insort(args, symbol, key=_args_sortkey)
+    return sp.Mul._from_args(args, True)
+
+
+class _Symbols:
+    """Every symbol of a network, made once (SymPy's symbol cache costs ~10 µs per look-up)."""
+
+    def __init__(self, network: Network) -> None:
+        widths = network.widths
+        depth = network.depth
+        self.a = [[naming.activation(layer, j) for j in range(widths[layer])]
+                  for layer in range(depth + 1)]
+        self.z: list[list[sp.Symbol]] = [[]] + [
+            [naming.preactivation(layer, j) for j in range(widths[layer])]
+            for layer in range(1, depth + 1)
+        ]
+        self.delta: list[list[sp.Symbol]] = [[]] + [
+            [naming.error(layer, j) for j in range(widths[layer])]
+            for layer in range(1, depth + 1)
+        ]
+        self.y = [naming.target(j) for j in range(widths[-1])]
+        # The network's parameters, per layer: weights row by row, then biases.
+        self.weights: list[list[list[sp.Symbol]]] = [[]]
+        self.biases: list[list[sp.Symbol]] = [[]]
+        parameters = network.parameters
+        start = 0
+        for layer in range(1, depth + 1):
+            rows, cols = widths[layer], widths[layer - 1]
+            self.weights.append(
+                [list(parameters[start + j * cols : start + (j + 1) * cols]) for j in range(rows)]
+            )
+            start += rows * cols
+            self.biases.append(list(parameters[start : start + rows]))
+            start += rows
+
+    def w(self, layer: int) -> list[list[sp.Symbol]]:
+        """The weights of ``layer`` as rows w[j][k]."""
+        return self.weights[layer]
+
 
 class _Deriver:
     """Builds chains for one network; remembers which error terms the chains use."""
@@ -29,7 +137,11 @@ class _Deriver:
         self.network = network
         self.deadline = deadline
         self.used_errors: set[tuple[int, int]] = set()
+        self.symbols = _Symbols(network)
+        self.vector_output = not network.activation_of(network.depth).elementwise
         self._upstream: dict[tuple[int, int], tuple[Factor, ...]] = {}
+        self._activation_factors: dict[tuple[int, int], Factor] = {}
+        self._shared: dict[tuple[int, int], tuple[tuple[Factor, ...], sp.Expr]] = {}
 
     def check_budget(self) -> None:
         if time.monotonic() > self.deadline:
@@ -38,10 +150,32 @@ class _Deriver:
                 "select parameters with --param, or raise --timeout"
             )
 
+    def is_vector_layer(self, layer: int) -> bool:
+        return self.vector_output and layer == self.network.depth
+
     def activation_factor(self, layer: int, j: int) -> Factor:
-        net = self.network
-        z = net.z(layer, j)
-        return Factor(Partial(net.a(layer, j), z), net.activation_of(layer).derivative(z))
+        key = (layer, j)
+        factor = self._activation_factors.get(key)
+        if factor is None:
+            z = self.symbols.z[layer][j]
+            derivative = self.network.activation_of(layer).derivative(z)
+            factor = Factor(Partial(self.symbols.a[layer][j], z), derivative)
+            self._activation_factors[key] = factor
+        return factor
+
+    def output_error_factor(self, j: int) -> Factor:
+        """∂C_0/∂z_j^(L) = δ_j^(L) for a softmax output layer (defined in its own section)."""
+        layer = self.network.depth
+        self.used_errors.add((layer, j))
+        return Factor(
+            Partial(naming.SAMPLE_LOSS, self.symbols.z[layer][j]), self.symbols.delta[layer][j]
+        )
+
+    def local_factors(self, layer: int, j: int) -> list[Factor]:
+        """From z_j^(layer) to C_0: ∂a/∂z then the upstream factors (or ∂C_0/∂z for softmax)."""
+        if self.is_vector_layer(layer):
+            return [self.output_error_factor(j)]
+        return [self.activation_factor(layer, j), *self.upstream(layer, j)]
 
     def upstream(self, layer: int, j: int) -> tuple[Factor, ...]:
         """Factors from a_j^(layer) to C_0: through layers of width 1, then one closing factor."""
@@ -51,52 +185,108 @@ class _Deriver:
         return self._upstream[key]
 
     def _walk_upstream(self, layer: int, j: int) -> list[Factor]:
-        net = self.network
+        net, sym = self.network, self.symbols
         factors: list[Factor] = []
         while True:
-            a = net.a(layer, j)
+            a = sym.a[layer][j]
             if layer == net.depth:
                 factors.append(Factor(Partial(naming.SAMPLE_LOSS, a), net.loss_derivative(j)))
                 return factors
             nxt = layer + 1
             if net.widths[nxt] == 1:
-                factors.append(Factor(Partial(net.z(nxt, 0), a), net.w(nxt, 0, j)))
+                factors.append(Factor(Partial(sym.z[nxt][0], a), sym.w(nxt)[0][j]))
+                if self.is_vector_layer(nxt):
+                    factors.append(self.output_error_factor(0))
+                    return factors
                 factors.append(self.activation_factor(nxt, 0))
                 layer, j = nxt, 0
                 continue
-            value = sp.Add(
-                *(net.w(nxt, i, j) * naming.error(nxt, i) for i in range(net.widths[nxt]))
-            )
+            weights = sym.w(nxt)
+            deltas = sym.delta[nxt]
+            terms = [_product([weights[i][j], deltas[i]]) for i in range(net.widths[nxt])]
+            value = sp.Add._from_args(sorted(terms, key=_args_sortkey), True)
             self.used_errors.update((nxt, i) for i in range(net.widths[nxt]))
             factors.append(Factor(Partial(naming.SAMPLE_LOSS, a), value))
             return factors
 
-    def parameter_chain(self, parameter: sp.Symbol) -> Chain:
+    def shared(self, layer: int, j: int) -> tuple[tuple[Factor, ...], sp.Expr]:
+        """The factors every parameter of neuron j shares after ∂z/∂θ, and their product."""
+        key = (layer, j)
+        known = self._shared.get(key)
+        if known is None:
+            factors = tuple(self.local_factors(layer, j))
+            known = (factors, sp.Mul(*(f.value for f in factors)))
+            self._shared[key] = known
+        return known
+
+    def parameter_gradient(self, parameter: sp.Symbol) -> ParameterGradient:
         label = naming.label_of(parameter)
         assert label is not None and label.layer is not None and label.j is not None
-        net = self.network
-        layer, j = label.layer, label.j
-        z = net.z(layer, j)
-        local = net.a(layer - 1, label.k) if label.kind is naming.Kind.WEIGHT else sp.S.One
-        factors = [Factor(Partial(z, parameter), local), self.activation_factor(layer, j)]
-        factors += list(self.upstream(layer, j))
-        return Chain(naming.SAMPLE_LOSS, parameter, (tuple(factors),))
+        return self.gradient_at(parameter, label.layer, label.j, label.k)
+
+    def gradient_at(
+        self, parameter: sp.Symbol, layer: int, j: int, k: int | None
+    ) -> ParameterGradient:
+        """The gradient of w_jk^(layer) (or of b_j^(layer) when k is None)."""
+        z = self.symbols.z[layer][j]
+        rest, product = self.shared(layer, j)
+        local: sp.Expr = sp.S.One
+        if k is not None:
+            local = self.symbols.a[layer - 1][k]
+        if k is not None and isinstance(product, sp.Mul):
+            gradient = _times_symbol(local, product)  # type: ignore[arg-type]
+        else:
+            gradient = sp.Mul(local, *(f.value for f in rest))
+        factors = (Factor(Partial(z, parameter), local), *rest)
+        chain = Chain(naming.SAMPLE_LOSS, parameter, (factors,))
+        return ParameterGradient(parameter, chain, gradient, self.network.widths)
+
+    def parameter_chain(self, parameter: sp.Symbol) -> Chain:
+        return self.parameter_gradient(parameter).chain
 
     def error_chain(self, layer: int, j: int) -> Chain:
+        if self.is_vector_layer(layer):
+            return self.vector_error_chain(j)
         factors = [self.activation_factor(layer, j), *self.upstream(layer, j)]
-        return Chain(naming.SAMPLE_LOSS, self.network.z(layer, j), (tuple(factors),))
+        return Chain(naming.SAMPLE_LOSS, self.symbols.z[layer][j], (tuple(factors),))
+
+    def vector_error_chain(self, j: int) -> Chain:
+        """δ_j^(L) = Σ_i ∂a_i^(L)/∂z_j^(L) · ∂C_0/∂a_i^(L) for a softmax output layer.
+
+        One factor whose Leibniz form is the sum over the outputs and whose value is the closed
+        form: a_j(g_j - Σ_i a_i g_i) with g = ∇_a C_0, or the pair's own rule (cross-entropy).
+        """
+        net, sym = self.network, self.symbols
+        layer = net.depth
+        a, z, y = sym.a[layer], sym.z[layer], sym.y
+        leibniz = sp.Add(
+            *(
+                sp.Mul(Partial(a[i], z[j]), Partial(naming.SAMPLE_LOSS, a[i]), evaluate=False)
+                for i in range(len(a))
+            ),
+            evaluate=False,
+        )
+        rule = OUTPUT_ERROR_RULES.get((net.activation_of(layer).name, net.spec.loss))
+        if rule is not None:
+            value = rule.value(a, y, j)
+        else:
+            g = [net.loss_derivative(i) for i in range(len(a))]
+            weighted = sp.Add(*(a[i] * g[i] for i in range(len(a))))
+            value = a[j] * (g[j] - weighted)
+        factor = Factor(leibniz, value)
+        return Chain(naming.SAMPLE_LOSS, z[j], ((factor,),))
 
     def activation_chain(self, layer: int, k: int) -> Chain:
         """∂C_0/∂a_k^(layer): one product per neuron of the next layer that a_k feeds."""
-        net = self.network
-        a = net.a(layer, k)
+        net, sym = self.network, self.symbols
+        a = sym.a[layer][k]
         if layer == net.depth:
             return Chain(naming.SAMPLE_LOSS, a, (tuple(self.upstream(layer, k)),))
         nxt = layer + 1
         terms = []
         for j in range(net.widths[nxt]):
-            first = Factor(Partial(net.z(nxt, j), a), net.w(nxt, j, k))
-            terms.append((first, self.activation_factor(nxt, j), *self.upstream(nxt, j)))
+            first = Factor(Partial(sym.z[nxt][j], a), sym.w(nxt)[j][k])
+            terms.append((first, *self.local_factors(nxt, j)))
         return Chain(naming.SAMPLE_LOSS, a, tuple(terms))
 
     def errors(self) -> tuple[ErrorTerm, ...]:
@@ -109,7 +299,8 @@ class _Deriver:
                 continue
             before = set(self.used_errors)
             chain = self.error_chain(*key)
-            defined[key] = ErrorTerm(naming.error(*key), chain, self.network.widths)
+            defined[key] = ErrorTerm(self.symbols.delta[key[0]][key[1]], chain,
+                                     self.network.widths)
             pending.extend(sorted(self.used_errors - before))
             self.check_budget()
         return tuple(defined[key] for key in sorted(defined, key=lambda lk: (-lk[0], lk[1])))
@@ -119,6 +310,7 @@ def derive(
     network: Network,
     parameters: tuple[sp.Symbol, ...] | None = None,
     budget: float = DEFAULT_BUDGET_SECONDS,
+    progress: Progress | None = None,
 ) -> Derivation:
     """Derive ∂C_0/∂θ factor by factor, and ∂C/∂θ over a batch, for every parameter θ.
 
@@ -126,16 +318,40 @@ def derive(
         network: the network.
         parameters: the parameters to derive (default: all, in ∇C order).
         budget: seconds the symbolic work may take before :class:`BudgetError`.
+        progress: called as ``progress(done, total)`` every 256 parameters and at the end.
     """
     deriver = _Deriver(network, time.monotonic() + budget)
-    wanted = network.parameters if parameters is None else parameters
     gradients = []
-    for count, parameter in enumerate(wanted):
-        chain = deriver.parameter_chain(parameter)
-        gradients.append(ParameterGradient(parameter, chain, chain.value, network.widths))
-        if count % 64 == 0:
+    total = len(network.parameters if parameters is None else parameters)
+    for parameter, where in _located(deriver, parameters):
+        gradients.append(deriver.gradient_at(parameter, *where))
+        if len(gradients) % 256 == 0:
             deriver.check_budget()
+            if progress is not None:
+                progress(len(gradients), total)
+    if progress is not None:
+        progress(total, total)
     return Derivation(network, tuple(gradients), deriver.errors())
+
+
+def _located(
+    deriver: _Deriver, parameters: tuple[sp.Symbol, ...] | None
+) -> list[tuple[sp.Symbol, tuple[int, int, int | None]]]:
+    """The parameters to derive with their (layer, j, k), in the order asked (∇C by default)."""
+    if parameters is not None:
+        located = []
+        for parameter in parameters:
+            label = naming.label_of(parameter)
+            assert label is not None and label.layer is not None and label.j is not None
+            located.append((parameter, (label.layer, label.j, label.k)))
+        return located
+    sym = deriver.symbols
+    result: list[tuple[sp.Symbol, tuple[int, int, int | None]]] = []
+    for layer in range(1, deriver.network.depth + 1):
+        for j, row in enumerate(sym.weights[layer]):
+            result.extend((w, (layer, j, k)) for k, w in enumerate(row))
+        result.extend((b, (layer, j, None)) for j, b in enumerate(sym.biases[layer]))
+    return result
 
 
 def derive_activation(network: Network, layer: int, k: int) -> Chain:
