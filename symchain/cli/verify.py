@@ -15,7 +15,7 @@ from ..errors import InputFileError, SymchainError
 from ..network import Network
 from ..verify import Checker, Verdict
 from ..verify.check import DEFAULT_CLAIM_BUDGET
-from ..verify.documents import Document, load_document
+from ..verify.documents import Document, derivative_on_left, load_document
 from .options import network_options
 
 EXIT_HOLDS, EXIT_FAILS, EXIT_ERROR = 0, 1, 2
@@ -142,6 +142,21 @@ def verify_command(
         chosen = document_network(document)
         file_checker = checker if chosen is None else Checker(chosen[0], chosen[1], timeout)
         for equation in document.equations:
+            if not derivative_on_left(equation.text):
+                reason = "no derivative on the left side" if "=" in equation.text else "no '='"
+                verdicts.append(
+                    Verdict(
+                        equation.text,
+                        "skipped",
+                        "",
+                        None,
+                        None,
+                        (reason,),
+                        document.path,
+                        equation.line,
+                    )
+                )
+                continue
             verdicts.append(file_checker.check_text(equation.text, document.path, equation.line))
     if output_format == "json":
         sys.stdout.write(

@@ -38,7 +38,7 @@ from .resolve import (
     uses_symbolic_widths,
     walk_names,
 )
-from .syntax import Equation, Leibniz, Node, parse_claim
+from .syntax import Equation, Leibniz, Name, Node, parse_claim
 
 POINTS = 4
 SHRINK_CANDIDATES = (0.0, 1.0, -1.0, 0.5)
@@ -94,8 +94,8 @@ class _Tally:
 
 
 def contains_derivative(node: Node) -> bool:
-    """Whether a side is (or contains) a Leibniz derivative."""
-    if isinstance(node, Leibniz):
+    """Whether a side is (or contains) a derivative: a Leibniz factor or δ (= ∂C_0/∂z)."""
+    if isinstance(node, Leibniz) or (isinstance(node, Name) and node.base == "δ"):
         return True
     return any(contains_derivative(child) for child in children(node))
 

@@ -74,13 +74,34 @@ def read_text_file(path: Path) -> str:
         raise InputFileError(f"{str(path)!r} is not UTF-8 text; give Markdown or LaTeX") from None
 
 
+_ROW_TOKEN_RE = re.compile(r"\\begin\{[^{}]*\}|\\end\{[^{}]*\}|\\\\")
+
+
+def _top_level_rows(body: str) -> list[str]:
+    """Split on ``\\\\`` outside nested environments (a bmatrix keeps its rows)."""
+    rows: list[str] = []
+    depth = 0
+    start = 0
+    for match in _ROW_TOKEN_RE.finditer(body):
+        token = match.group(0)
+        if token.startswith("\\begin"):
+            depth += 1
+        elif token.startswith("\\end"):
+            depth = max(0, depth - 1)
+        elif depth == 0:
+            rows.append(body[start : match.start()])
+            start = match.end()
+    rows.append(body[start:])
+    return rows
+
+
 def split_rows(body: str, first_line: int) -> list[Extracted]:
     """Rows of a math block: split on ``\\\\``, drop ``&``, continue ``= ...`` rows."""
-    body = _DROP_RE.sub("", body)
+    body = _DROP_RE.sub(lambda m: "\n" * m.group(0).count("\n"), body)
     rows: list[Extracted] = []
     line = first_line
     previous_left: str | None = None
-    for raw in re.split(r"\\\\", body):
+    for raw in _top_level_rows(body):
         row_line = line + raw[: len(raw) - len(raw.lstrip())].count("\n")
         line += raw.count("\n")
         text = " ".join(raw.replace("&", " ").split()).rstrip(".,; ")
@@ -94,10 +115,26 @@ def split_rows(body: str, first_line: int) -> list[Extracted]:
     return rows
 
 
+_DERIVATIVE_RE = re.compile(r"\\partial(?![a-zA-Z])|∂|\\delta(?![a-zA-Z])|δ")
+
+
+def derivative_on_left(text: str) -> bool:
+    """Whether an equation has a derivative (∂ or δ) left of its first top-level ``=``."""
+    depth = 0
+    for position, char in enumerate(text):
+        if char in "{([":
+            depth += 1
+        elif char in "})]":
+            depth -= 1
+        elif char == "=" and depth == 0:
+            return _DERIVATIVE_RE.search(text[:position]) is not None
+    return False
+
+
 def _options_from_lines(lines: list[str]) -> tuple[tuple[str, ...] | None, int | None]:
     for number, line in enumerate(lines, start=1):
         match = _OPTIONS_RE.match(line)
-        if match is not None:
+        if match is not None and match.group("args").startswith("-"):
             try:
                 return tuple(shlex.split(match.group("args"))), number
             except ValueError as error:

@@ -91,6 +91,7 @@ class Node:
 @dataclass(frozen=True)
 class Num(Node):
     value: Fraction
+    text: str = ""
 
 
 @dataclass(frozen=True)
@@ -180,8 +181,8 @@ def _flatten_indices(item: Node) -> list[Node]:
     """``jk`` (a juxtaposition) or ``10`` (digits) into one index per letter or digit."""
     if isinstance(item, Bin) and item.op == "*":
         return _flatten_indices(item.left) + _flatten_indices(item.right)
-    if isinstance(item, Num) and item.value.denominator == 1 and item.value >= 10:
-        return [Num(Fraction(int(d))) for d in str(item.value.numerator)]
+    if isinstance(item, Num) and item.text.isdigit() and len(item.text) > 1:
+        return [Num(Fraction(int(d)), d) for d in item.text]
     return [item]
 
 
@@ -227,7 +228,7 @@ class _Builder(Transformer):  # type: ignore[type-arg]
                 f"column {items[0].column}: number {text[:20]}... is too long "
                 f"(at most {MAX_NUMBER_DIGITS} characters)"
             )
-        return Num(Fraction(text))
+        return Num(Fraction(text), text)
 
     def paren(self, items: list[Node]) -> Node:
         return Group("paren", items[0])
