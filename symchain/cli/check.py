@@ -1,0 +1,118 @@
+"""``symchain check``: the compiled gradient against finite differences and PyTorch autograd."""
+
+from __future__ import annotations
+
+import click
+import numpy as np
+from rich.console import Console
+from rich.table import Table
+
+from ..deriver import derive
+from ..network import Network
+from ..numeric import (
+    DTYPES,
+    FD_STEPS,
+    backend_available,
+    compare,
+    compile_gradient,
+    finite_differences,
+    init_parameters,
+    torch_gradients,
+)
+from .options import network_options
+
+# Default tolerances on the max relative error, per dtype of the checked gradient.
+TOLERANCES = {
+    "float64": {"finite diff": 1e-6, "torch autograd": 1e-10},
+    "float32": {"finite diff": 1e-3, "torch autograd": 1e-4},
+}
+
+
+@click.command("check")
+@network_options
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Seed of the parameters (nn.Linear's uniform) and of the batch.",
+)
+@click.option(
+    "--batch",
+    "size",
+    type=click.IntRange(min=1, max=100_000),
+    default=8,
+    show_default=True,
+    help="Samples in the batch: x ~ N(0, 1), y ~ uniform(0, 1).",
+)
+@click.option(
+    "--tolerance",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Largest accepted max relative error, for every reference. Default per dtype: "
+    "float64 1e-6 (finite differences), 1e-10 (torch); float32 1e-3, 1e-4.",
+)
+@click.option(
+    "--dtype",
+    type=click.Choice(DTYPES),
+    default="float64",
+    show_default=True,
+    help="Precision of the checked gradient (references are float64).",
+)
+def check_command(
+    network: Network,
+    notation: str,
+    seed: int,
+    size: int,
+    tolerance: float | None,
+    dtype: str,
+) -> None:
+    """Prove the derived gradient with numbers: compare it with finite differences and autograd.
+
+    Exits 1 when any parameter's max relative error (max |g - r| / max |r|) exceeds the tolerance.
+    """
+    derivation = derive(network)
+    params = init_parameters(network, seed)
+    rng = np.random.default_rng([seed, 1])
+    x = rng.normal(size=(size, network.widths[0]))
+    y = rng.uniform(size=(size, network.widths[-1]))
+    checked = compile_gradient(derivation, dtype=dtype)
+    result = checked(params, x, y)
+    tested = {name: np.asarray(v, np.float64) for name, v in result.gradients.items()}
+    reference64 = compile_gradient(derivation) if dtype != "float64" else checked
+    references = {"finite diff": finite_differences(reference64, params, x, y)}
+    console = Console(highlight=False, soft_wrap=True)
+    if backend_available("torch"):
+        references["torch autograd"] = torch_gradients(network, params, x, y)[1]
+    else:
+        console.print("torch is not installed: the autograd comparison is skipped")
+    widths = "-".join(map(str, network.widths))
+    table = Table(
+        title=f"{widths} {'/'.join(network.spec.activations)}, {network.loss.name}; "
+        f"seed {seed}, batch {size}, {dtype}; finite-difference step {FD_STEPS['float64']:.2e}",
+        title_justify="left",
+    )
+    for column in ("parameter", "reference", "max abs err", "max rel err", "tolerance", "verdict"):
+        table.add_column(
+            column, justify="left" if column in ("parameter", "reference") else "right"
+        )
+    failures = 0
+    for reference_name, reference in references.items():
+        limit = tolerance if tolerance is not None else TOLERANCES[dtype][reference_name]
+        for comparison in compare(network, tested, reference):
+            ok = comparison.max_rel <= limit
+            failures += not ok
+            table.add_row(
+                comparison.name,
+                reference_name,
+                f"{comparison.max_abs:.2e}",
+                f"{comparison.max_rel:.2e}",
+                f"{limit:.0e}",
+                "[green]ok[/green]" if ok else "[red]FAIL[/red]",
+            )
+    console.print(table)
+    console.print(f"C = {float(result.loss):.10g}")
+    if failures:
+        console.print(f"{failures} comparison(s) exceed the tolerance")
+        raise SystemExit(1)
+    console.print("all gradients agree")
