@@ -9,7 +9,9 @@ from typing import Any
 import click
 
 from ..errors import SymchainError
+from .check import check_command
 from .derive import derive_command
+from .eval import eval_command
 from .graph import graph_command
 from .render import render_command
 from .verify import verify_command
@@ -57,6 +59,8 @@ def cli() -> None:
 
 
 cli.add_command(derive_command)
+cli.add_command(eval_command)
+cli.add_command(check_command)
 cli.add_command(verify_command)
 cli.add_command(graph_command)
 cli.add_command(render_command)
