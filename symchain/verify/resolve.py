@@ -237,7 +237,7 @@ class Resolver:
                 value = sp.Integer(self.network.widths[layer])
         elif base == "e" and node.indices is None and node.layer is None:
             value = sp.E
-        elif len(base) == 1 and base in INDEX_LETTERS and node.indices is None:
+        elif base in INDEX_LETTERS and node.indices is None and node.layer is None:
             raise ClaimError(
                 f"column {node.column}: index {base} is not bound here; bind it with a sum "
                 f"(\\sum_{base}) or use it as a subscript of the left side"
