@@ -1,0 +1,158 @@
+"""Standalone LaTeX compiles with pdflatex; long chains break; outputs are deterministic."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from tools import have_pdflatex, require
+
+from symchain import Network, derive
+from symchain.cli import cli
+from symchain.render import render_latex, render_markdown
+from symchain.render.layout import ROW_WIDTH, Pieces, break_side, display_width
+from symchain.render.standalone import escape_text, render_standalone
+
+DOCUMENTS = [
+    ((1, 1, 1, 1), ("sigmoid",), "squared_error", "relative"),
+    ((1, 1, 1, 1, 1, 1, 1), ("softplus",), "half_squared_error", "absolute"),
+    ((3, 4, 4, 2), ("relu",), "binary_cross_entropy", "relative"),
+    ((2, 3, 2), ("tanh", "softmax"), "cross_entropy", "absolute"),
+]
+
+
+def _pdflatex(tex: str, directory: Path) -> str:
+    """Compile ``tex`` twice-safe (one run is enough: no references); returns the log."""
+    require(have_pdflatex(), "pdflatex is not installed (Debian texlive-latex-base)")
+    (directory / "doc.tex").write_text(tex, encoding="utf-8")
+    result = subprocess.run(
+        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "doc.tex"],
+        cwd=directory,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    log = (directory / "doc.log").read_text(encoding="latin-1")
+    assert result.returncode == 0, log[-3000:]
+    assert (directory / "doc.pdf").stat().st_size > 1000
+    return log
+
+
+@pytest.mark.parametrize(
+    ("widths", "activations", "loss", "style"),
+    DOCUMENTS,
+    ids=["seed", "deep-chain", "3-4-4-2", "softmax"],
+)
+def test_standalone_document_compiles_without_overfull_lines(
+    tmp_path: Path, widths: tuple[int, ...], activations: tuple[str, ...], loss: str, style: str
+) -> None:
+    network = Network.from_widths(widths, activations, loss)
+    tex = render_standalone(derive(network), style)
+    assert tex.startswith("\\documentclass") and tex.rstrip().endswith("\\end{document}")
+    assert "\\begin{tikzpicture}" in tex
+    log = _pdflatex(tex, tmp_path)
+    assert "Overfull \\hbox" not in log, re.findall(r"Overfull \\hbox.*", log)[:3]
+    assert "Output written on doc.pdf" in log
+
+
+def test_cli_standalone_writes_a_compilable_document(tmp_path: Path) -> None:
+    out = tmp_path / "seed.tex"
+    result = CliRunner().invoke(
+        cli, ["derive", "--format", "latex", "--standalone", "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    tex = out.read_text(encoding="utf-8")
+    for needed in ("\\maketitle", "\\section*{The network}", "\\nabla C", "squared\\_error"):
+        assert needed in tex
+    # the seed's chain and its result, as in the seed
+    assert "a^{(L-1)} \\sigma'(z^{(L)}) \\cdot 2 \\left(a^{(L)} - y\\right)" in tex
+    _pdflatex(tex, tmp_path)
+
+
+def test_standalone_needs_latex_format() -> None:
+    result = CliRunner().invoke(cli, ["derive", "--standalone"])
+    assert result.exit_code == 2
+    assert "--standalone needs --format latex" in result.output
+
+
+def test_long_chains_break_across_lines() -> None:
+    network = Network.from_widths((1,) * 8, "sigmoid", "squared_error")
+    latex = render_latex(derive(network))
+    continuation = [line for line in latex.splitlines() if line.startswith("&\\quad ")]
+    assert continuation, "a 7-layer chain should continue on further rows"
+    for block in re.findall(r"\\begin\{align\*\}\n(.*?)\n\\end\{align\*\}", latex, re.S):
+        for row in block.split(" \\\\\n"):
+            rhs = row.split("&", 1)[-1]
+            if "bmatrix" in rhs:  # a column: tall, not wide
+                continue
+            assert display_width(rhs) <= ROW_WIDTH + 12, row
+    markdown = render_markdown(derive(network))
+    assert "&\\quad " in markdown
+
+
+def test_break_side_keeps_every_piece_in_order() -> None:
+    items = tuple(f"\\frac{{\\partial z_{{{i}}}}}{{\\partial a_{{{i}}}}}" for i in range(30))
+    text = " ".join(items)
+    rows = break_side(text, Pieces(items, opening="\\biggl[", closing="\\biggr]"), limit=40)
+    assert len(rows) > 2
+    joined = " ".join(rows)
+    assert joined.startswith("\\biggl[") and joined.endswith("\\biggr]")
+    assert [m for m in re.findall(r"z_\{(\d+)\}", joined)] == [str(i) for i in range(30)]
+    # a product continued before a number keeps its \cdot
+    rows = break_side("x" * 50 + " \\cdot 2 y", Pieces(("x" * 50, "2 y")), limit=10)
+    assert rows[1].startswith("\\cdot 2")
+
+
+def test_display_width_estimates() -> None:
+    assert display_width("x") == 1
+    assert display_width("\\frac{a}{bcd}") == pytest.approx(3.5)
+    assert display_width("a^{(L-1)}") < display_width("a(L-1)")
+    assert display_width("\\left(a\\right)") == 3
+
+
+def test_escape_text() -> None:
+    assert escape_text("squared_error 100% & {x}") == r"squared\_error 100\% \& \{x\}"
+
+
+_SCRIPT = """
+import hashlib, json
+from click.testing import CliRunner
+from symchain.cli import cli
+runs = {
+    "standalone": ["derive", "--layers", "2,3,2", "--format", "latex", "--standalone"],
+    "markdown": ["derive", "--layers", "2,3,2", "--activation", "tanh", "--format", "markdown"],
+    "latex": ["derive", "--layers", "1,2,1", "--format", "latex", "--notation", "absolute"],
+    "dot": ["graph", "--layers", "2,3,2", "--param", "w^{(L-1)}_{10}"],
+    "tikz": ["graph", "--layers", "2,3,2", "--format", "tikz", "--param", "b^{(L)}_{1}"],
+    "mermaid": ["graph", "--layers", "2,3,2", "--format", "mermaid", "--labels", "latex"],
+    "render": ["render", SOURCE],
+}
+out = {}
+for name, args in runs.items():
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, (name, result.output)
+    out[name] = hashlib.sha256(result.output.encode()).hexdigest()
+print(json.dumps(out))
+"""
+
+
+def test_outputs_are_byte_identical_across_hash_seeds(tmp_path: Path) -> None:
+    source = tmp_path / "notes.md.in"
+    source.write_text("# N\n\n```symchain\nlayers: 2,3,2\nform: all\nlabel: n\n```\n")
+    script = _SCRIPT.replace("SOURCE", repr(str(source)))
+    digests = []
+    for seed in ("0", "1", "12345"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        result = subprocess.run(
+            [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300
+        )
+        assert result.returncode == 0, result.stderr
+        digests.append(json.loads(result.stdout))
+    assert digests[0] == digests[1] == digests[2]
+    assert len(set(digests[0].values())) == len(digests[0])
