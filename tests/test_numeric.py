@@ -30,6 +30,9 @@ NETWORKS = [
     ((4, 3, 3, 1), ("linear", "tanh", "sigmoid"), "binary_cross_entropy"),
     ((3, 2, 4, 2), ("sigmoid", "relu", "tanh"), "half_squared_error"),
     ((2, 6, 2), ("relu", "softplus"), "half_squared_error"),
+    ((2, 3, 3), ("sigmoid", "softmax"), "cross_entropy"),
+    ((3, 4, 1, 2), ("tanh", "relu", "softmax"), "cross_entropy"),
+    ((2, 2), "softmax", "squared_error"),
 ]
 IDS = [
     "-".join(map(str, w)) + f"-{a if isinstance(a, str) else '/'.join(a)}-{c}"
@@ -172,6 +175,21 @@ def test_activations_are_finite_and_correct_at_z_plus_minus_1000(
         samples = gradient.per_sample(UNIT, EXTREME_X, EXTREME_Y)  # type: ignore[attr-defined]
     np.testing.assert_allclose(samples.losses, loss_values, rtol=1e-12, atol=1e-300)
     np.testing.assert_allclose(samples.gradients["b1"][:, 0], bias_gradients, rtol=1e-12)
+
+
+def test_softmax_cross_entropy_is_exact_at_z_plus_minus_1000() -> None:
+    network = Network.from_widths((1, 3), "softmax", "cross_entropy")
+    gradient = compile_gradient(derive(network))
+    params = {"W1": np.array([[1000.0], [0.0], [-1000.0]]), "b1": np.zeros(3)}
+    x = np.array([[1.0], [-1.0], [1.0]])
+    y = np.array([[0.0, 0.0, 1.0], [1.0, 0.0, 0.0], [1.0, 0.0, 0.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        samples = gradient.per_sample(params, x, y)
+    # C_i = logsumexp(z) - z_target: 2000 for the two wrong answers, 0 for the right one.
+    np.testing.assert_allclose(samples.losses, [2000.0, 2000.0, 0.0], atol=1e-12)
+    # δ_j = a_j - y_j with a exactly one-hot.
+    np.testing.assert_allclose(samples.gradients["b1"], [[1, 0, -1], [-1, 0, 1], [0, 0, 0]])
 
 
 def test_bce_with_a_saturated_hidden_layer_stays_finite() -> None:

@@ -86,6 +86,15 @@ class NumpyOps:
     def compile(self, function: Any) -> Any:
         return function
 
+    def stack(self, rows: Sequence[Any]) -> Any:
+        return np.stack(np.broadcast_arrays(*rows))
+
+    def amax0(self, x: Any) -> Any:
+        return x.max(axis=0)
+
+    def sum0(self, x: Any) -> Any:
+        return x.sum(axis=0)
+
 
 class TorchOps:
     """PyTorch primitives (CPU tensors of the chosen dtype)."""
@@ -130,6 +139,15 @@ class TorchOps:
 
     def to_numpy(self, x: Any) -> np.ndarray:
         return np.asarray(x.detach().cpu().numpy(), dtype=np.float64)
+
+    def stack(self, rows: Sequence[Any]) -> Any:
+        return self.torch.stack(self.torch.broadcast_tensors(*rows))
+
+    def amax0(self, x: Any) -> Any:
+        return x.amax(dim=0)
+
+    def sum0(self, x: Any) -> Any:
+        return x.sum(dim=0)
 
     def compile(self, function: Any) -> Any:
         return function
@@ -183,6 +201,15 @@ class JaxOps:
 
     def compile(self, function: Any) -> Any:
         return self.jax.jit(function)
+
+    def stack(self, rows: Sequence[Any]) -> Any:
+        return self.jnp.stack(self.jnp.broadcast_arrays(*rows))
+
+    def amax0(self, x: Any) -> Any:
+        return x.max(axis=0)
+
+    def sum0(self, x: Any) -> Any:
+        return x.sum(axis=0)
 
 
 Ops = NumpyOps | TorchOps | JaxOps
@@ -240,6 +267,18 @@ class StableFunctions:
 
     def softplus_prime(self, z: Any) -> Any:
         return self.sigmoid(z)
+
+    def softmax(self, zs: tuple[Any, ...]) -> Any:
+        """e^{z_j - m}/Σ_k e^{z_k - m} with m = max_k z_k (no overflow), as (n, batch) rows."""
+        stacked = self.ops.stack(zs)
+        e = self.ops.exp(stacked - self.ops.amax0(stacked))
+        return e / self.ops.sum0(e)
+
+    def logsumexp(self, *zs: Any) -> Any:
+        """ln Σ_k e^{z_k} = m + ln Σ_k e^{z_k - m}, m = max_k z_k."""
+        stacked = self.ops.stack(zs)
+        m = self.ops.amax0(stacked)
+        return m + self.ops.log(self.ops.sum0(self.ops.exp(stacked - m)))
 
     def bce(self, a: Any, y: Any) -> Any:
         """-(y ln a + (1 - y) ln(1 - a)) with ln clamped at -100 (PyTorch's BCELoss)."""

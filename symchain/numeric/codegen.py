@@ -15,7 +15,7 @@ import sympy as sp
 from sympy.printing.str import StrPrinter
 
 from .backends import NumericError, StableFunctions
-from .rules import FUNCTIONS
+from .rules import FUNCTIONS, VECTOR_FUNCTIONS, Row, VectorActivation
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 FUNCTION_NAME = "_symchain_gradient"
@@ -36,6 +36,11 @@ class ProgramPrinter(StrPrinter):
         return identifier(expr)
 
     def _print_Function(self, expr: sp.Function) -> str:
+        if isinstance(expr, Row):
+            return f"{self._print(expr.args[0])}[{int(expr.args[1])}]"
+        if isinstance(expr, VectorActivation):
+            name = VECTOR_FUNCTIONS[expr.args[0].name]
+            return f"F.{name}(({', '.join(self._print(z) for z in expr.args[1:])},))"
         name = FUNCTIONS.get(type(expr))
         if name is None:
             raise NumericError(

@@ -17,7 +17,14 @@ from .. import naming
 from ..derivation import Chain, Derivation, Factor
 from ..network import Network
 from .backends import NumericError
-from .rules import FROM_OUTPUT, LOSS_RULES, OUTPUT_RULES
+from .rules import (
+    FROM_OUTPUT,
+    LOSS_RULES,
+    OUTPUT_RULES,
+    VECTOR_FUNCTIONS,
+    Row,
+    VectorActivation,
+)
 
 LOSS_SYMBOL = sp.Symbol("C_0", real=True)
 
@@ -61,21 +68,24 @@ class _Builder:
         self.output_rule = OUTPUT_RULES.get((output, network.loss.name))
         self.replacements: dict[sp.Expr, sp.Expr] = {}
         for layer in range(1, depth + 1):
+            if not network.activation_of(layer).elementwise:
+                continue
             for j in range(network.widths[layer]):
                 z = network.z(layer, j)
                 prime = network.activation_of(layer).derivative(z)
-                rule = FROM_OUTPUT.get(type(prime))
-                if rule is not None and type(network.activation(layer, j)) is rule[0]:
-                    self.replacements[prime] = rule[1](network.a(layer, j))
+                from_output = FROM_OUTPUT.get(type(prime))
+                if from_output is not None and type(network.activation(layer, j)) is from_output[0]:
+                    self.replacements[prime] = from_output[1](network.a(layer, j))
         self.fused: dict[tuple[sp.Expr, sp.Expr], sp.Expr] = {}
         for j in range(network.widths[-1]):
             z, a, y = network.z(depth, j), network.a(depth, j), network.y(j)
             derivative = network.loss_derivative(j)
             if loss_rule is not None:
                 self.replacements[derivative] = loss_rule.derivative(a, y)
-            if self.output_rule is not None:
+            rule = self.output_rule
+            if rule is not None and rule.delta is not None:
                 prime = network.activation_of(depth).derivative(z)
-                self.fused[(prime, derivative)] = self.output_rule.delta(z, a, y)
+                self.fused[(prime, derivative)] = rule.delta(z, a, y)
 
     def assign(self, symbol: sp.Symbol, expr: sp.Expr) -> sp.Symbol:
         self.assignments.append((symbol, expr))
@@ -134,9 +144,25 @@ def build_program(derivation: Derivation) -> Program:
     builder = _Builder(network)
     # Forward pass: the network's own definitions.
     for layer in range(1, network.depth + 1):
-        for j in range(network.widths[layer]):
+        width = network.widths[layer]
+        for j in range(width):
             builder.assign(network.z(layer, j), network.preactivation(layer, j))
-            builder.assign(network.a(layer, j), network.activation(layer, j))
+        activation = network.activation_of(layer)
+        if activation.elementwise:
+            for j in range(width):
+                builder.assign(network.a(layer, j), network.activation(layer, j))
+            continue
+        if activation.name not in VECTOR_FUNCTIONS:
+            raise NumericError(
+                f"no numeric form for the activation {activation.name!r}; add it to "
+                "symchain.numeric.rules.VECTOR_FUNCTIONS"
+            )
+        zs = [network.z(layer, j) for j in range(width)]
+        rows = builder.assign(
+            sp.Symbol(f"S_{layer}", real=True), VectorActivation(sp.Symbol(activation.name), *zs)
+        )
+        for j in range(width):
+            builder.assign(network.a(layer, j), Row(rows, sp.Integer(j)))
     builder.assign(LOSS_SYMBOL, _sample_loss(network, builder))
     # Backward pass: error terms (highest layer first), then each neuron's ∂C_0/∂z.
     for term in derivation.errors:
@@ -186,10 +212,9 @@ def _sample_loss(network: Network, builder: _Builder) -> sp.Expr:
     depth = network.depth
     outputs = range(network.widths[-1])
     if builder.output_rule is not None:
-        rule = builder.output_rule
-        return sp.Add(
-            *(rule.term(network.z(depth, j), network.a(depth, j), network.y(j)) for j in outputs)
-        )
+        zs = [network.z(depth, j) for j in outputs]
+        outs = [network.a(depth, j) for j in outputs]
+        return builder.output_rule.sample_loss(zs, outs, list(network.targets))
     loss_rule = LOSS_RULES.get(network.loss.name)
     if loss_rule is not None:
         return sp.Add(*(loss_rule.term(network.a(depth, j), network.y(j)) for j in outputs))

@@ -3,14 +3,14 @@
 Finite differences perturb one parameter at a time by h = step·max(1, |θ|), with the step chosen
 per dtype (ε^{1/3}: 6.1e-6 for float64, 4.9e-3 for float32), and take (C(θ+h) - C(θ-h))/2h.
 The PyTorch reference builds the same network from ``torch.nn`` (``nn.Linear`` layers, activation
-modules, the loss summed over outputs and averaged over the batch) and runs ``backward`` in
-float64.
+modules; the loss from ``torch.nn.functional``, summed over outputs and averaged over the batch)
+and runs ``backward`` in float64.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,13 +29,22 @@ TORCH_ACTIVATIONS = {
     "relu": "ReLU",
     "linear": "Identity",
     "softplus": "Softplus",
+    "softmax": "Softmax",
 }
 
-# symchain loss -> (torch.nn loss class built with reduction="sum", factor); C = factor·sum / n.
-TORCH_LOSSES = {
-    "squared_error": ("MSELoss", 1.0),
-    "half_squared_error": ("MSELoss", 0.5),
-    "binary_cross_entropy": ("BCELoss", 1.0),
+
+def _squared(torch: Any, a: Any, y: Any) -> Any:
+    return torch.nn.functional.mse_loss(a, y, reduction="sum")
+
+
+# symchain loss -> the loss summed over outputs and samples, from (torch, a, y); C = that / n.
+TORCH_LOSSES: dict[str, Callable[[Any, Any, Any], Any]] = {
+    "squared_error": _squared,
+    "half_squared_error": lambda torch, a, y: 0.5 * _squared(torch, a, y),
+    "binary_cross_entropy": lambda torch, a, y: torch.nn.functional.binary_cross_entropy(
+        a, y, reduction="sum"
+    ),
+    "cross_entropy": lambda torch, a, y: -(y * torch.log(a)).sum(),
 }
 
 
@@ -84,15 +93,14 @@ def torch_gradients(
         name = network.activation_of(layer).name
         if name not in TORCH_ACTIVATIONS:
             raise NumericError(f"no torch.nn module known for activation {name!r}")
-        layers += [linear, getattr(nn, TORCH_ACTIVATIONS[name])()]
+        module = getattr(nn, TORCH_ACTIVATIONS[name])
+        layers += [linear, module(dim=1) if name == "softmax" else module()]
     model = nn.Sequential(*layers)
     if network.loss.name not in TORCH_LOSSES:
         raise NumericError(f"no torch.nn loss known for {network.loss.name!r}")
-    loss_name, factor = TORCH_LOSSES[network.loss.name]
-    criterion = getattr(nn, loss_name)(reduction="sum")
     x = torch.as_tensor(np.asarray(X, np.float64))
     y = torch.as_tensor(np.asarray(Y, np.float64))
-    loss = factor * criterion(model(x), y) / x.shape[0]
+    loss = TORCH_LOSSES[network.loss.name](torch, model(x), y) / x.shape[0]
     loss.backward()
     gradients: dict[str, np.ndarray] = {}
     linears = [m for m in model if isinstance(m, nn.Linear)]

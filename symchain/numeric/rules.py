@@ -42,6 +42,20 @@ class BceLogits(sp.Function):
     nargs = 2
 
 
+class LogSumExp(sp.Function):
+    """ln Σ_k e^{z_k} over one layer (computed as m + ln Σ_k e^{z_k - m}, m = max_k z_k)."""
+
+
+class VectorActivation(sp.Function):
+    """A whole layer's activation (softmax) of (z_0, ..., z_{n-1}): an array of n rows."""
+
+
+class Row(sp.Function):
+    """Row j of a layer array: ``Row(S, j)`` is printed ``S[j]``."""
+
+    nargs = 2
+
+
 # SymPy function class -> method of StableFunctions that computes it.
 FUNCTIONS: dict[type, str] = {
     Sigmoid: "sigmoid",
@@ -57,7 +71,11 @@ FUNCTIONS: dict[type, str] = {
     BceTerm: "bce",
     BcePrime: "bce_prime",
     BceLogits: "bce_logits",
+    LogSumExp: "logsumexp",
 }
+
+# Activations of a whole layer (not elementwise) -> method of StableFunctions taking its z rows.
+VECTOR_FUNCTIONS: dict[str, str] = {"softmax": "softmax"}
 
 
 # σ'(z) from the layer's output a = σ(z), as PyTorch's backward computes it (fewer operations):
@@ -79,15 +97,16 @@ class LossRule:
 
 @dataclass(frozen=True)
 class OutputRule:
-    """Fused forms for an output activation and a loss, from (z, a, y) of one output neuron.
+    """Fused forms for an output activation and a loss.
 
-    ``delta`` replaces the product σ'(z)·∂C_0/∂a (that is, δ^(L)), ``term`` one output's loss.
+    ``loss`` gives C_0 from the output layer's (z, a, y) lists; ``delta``, when given, replaces the
+    product σ'(z_j)·∂C_0/∂a_j (that is, δ_j^(L)) from one output neuron's (z, a, y).
     """
 
     activation: str
     loss: str
-    term: Callable[[sp.Expr, sp.Expr, sp.Expr], sp.Expr]
-    delta: Callable[[sp.Expr, sp.Expr, sp.Expr], sp.Expr]
+    sample_loss: Callable[[list[sp.Expr], list[sp.Expr], list[sp.Expr]], sp.Expr]
+    delta: Callable[[sp.Expr, sp.Expr, sp.Expr], sp.Expr] | None = None
 
 
 LOSS_RULES: dict[str, LossRule] = {
@@ -101,8 +120,19 @@ OUTPUT_RULES: dict[tuple[str, str], OutputRule] = {
         OutputRule(
             "sigmoid",
             "binary_cross_entropy",
-            term=lambda z, a, y: BceLogits(z, y),
+            sample_loss=lambda zs, _, ys: sp.Add(
+                *(BceLogits(z, y) for z, y in zip(zs, ys, strict=True))
+            ),
             delta=lambda z, a, y: a - y,
+        ),
+        # -Σ_j y_j ln softmax_j(z) = (Σ_j y_j) logsumexp(z) - Σ_j y_j z_j: no log of 0; the
+        # derivation's δ_j = a_j Σ_i y_i - y_j is already stable.
+        OutputRule(
+            "softmax",
+            "cross_entropy",
+            sample_loss=lambda zs, _, ys: (
+                LogSumExp(*zs) * sp.Add(*ys) - sp.Add(*(y * z for z, y in zip(zs, ys, strict=True)))
+            ),
         ),
     )
 }
