@@ -416,7 +416,7 @@ def _output_error(network: Network, batch: bool) -> tuple[MatrixEquation, ...]:
         assert exact is not None
         return (
             MatrixEquation(
-                name, d, (exact, Minus(a, y)), "the last form when the targets sum to 1, e.g. one-hot", 0
+                name, d, (exact, Minus(a, y)), "the last form when the targets sum to 1", 0
             ),
         )
     if act.name == "softmax":  # Jᵀ g with J = diag(a) - a aᵀ, column by column
@@ -603,7 +603,8 @@ def sample_environment(network: Network) -> Env:
             [naming.error(layer, j) for j in range(widths[layer])]
         )
         env[Var("W", layer)] = sp.Matrix(
-            widths[layer], widths[layer - 1], lambda j, k: network.w(layer, j, k)
+            [[network.w(layer, j, k) for k in range(widths[layer - 1])]
+             for j in range(widths[layer])]
         )
     targets = [network.y(j) for j in range(widths[-1])]
     env[Var("y")] = sp.Matrix(targets)
