@@ -1,0 +1,119 @@
+"""Sphinx: a project using ``.. symchain-derive::`` builds with -W; bad options cite the line."""
+
+from __future__ import annotations
+
+import html
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from tools import require
+
+try:
+    import sphinx
+except ImportError:  # pragma: no cover - the test extra installs it
+    sphinx = None
+
+CONF = 'project = "t"\nextensions = ["symchain.sphinx"]\nexclude_patterns = ["_build"]\n'
+
+GOOD = """\
+Notes
+=====
+
+The seed's chain:
+
+.. symchain-derive::
+   :param: w^{(L)}
+   :form: chain
+   :label: seed-chain
+
+Equation :eq:`seed-chain` is the chain rule. Two results of a wider network:
+
+.. symchain-derive::
+   :layers: 2,3,2
+   :activation: tanh
+   :loss: half_squared_error
+   :param: w^{(L)}_{10}, b^{(L-1)}_{2}
+   :form: gradient
+   :label: wide
+
+See :eq:`wide-1` and :eq:`wide-2`.
+
+.. symchain-derive::
+   :layers: 1,2,1
+   :notation: absolute
+   :form: batch
+
+.. symchain-derive::
+   :layers: 1,1
+"""
+
+
+def _build(tmp_path: Path, index: str) -> subprocess.CompletedProcess[str]:
+    require(sphinx is not None, "sphinx is not installed (pip install sphinx)")
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / "conf.py").write_text(CONF, encoding="utf-8")
+    (source / "index.rst").write_text(index, encoding="utf-8")
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sphinx",
+            "-W",
+            "-q",
+            "-b",
+            "html",
+            str(source),
+            str(tmp_path / "out"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_project_builds_with_warnings_as_errors(tmp_path: Path) -> None:
+    result = _build(tmp_path, GOOD)
+    assert result.returncode == 0, result.stderr
+    page = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+    text = html.unescape(page)
+    # the seed's chain, factor by factor, then evaluated
+    assert (
+        r"\frac{\partial C_0}{\partial w^{(L)}} &= \frac{\partial z^{(L)}}{\partial w^{(L)}} "
+        r"\frac{\partial a^{(L)}}{\partial z^{(L)}} \frac{\partial C_0}{\partial a^{(L)}}"
+    ) in text
+    assert r"&= a^{(L-1)} \sigma'(z^{(L)}) \cdot 2 \left(a^{(L)} - y\right)" in text
+    assert r"\tanh'(z_{1}^{(L)})" in text
+    assert r"\frac{\partial C}{\partial w_{10}^{(1)}} &= \frac{1}{n} \sum_{i=0}^{n-1}" in text
+    # numbered equations, and :eq: references resolve to them
+    assert re.search(r'id="equation-seed-chain">\s*<span class="eqno">\(1\)', page)
+    assert '<a class="reference internal" href="#equation-seed-chain">(1)</a>' in page
+    assert '<a class="reference internal" href="#equation-wide-1">(2)</a>' in page
+    assert '<a class="reference internal" href="#equation-wide-2">(3)</a>' in page
+    assert "mathjax" in page.lower()
+    # one math block per chain, per result, per batch form (1-2-1: 7 parameters) and per section
+    # of the full 1-1 derivation (forward pass, w, b, ∇C)
+    assert page.count('class="math notranslate nohighlight"') == 1 + 2 + 7 + 4
+
+
+@pytest.mark.parametrize(
+    ("block", "message"),
+    [
+        (":layers: 2,x", "layers: layer width 'x' is not a positive whole number"),
+        (":param: w^{(9)}", "param: no parameter 'w^{(9)}'"),
+        (":form: everything", "'everything' is not a form; accepted: chain, gradient, batch, all"),
+        (":activation: swish", "unknown activation 'swish'"),
+        (":bogus: 1", 'unknown option: "bogus"'),
+    ],
+)
+def test_bad_options_are_errors_with_file_and_line(
+    tmp_path: Path, block: str, message: str
+) -> None:
+    index = "Title\n=====\n\nText.\n\n.. symchain-derive::\n   " + block + "\n"
+    result = _build(tmp_path, index)
+    assert result.returncode != 0
+    assert "index.rst:6:" in result.stderr, result.stderr
+    assert message in result.stderr, result.stderr
