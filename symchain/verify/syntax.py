@@ -203,6 +203,9 @@ class _Builder(Transformer):  # type: ignore[type-arg]
     def chain(self, sides: list[Node]) -> tuple[Node, ...]:
         return tuple(sides)
 
+    def expression(self, items: list[Node]) -> tuple[Node, ...]:
+        return (items[0],)
+
     def add(self, items: list[Any]) -> Node:
         return Bin("+", items[0], items[2])
 
@@ -369,7 +372,13 @@ class _Builder(Transformer):  # type: ignore[type-arg]
 @cache
 def _parser() -> Lark:
     grammar = (Path(__file__).parent / "claims.lark").read_text(encoding="utf-8")
-    return Lark(grammar, parser="lalr", propagate_positions=True, maybe_placeholders=False)
+    return Lark(
+        grammar,
+        parser="lalr",
+        start=["start", "expression"],
+        propagate_positions=True,
+        maybe_placeholders=False,
+    )
 
 
 _COMMAND_RE = re.compile(r"\\([a-zA-Z]+)")
@@ -423,11 +432,11 @@ def _expected_text(expected: set[str] | frozenset[str]) -> str:
     return ", ".join(names) if names else "something else"
 
 
-def parse_expression_text(text: str) -> tuple[Node, ...]:
+def parse_expression_text(text: str, start: str = "start") -> tuple[Node, ...]:
     """The sides of a chained equality, parsed; raises :class:`ClaimSyntaxError` with a column."""
     _prescan(text)
     try:
-        tree = _parser().parse(text)
+        tree = _parser().parse(text, start=start)
     except UnexpectedEOF as error:
         raise ClaimSyntaxError(
             f"the claim ends too early; expected {_expected_text(set(error.expected))}"
@@ -463,6 +472,11 @@ def parse_expression_text(text: str) -> tuple[Node, ...]:
             raise inner from None
         raise ClaimSyntaxError(f"cannot read the claim: {inner}") from None
     return tuple(sides)
+
+
+def parse_expression(text: str) -> Node:
+    """Parse one expression (no ``=``) in the seed's notation, e.g. a factor's value."""
+    return parse_expression_text(text, start="expression")[0]
 
 
 def parse_claim(text: str) -> Equation:
