@@ -459,3 +459,15 @@ def test_output_is_identical_across_hash_seeds(tmp_path: Path) -> None:
         assert result.returncode == 1, result.stderr
         outputs.add(result.stdout)
     assert len(outputs) == 1
+
+
+def test_documents_flag_takes_every_argument_as_a_file(tmp_path: Path) -> None:
+    markdown = tmp_path / "notes.md"
+    markdown.write_text(MARKDOWN, encoding="utf-8")
+    latex = tmp_path / "notes.tex"
+    latex.write_text(LATEX, encoding="utf-8")
+    code, report = run_json("--documents", str(markdown), str(latex))
+    assert code == 1
+    assert {r["file"] for r in report} == {str(markdown), str(latex)}
+    hooks = Path(__file__).parent.parent / ".pre-commit-hooks.yaml"
+    assert "entry: symchain verify --documents" in hooks.read_text(encoding="utf-8")

@@ -99,6 +99,11 @@ def _report_table(verdicts: list[Verdict]) -> Table:
     "A document may carry its network: 'symchain: --layers 2,3,2' in front matter or a comment.",
 )
 @click.option(
+    "--documents",
+    is_flag=True,
+    help="Treat every argument as a document path, like --file (for pre-commit hooks).",
+)
+@click.option(
     "--format",
     "output_format",
     type=click.Choice(["text", "json"]),
@@ -118,6 +123,7 @@ def verify_command(
     notation: str,
     claims: tuple[str, ...],
     files: tuple[Path, ...],
+    documents: bool,
     output_format: str,
     timeout: float,
 ) -> int:
@@ -127,6 +133,8 @@ def verify_command(
     '\\frac{\\partial C_0}{\\partial w^{(L)}} = a^{(L-1)} \\sigma'(z^{(L)}) 2(a^{(L)} - y)'.
     Exit code 0 when every claim holds, 1 when any fails, 2 for unreadable claims or files.
     """
+    if documents:
+        files, claims = files + tuple(Path(c) for c in claims), ()
     if not claims and not files:
         raise click.UsageError("give a claim to check or --file DOCUMENT")
     checker = Checker(network, notation, timeout)
