@@ -10,6 +10,7 @@ import click
 
 from ..errors import SymchainError
 from .check import check_command
+from .codegen import codegen_command
 from .derive import derive_command
 from .eval import eval_command
 from .graph import graph_command
@@ -64,6 +65,7 @@ cli.add_command(check_command)
 cli.add_command(verify_command)
 cli.add_command(graph_command)
 cli.add_command(render_command)
+cli.add_command(codegen_command)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -1,0 +1,41 @@
+"""``symchain codegen``: a standalone Python module computing the loss and its gradients."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from ..codegen import BACKENDS, generate_module
+from ..network import Network
+from .options import network_options
+
+
+@click.command("codegen")
+@network_options
+@click.option(
+    "--backend",
+    type=click.Choice(BACKENDS),
+    default="numpy",
+    show_default=True,
+    help="The array library the generated module uses.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False, writable=True),
+    default=None,
+    help="Write the module to this file instead of standard output.",
+)
+def codegen_command(network: Network, notation: str, backend: str, output: Path | None) -> None:
+    """Generate loss_and_gradients(params, X, Y) from the matrix form (BP1-BP4).
+
+    The module needs only NumPy, JAX or PyTorch at run time; parameters are keyed W1, b1, ...
+    in the layout of torch.nn.Linear, X has shape (batch, n_0) and Y (batch, n_L).
+    """
+    source = generate_module(network, backend)
+    if output is None:
+        sys.stdout.write(source)
+    else:
+        output.write_text(source, encoding="utf-8")
