@@ -13,6 +13,7 @@ from ..deriver import DEFAULT_BUDGET_SECONDS, derive
 from ..network import Network
 from ..render import FORMATS, render_json, render_latex, render_markdown, render_text
 from ..render.standalone import render_standalone
+from .forms import FORMS, derive_progress, write_form
 from .options import network_options
 
 # More parameters than this in a printed derivation is unreadable; a warning suggests --param.
@@ -35,6 +36,13 @@ READABLE_PARAMETERS = 500
     default="text",
     show_default=True,
     help="text (terminal), latex (amsmath), markdown ($$ blocks) or json.",
+)
+@click.option(
+    "--form",
+    type=click.Choice(FORMS),
+    default="unrolled",
+    show_default=True,
+    help="unrolled (every neuron), index (Σ over symbolic widths n_l) or matrix (BP1-BP4).",
 )
 @click.option(
     "--standalone",
@@ -60,6 +68,7 @@ def derive_command(
     notation: str,
     params: tuple[str, ...],
     output_format: str,
+    form: str,
     standalone: bool,
     output: Path | None,
     timeout: float,
@@ -70,13 +79,17 @@ def derive_command(
     """
     if standalone and output_format != "latex":
         raise click.UsageError("--standalone needs --format latex")
+    if form != "unrolled":
+        write_form(network, notation, form, output_format, output, params, standalone)
+        return
     named = {resolve_parameter(network, p) for p in params}
     chosen = tuple(p for p in network.parameters if p in named) or None
-    derivation = derive(network, chosen, budget=timeout)
+    with derive_progress(len(chosen or network.parameters)) as progress:
+        derivation = derive(network, chosen, budget=timeout, progress=progress)
     if len(derivation) > READABLE_PARAMETERS and output_format != "json":
         click.echo(
             f"symchain: warning: {len(derivation)} parameters make a very long document; "
-            "select some with --param",
+            "select some with --param, or use --form matrix",
             err=True,
         )
     if output_format == "text":
