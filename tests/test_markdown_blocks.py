@@ -83,14 +83,35 @@ def test_block_formulas_match_the_derivation() -> None:
 
 
 @pytest.mark.parametrize(
-    ("form", "count"), [("chain", 6), ("gradient", 6), ("batch", 6), ("all", 8)]
+    ("form", "count", "titles"),
+    [
+        ("chain", 6, None),
+        ("gradient", 6, None),
+        ("batch", 6, None),
+        ("all", 8, "Forward pass"),
+        ("forward", 1, "Forward pass"),
+        ("vector", 1, "Gradient"),
+    ],
 )
-def test_forms_and_labels(form: str, count: int) -> None:
+def test_forms_and_labels(form: str, count: int, titles: str | None) -> None:
     formulas = block_formulas(BlockOptions(form=form, label="eq"))
     assert len(formulas) == count
-    assert [f.label for f in formulas] == [f"eq-{i}" for i in range(1, count + 1)]
-    (single,) = block_formulas(BlockOptions(form=form, params=("b^{(L)}",), label="one"))
-    assert single.label == "one"
+    assert [f.label for f in formulas] == (
+        [f"eq-{i}" for i in range(1, count + 1)] if count > 1 else ["eq"]
+    )
+    if titles is not None:
+        assert formulas[0].title == titles
+    if form not in ("forward", "vector"):
+        (single,) = block_formulas(BlockOptions(form=form, params=("b^{(L)}",), label="one"))
+        assert single.label == "one"
+
+
+def test_error_terms_form() -> None:
+    formulas = block_formulas(BlockOptions((2, 3, 2), form="errors"))
+    assert [f.key for f in formulas] == ["δ_2_0", "δ_2_1"]
+    assert formulas[0].rows[0].startswith("\\delta_{0}^{(L)} &= \\frac{\\partial C_0}")
+    with pytest.raises(SpecError, match="form 'errors' shows nothing for this network"):
+        block_formulas(BlockOptions(form="errors"))
 
 
 def test_parameter_lists_split_outside_braces() -> None:

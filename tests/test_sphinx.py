@@ -104,7 +104,7 @@ def test_project_builds_with_warnings_as_errors(tmp_path: Path) -> None:
     [
         (":layers: 2,x", "layers: layer width 'x' is not a positive whole number"),
         (":param: w^{(9)}", "param: no parameter 'w^{(9)}'"),
-        (":form: everything", "'everything' is not a form; accepted: chain, gradient, batch, all"),
+        (":form: everything", "'everything' is not a form; accepted: chain, gradient, batch"),
         (":activation: swish", "unknown activation 'swish'"),
         (":bogus: 1", 'unknown option: "bogus"'),
     ],

@@ -21,7 +21,7 @@ from .document import Equation, Section, build_document
 from .latex import aligned_rows, equation_latex, latex_printer
 
 BLOCK_KEYS = ("layers", "activation", "loss", "param", "form", "label", "notation")
-FORMS = ("chain", "gradient", "batch", "all")
+FORMS = ("chain", "gradient", "batch", "all", "forward", "errors", "vector")
 NOTATIONS = ("relative", "absolute")
 MAX_BLOCK_PARAMETERS = 500
 _LABEL_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.:-]*$")
@@ -46,7 +46,9 @@ class BlockOptions:
         loss: the loss name.
         params: parameter names as printed (empty: every parameter).
         form: ``chain`` (the chain rule product), ``gradient`` (the result), ``batch`` (the batch
-            average) or ``all`` (every section: forward pass, error terms, chains, ∇C).
+            average), ``all`` (every section: forward pass, error terms, chains, ∇C; with
+            ``param``: the error terms and those parameters' sections), ``forward`` (the forward
+            pass and C_0), ``errors`` (the error terms δ) or ``vector`` (∇C).
         label: a label for numbered, referenceable equations (several blocks: ``label-1``, ...).
         notation: ``relative`` ((L), (L-1)) or ``absolute`` ((1)..(L)) layer labels.
     """
@@ -218,30 +220,35 @@ def _rows(equations: Iterable[Equation]) -> tuple[str, ...]:
     return tuple(rows)
 
 
+def _parameter_rows(section: Section, form: str) -> tuple[str, ...]:
+    """The rows of a parameter's section that ``form`` (chain, gradient, batch) shows."""
+    chain = next(e for e in section.equations if e.kind == "chain")
+    if form == "chain":
+        return _rows([chain])
+    if form == "gradient":
+        last = len(chain.sides) - 1
+        return _rows(
+            [Equation((chain.sides[0], chain.sides[last]), "result", (None, chain.layout(last)))]
+        )
+    return _rows([e for e in section.equations if e.kind == "batch"])
+
+
 def _selected(
     sections: list[Section], options: BlockOptions
 ) -> list[tuple[Section, tuple[str, ...]]]:
     chosen: list[tuple[Section, tuple[str, ...]]] = []
+    form = options.form
     for section in sections:
-        is_parameter = section.subject is not None and not section.key.startswith("δ")
-        if options.form == "all":
-            if options.params and section.key in ("forward", "gradient"):
-                continue
+        kind = section.key if section.key in ("forward", "gradient") else "parameter"
+        if section.key.startswith("δ"):
+            kind = "error"
+        if form == "all":
+            if not (options.params and kind in ("forward", "gradient")):
+                chosen.append((section, _rows(section.equations)))
+        elif (form, kind) in (("forward", "forward"), ("vector", "gradient"), ("errors", "error")):
             chosen.append((section, _rows(section.equations)))
-        elif is_parameter:
-            chain = next(e for e in section.equations if e.kind == "chain")
-            if options.form == "chain":
-                chosen.append((section, _rows([chain])))
-            elif options.form == "gradient":
-                result = Equation(
-                    (chain.sides[0], chain.sides[-1]),
-                    "result",
-                    (None, chain.layout(len(chain.sides) - 1)),
-                )
-                chosen.append((section, _rows([result])))
-            else:
-                batch = next(e for e in section.equations if e.kind == "batch")
-                chosen.append((section, _rows([batch])))
+        elif kind == "parameter" and form in ("chain", "gradient", "batch"):
+            chosen.append((section, _parameter_rows(section, form)))
     return chosen
 
 
@@ -250,6 +257,11 @@ def block_formulas(options: BlockOptions) -> list[Formula]:
     derivation = block_derivation(options)
     printer = latex_printer(derivation, options.notation)
     selected = _selected(build_document(derivation, printer), options)
+    if not selected:
+        raise SpecError(
+            f"form {options.form!r} shows nothing for this network: it has no error terms "
+            "(δ is used only where a later layer has several neurons); try form: all"
+        )
     formulas = []
     for number, (section, rows) in enumerate(selected, start=1):
         label = None
