@@ -471,3 +471,30 @@ def test_documents_flag_takes_every_argument_as_a_file(tmp_path: Path) -> None:
     assert {r["file"] for r in report} == {str(markdown), str(latex)}
     hooks = Path(__file__).parent.parent / ".pre-commit-hooks.yaml"
     assert "entry: symchain verify --documents" in hooks.read_text(encoding="utf-8")
+
+
+def test_sum_starting_at_one_is_the_seeds_index_slip() -> None:
+    claim = (
+        r"\frac{\partial C_0}{\partial a_k^{(L-1)}} = \sum_{j=1}^{n_L-1} w_{jk}^{(L)} "
+        r"\sigma'(z_j^{(L)}) 2(a_j^{(L)} - y_j)"
+    )
+    result = failing(claim, "--layers", "2,3,2")
+    assert any("starts at 1" in d and "j = 0 is missing" in d for d in result["diagnosis"])
+    assert result["counterexample"]["network"] == "1-1-1"
+
+
+def test_sum_past_the_last_neuron() -> None:
+    claim = (
+        r"\frac{\partial C_0}{\partial a_k^{(L-1)}} = \sum_{j=0}^{n_L} w_{jk}^{(L)} "
+        r"\sigma'(z_j^{(L)}) 2(a_j^{(L)} - y_j)"
+    )
+    code, report = run_json("--layers", "2,3,2", claim)
+    assert code == 1
+    assert "past the last neuron" in report[0]["diagnosis"][0]
+
+
+def test_composed_forms_are_decided_symbolically() -> None:
+    claim = W_L + r" = a^{(L-1)} \sigma'(w^{(L)} a^{(L-1)} + b^{(L)}) 2(a^{(L)} - y)"
+    code, report = run_json(claim)
+    assert code == 0
+    assert report[0]["method"] == "symbolic"

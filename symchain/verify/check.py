@@ -139,6 +139,13 @@ def _symbolic_zero_local(difference: sp.Expr, network: Network) -> bool:
     return bool(sp.expand(expr) == 0)
 
 
+def _composed(difference: sp.Expr, network: Network) -> sp.Expr:
+    """The difference in inputs, parameters and targets (z and a composed), for one sample."""
+    if difference.atoms(Sampled):
+        return difference
+    return to_elementary(difference).xreplace(network.forward)
+
+
 def _simplify_worker(expr: sp.Expr, queue: Any) -> None:
     queue.put(bool(sp.simplify(expr) == 0))
 
@@ -289,7 +296,7 @@ class Checker:
             tally.symbolic += 1
             return True
         remaining = min(deadline - time.monotonic(), 5.0)
-        if _simplify_zero(difference, remaining):
+        if _simplify_zero(_composed(difference, network), remaining):
             tally.symbolic += 1
             return True
         tally.numeric += 1

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import fields, replace
+from dataclasses import replace as dc_replace
 from fractions import Fraction
 
 import sympy as sp
@@ -34,6 +35,8 @@ def _ratio_text(ratio: float, batch: bool) -> str | None:
         return None
     if fraction == 1:
         return None
+    if fraction == 0:
+        return "your right side is 0 at every test point"
     if fraction == -1:
         return "sign flipped: your right side = true × (-1)"
     if batch and fraction == BATCH_SIZE:
@@ -122,6 +125,7 @@ class Diagnoser:
             if multiple is not None:
                 found.append(multiple)
         found += self.sums(lhs, side, claim)
+        found += self.lower_limits(side, truth)
         found += self.factors(lhs, side)
         if not any("layer" in f for f in found):
             found += self.layers(lhs, side, truth, claim)
@@ -172,6 +176,23 @@ class Diagnoser:
                     f"({letter} = 0..{width}-1, {len(chain.terms)} neurons), so its derivative "
                     f"sums one chain per neuron: \\sum_{letter}"
                 )
+        return found
+
+    def lower_limits(self, side: Node, truth: sp.Expr) -> list[str]:
+        """A sum over neurons that starts at 1 (neurons are numbered from 0)."""
+        found = []
+        for node in _sums(side):
+            if isinstance(node.lower, Num) and node.lower.value == 1:
+                fixed = _replace_node(side, node, dc_replace(node, lower=Num(Fraction(0), "0")))
+                try:
+                    value = self.resolver.value(fixed, self.scope)
+                except (ClaimError, IndexOutOfRange):
+                    continue
+                if self.same(value, truth):
+                    found.append(
+                        f"the sum over {node.index} starts at 1, but neurons are numbered from 0 "
+                        f"({node.index} = 0..n_l-1): the term {node.index} = 0 is missing"
+                    )
         return found
 
     def factors(self, lhs: Node, side: Node) -> list[str]:
@@ -256,6 +277,31 @@ class Diagnoser:
                     f"one layer {'later' if shift > 0 else 'earlier'}"
                 ]
         return []
+
+
+def _sums(node: Node) -> list[BigSum]:
+    found = [node] if isinstance(node, BigSum) else []
+    for child in children(node):
+        found += _sums(child)
+    return found
+
+
+def _replace_node(tree: Node, old: Node, new: Node) -> Node:
+    """``tree`` with the subtree ``old`` (by identity) replaced by ``new``."""
+    if tree is old:
+        return new
+    changes = {}
+    for item in fields(tree):
+        value = getattr(tree, item.name)
+        if isinstance(value, Node):
+            replaced = _replace_node(value, old, new)
+            if replaced is not value:
+                changes[item.name] = replaced
+        elif isinstance(value, tuple) and any(isinstance(v, Node) for v in value):
+            items = tuple(_replace_node(v, old, new) if isinstance(v, Node) else v for v in value)
+            if any(a is not b for a, b in zip(items, value, strict=True)):
+                changes[item.name] = items
+    return dc_replace(tree, **changes) if changes else tree
 
 
 def _strip(node: Node) -> Node:

@@ -203,7 +203,19 @@ class Resolver:
         if isinstance(node, Leibniz):
             return self.leibniz(node, scope)
         if isinstance(node, BigSum):
-            return sp.Add(*(self.value(node.body, inner) for inner in self.sum_scopes(node, scope)))
+            terms = []
+            for inner in self.sum_scopes(node, scope):
+                try:
+                    terms.append(self.value(node.body, inner))
+                except IndexOutOfRange as error:
+                    if node.upper is None or node.index is None:
+                        raise
+                    value = inner.indices[node.index]
+                    raise IndexOutOfRange(
+                        f"the sum over {node.index} reaches {node.index} = {value}, past the "
+                        f"last neuron ({error}); neurons are numbered 0..n_l-1"
+                    ) from None
+            return sp.Add(*terms)
         assert isinstance(node, Name)
         return self.name(node, scope)
 
