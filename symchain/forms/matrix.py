@@ -425,7 +425,7 @@ def _output_error(network: Network, batch: bool) -> tuple[MatrixEquation, ...]:
     if act.name == "sigmoid" and loss == "binary_cross_entropy":
         return (
             MatrixEquation(
-                name, d, (Hadamard(grad, Apply(act, True, z)), Minus(a, y)), "", -1
+                name, d, (Hadamard(grad, Apply(act, True, z)), Minus(a, y)), "", 0
             ),
         )
     return (MatrixEquation(name, d, (_hadamard(grad, _derivative_factor(act, z)),)),)
