@@ -8,8 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from tools import require
+
+from symchain.cli import cli
 
 try:
     import sphinx
@@ -99,21 +100,61 @@ def test_project_builds_with_warnings_as_errors(tmp_path: Path) -> None:
     assert page.count('class="math notranslate nohighlight"') == 1 + 2 + 7 + 4
 
 
-@pytest.mark.parametrize(
-    ("block", "message"),
-    [
-        (":layers: 2,x", "layers: layer width 'x' is not a positive whole number"),
-        (":param: w^{(9)}", "param: no parameter 'w^{(9)}'"),
-        (":form: everything", "'everything' is not a form; accepted: chain, gradient, batch"),
-        (":activation: swish", "unknown activation 'swish'"),
-        (":bogus: 1", 'unknown option: "bogus"'),
-    ],
-)
-def test_bad_options_are_errors_with_file_and_line(
-    tmp_path: Path, block: str, message: str
-) -> None:
-    index = "Title\n=====\n\nText.\n\n.. symchain-derive::\n   " + block + "\n"
+BAD_OPTIONS = [
+    (":layers: 2,x", "layers: layer width 'x' is not a positive whole number"),
+    (":param: w^{(9)}", "param: no parameter 'w^{(9)}'"),
+    (":form: everything", "'everything' is not a form; accepted: chain, gradient, batch"),
+    (":activation: swish", "unknown activation 'swish'"),
+    (":bogus: 1", 'unknown option: "bogus"'),
+    (":layers: 1,2,1\n   :form: errors", "form 'errors' shows nothing for this network"),
+]
+
+
+def test_bad_options_are_errors_with_file_and_line(tmp_path: Path) -> None:
+    index = "Title\n=====\n"
+    lines = []
+    for block, _ in BAD_OPTIONS:
+        lines.append(index.count("\n") + 4)
+        index += "\nText.\n\n.. symchain-derive::\n   " + block + "\n"
     result = _build(tmp_path, index)
     assert result.returncode != 0
-    assert "index.rst:6:" in result.stderr, result.stderr
-    assert message in result.stderr, result.stderr
+    for line, (_, message) in zip(lines, BAD_OPTIONS, strict=True):
+        cited = [m for m in result.stderr.splitlines() if f"index.rst:{line}: ERROR" in m]
+        assert cited, (line, result.stderr)
+        assert message in result.stderr.split(f"index.rst:{line}: ERROR", 1)[1], result.stderr
+
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+
+
+def test_user_guide_builds_with_warnings_as_errors(tmp_path: Path) -> None:
+    require(sphinx is not None, "sphinx is not installed (pip install sphinx)")
+    result = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-W", "-q", "-b", "html", str(DOCS), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    pages = {p.stem for p in DOCS.glob("*.rst")}
+    assert pages >= {
+        "index",
+        "getting-started",
+        "seed-example",
+        "notation",
+        "cli",
+        "api",
+        "verify",
+        "docs-integration",
+    }
+    for page in pages:
+        assert (tmp_path / f"{page}.html").is_file(), page
+    seed = html.unescape((tmp_path / "seed-example.html").read_text(encoding="utf-8"))
+    assert r"&= a^{(L-1)} \sigma'(z^{(L)}) \cdot 2 \left(a^{(L)} - y\right)" in seed
+    assert re.search(r'href="#equation-seed-w">\(\d+\)</a>', seed)
+
+
+def test_cli_reference_covers_every_command() -> None:
+    text = (DOCS / "cli.rst").read_text(encoding="utf-8")
+    for name in cli.commands:
+        assert f".. click-help:: {name}\n" in text, f"docs/cli.rst lacks symchain {name}"
