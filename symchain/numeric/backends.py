@@ -52,8 +52,13 @@ class NumpyOps:
         self.einsum = np.einsum
 
     def sigmoid(self, z: Any) -> Any:
-        """σ(z) = exp(-ln(1 + e^{-z})), with NumPy's overflow-free logaddexp."""
-        return np.exp(-np.logaddexp(0.0, -z))
+        """σ(z) = 1/(1 + e^{-z}): exact to rounding for every z; for z < -709, e^{-z} is +inf
+        and 1/(1 + inf) = 0 exactly (the overflow is silenced, never a NaN), as PyTorch does."""
+        t = np.negative(z)
+        with np.errstate(over="ignore"):
+            np.exp(t, out=t)
+        t += 1
+        return np.reciprocal(t, out=t)
 
     def log(self, x: Any) -> Any:
         with np.errstate(divide="ignore", invalid="ignore"):

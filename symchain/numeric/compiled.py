@@ -21,6 +21,7 @@ from ..network import Network
 from .backends import NumericError, StableFunctions, make_ops
 from .codegen import generate_source, load_source
 from .program import build_program
+from .stacked import generate_stacked_source
 
 
 def parameter_names(network: Network) -> tuple[str, ...]:
@@ -75,11 +76,17 @@ class CompiledGradient:
     """A derivation compiled to vectorized code for one backend and dtype.
 
     Call it with ``params`` (a mapping ``W1, b1, ...``), ``X`` and ``Y``; it returns
-    :class:`Gradients`. ``source`` is the generated Python; ``compile_seconds`` the time it took.
+    :class:`Gradients`. ``source`` is the generated Python; ``compile_seconds`` the time it took;
+    ``stacked`` whether each layer's neurons were re-rolled into one statement per quantity
+    (``stacked=False`` asks for one statement per neuron).
     """
 
     def __init__(
-        self, derivation: Derivation, backend: str = "numpy", dtype: str = "float64"
+        self,
+        derivation: Derivation,
+        backend: str = "numpy",
+        dtype: str = "float64",
+        stacked: bool = True,
     ) -> None:
         start = time.perf_counter()
         self.network = derivation.network
@@ -89,7 +96,9 @@ class CompiledGradient:
         self.names = parameter_names(self.network)
         self.shapes = parameter_shapes(self.network)
         program = build_program(derivation)
-        self.source = generate_source(program, self.names)
+        source = generate_stacked_source(program, self.names) if stacked else None
+        self.stacked = source is not None
+        self.source = source if source is not None else generate_source(program, self.names)
         self._function = self.ops.compile(load_source(self.source, StableFunctions(self.ops)))
         self.compile_seconds = time.perf_counter() - start
 
@@ -149,7 +158,7 @@ class CompiledGradient:
 
 
 def compile_gradient(
-    derivation: Derivation, backend: str = "numpy", dtype: str = "float64"
+    derivation: Derivation, backend: str = "numpy", dtype: str = "float64", stacked: bool = True
 ) -> CompiledGradient:
     """Compile a derivation's straight-line program to a vectorized batch gradient.
 
@@ -157,8 +166,10 @@ def compile_gradient(
         derivation: from :func:`symchain.derive` (every parameter).
         backend: ``numpy`` (default), ``torch`` or ``jax`` (JAX float64 needs ``jax_enable_x64``).
         dtype: ``float64`` (default) or ``float32``.
+        stacked: re-roll each layer's per-neuron statements into one (default); False keeps
+            one vectorized statement per neuron.
     """
-    return CompiledGradient(derivation, backend, dtype)
+    return CompiledGradient(derivation, backend, dtype, stacked)
 
 
 def lambdify(
