@@ -1,0 +1,277 @@
+"""Code generation from the matrix form: the module runs without symchain, matches the unrolled
+gradients and PyTorch autograd (float64), stays finite at |z| = 1000, and the CLI writes it."""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from conftest import evaluate
+from tools import require
+
+from symchain import Network, derive
+from symchain.cli import cli
+from symchain.codegen import compile_matrix, generate_module
+
+HAVE_TORCH = importlib.util.find_spec("torch") is not None
+HAVE_JAX = importlib.util.find_spec("jax") is not None
+
+HIDDEN = ["sigmoid", "tanh", "relu", "linear", "softplus"]
+LOSSES = ["squared_error", "half_squared_error", "binary_cross_entropy", "cross_entropy"]
+# every hidden activation and every loss, with sigmoid and softmax outputs
+CASES = [
+    ((3, 4, 2), (hidden, output), loss)
+    for hidden in HIDDEN
+    for output in ("sigmoid", "softmax")
+    for loss in LOSSES
+] + [((2, 3, 3, 2), ("tanh", "relu", "linear"), "half_squared_error"),
+     ((1, 1, 1, 1), ("sigmoid",) * 3, "squared_error"),
+     ((4, 2), ("softplus",), "cross_entropy")]
+
+
+def _params(network: Network, seed: int, scale: float = 1.0) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    params = {}
+    for layer in range(1, network.depth + 1):
+        rows, cols = network.widths[layer], network.widths[layer - 1]
+        params[f"W{layer}"] = scale * rng.normal(size=(rows, cols))
+        params[f"b{layer}"] = scale * rng.normal(size=rows)
+    return params
+
+
+def _batch(network: Network, size: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed + 1)
+    X = rng.normal(size=(size, network.widths[0]))
+    Y = rng.uniform(0.05, 0.95, size=(size, network.widths[-1]))
+    return X, Y
+
+
+def _close(ours: dict[str, np.ndarray], truth: dict[str, np.ndarray], rel: float) -> None:
+    assert set(ours) == set(truth)
+    for key in truth:
+        scale = max(1.0, float(np.max(np.abs(truth[key]))))
+        assert np.max(np.abs(np.asarray(ours[key]) - truth[key])) <= rel * scale, key
+
+
+def _unrolled_numbers(network: Network, params: dict[str, np.ndarray], X: np.ndarray,
+                      Y: np.ndarray) -> dict[str, np.ndarray]:
+    """Batch-averaged gradients from the unrolled derivation, evaluated sample by sample."""
+    derivation = derive(network)
+    values = {}
+    for layer in range(1, network.depth + 1):
+        for j in range(network.widths[layer]):
+            values[network.b(layer, j)] = params[f"b{layer}"][j]
+            for k in range(network.widths[layer - 1]):
+                values[network.w(layer, j, k)] = params[f"W{layer}"][j, k]
+    grads = {key: np.zeros_like(value) for key, value in params.items()}
+    for x, y in zip(X, Y, strict=True):
+        point = dict(values)
+        point.update({network.x(k): x[k] for k in range(len(x))})
+        point.update({network.y(j): y[j] for j in range(len(y))})
+        for g in derivation:
+            label = g.label
+            value = evaluate(derivation.expanded(g.parameter), point) / len(X)
+            if label.kind.value == "w":
+                grads[f"W{label.layer}"][label.j, label.k] += value
+            else:
+                grads[f"b{label.layer}"][label.j] += value
+    return grads
+
+
+def _torch_reference(network: Network, params: dict[str, np.ndarray], X: np.ndarray,
+                     Y: np.ndarray) -> tuple[float, dict[str, np.ndarray]]:
+    """The same network built from torch.nn, its loss and autograd gradients (float64)."""
+    import torch
+
+    torch.set_num_threads(1)
+    acts = {
+        "sigmoid": torch.nn.Sigmoid(), "tanh": torch.nn.Tanh(), "relu": torch.nn.ReLU(),
+        "linear": torch.nn.Identity(), "softplus": torch.nn.Softplus(),
+        "softmax": torch.nn.Softmax(dim=1),
+    }
+    layers = []
+    for layer in range(1, network.depth + 1):
+        linear = torch.nn.Linear(network.widths[layer - 1], network.widths[layer]).double()
+        with torch.no_grad():
+            linear.weight.copy_(torch.from_numpy(params[f"W{layer}"]))
+            linear.bias.copy_(torch.from_numpy(params[f"b{layer}"]))
+        layers += [linear, acts[network.spec.activations[layer - 1]]]
+    model = torch.nn.Sequential(*layers)
+    a = model(torch.from_numpy(X))
+    y = torch.from_numpy(Y)
+    per_sample = {
+        "squared_error": lambda: ((a - y) ** 2).sum(dim=1),
+        "half_squared_error": lambda: 0.5 * ((a - y) ** 2).sum(dim=1),
+        "binary_cross_entropy": lambda: -(y * torch.log(a) + (1 - y) * torch.log(1 - a)).sum(1),
+        "cross_entropy": lambda: -(y * torch.log(a)).sum(dim=1),
+    }[network.spec.loss]()
+    loss = per_sample.mean()
+    loss.backward()
+    grads = {}
+    for index, layer in enumerate(range(1, network.depth + 1)):
+        linear = model[2 * index]
+        grads[f"W{layer}"] = linear.weight.grad.numpy()
+        grads[f"b{layer}"] = linear.bias.grad.numpy()
+    return float(loss.detach()), grads
+
+
+@pytest.mark.parametrize("widths,activations,loss", CASES)
+def test_matches_the_unrolled_gradients(
+    widths: tuple[int, ...], activations: tuple[str, ...], loss: str
+) -> None:
+    network = Network.from_widths(widths, activations, loss)
+    params = _params(network, seed=len(widths))
+    X, Y = _batch(network, 3, seed=7)
+    _, grads = compile_matrix(network)(params, X, Y)
+    _close(grads, _unrolled_numbers(network, params, X, Y), 1e-10)
+
+
+@pytest.mark.parametrize("batch", [1, 17])
+@pytest.mark.parametrize("widths,activations,loss", CASES)
+def test_matches_torch_autograd(
+    widths: tuple[int, ...], activations: tuple[str, ...], loss: str, batch: int
+) -> None:
+    require(HAVE_TORCH, "torch is not installed (pip install torch==2.13.0)")
+    network = Network.from_widths(widths, activations, loss)
+    params = _params(network, seed=batch)
+    X, Y = _batch(network, batch, seed=batch)
+    loss_value, grads = compile_matrix(network)(params, X, Y)
+    torch_loss, torch_grads = _torch_reference(network, params, X, Y)
+    assert loss_value == pytest.approx(torch_loss, rel=1e-10, abs=1e-12)
+    _close(grads, torch_grads, 1e-10)
+
+
+@pytest.mark.parametrize("backend,available", [("torch", HAVE_TORCH), ("jax", HAVE_JAX)])
+def test_other_backends_agree_with_numpy(backend: str, available: bool) -> None:
+    require(available, f"{backend} is not installed")
+    network = Network.from_widths((3, 4, 4, 3), ("tanh", "relu", "softmax"), "cross_entropy")
+    params = _params(network, seed=3)
+    X, Y = _batch(network, 9, seed=3)
+    loss_np, grads_np = compile_matrix(network, "numpy")(params, X, Y)
+    f = compile_matrix(network, backend)
+    if backend == "torch":
+        import torch
+
+        loss, grads = f({k: torch.from_numpy(v) for k, v in params.items()},
+                        torch.from_numpy(X), torch.from_numpy(Y))
+        grads = {k: v.numpy() for k, v in grads.items()}
+    else:
+        import jax
+
+        jax.config.update("jax_enable_x64", True)
+        import jax.numpy as jnp
+
+        loss, grads = f({k: jnp.asarray(v) for k, v in params.items()}, jnp.asarray(X),
+                        jnp.asarray(Y))
+        grads = {k: np.asarray(v) for k, v in grads.items()}
+    assert float(loss) == pytest.approx(loss_np, rel=1e-10)
+    _close(grads, grads_np, 1e-10)
+
+
+DRIVER = textwrap.dedent(
+    """
+    import sys
+    sys.modules["symchain"] = None  # importing symchain now raises ImportError
+    sys.path.insert(0, ".")  # -I leaves the script's folder off the path
+    import numpy as np
+    import generated
+    data = np.load("data.npz")
+    params = {k: data[k] for k in data.files if k not in ("X", "Y")}
+    loss, grads = generated.loss_and_gradients(params, data["X"], data["Y"])
+    np.savez("out.npz", loss=np.array(loss), **grads)
+    print("ok", "symchain" in sys.modules and sys.modules["symchain"] is not None)
+    """
+)
+
+
+@pytest.mark.parametrize(
+    "widths,activations,loss",
+    [((3, 4, 2), ("sigmoid", "softmax"), "cross_entropy"),
+     ((2, 3, 3, 1), ("relu", "tanh", "sigmoid"), "binary_cross_entropy")],
+)
+def test_generated_module_runs_in_a_fresh_interpreter(
+    tmp_path: Path, widths: tuple[int, ...], activations: tuple[str, ...], loss: str
+) -> None:
+    network = Network.from_widths(widths, activations, loss)
+    result = CliRunner().invoke(
+        cli, ["codegen", "--layers", ",".join(map(str, widths)), "--activation",
+              ",".join(activations), "--loss", loss, "-o", str(tmp_path / "generated.py")],
+    )
+    assert result.exit_code == 0, result.output
+    source = (tmp_path / "generated.py").read_text(encoding="utf-8")
+    imports = {
+        alias.name.split(".")[0]
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for alias in getattr(node, "names", [])
+    }
+    assert imports == {"numpy"}
+    params = _params(network, seed=11)
+    X, Y = _batch(network, 5, seed=11)
+    np.savez(tmp_path / "data.npz", X=X, Y=Y, **params)
+    (tmp_path / "driver.py").write_text(DRIVER, encoding="utf-8")
+    run = subprocess.run(
+        [sys.executable, "-I", "driver.py"], cwd=tmp_path, capture_output=True, text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["ok", "False"]
+    out = np.load(tmp_path / "out.npz")
+    grads = {k: out[k] for k in params}
+    _close(grads, _unrolled_numbers(network, params, X, Y), 1e-10)
+    if HAVE_TORCH:
+        torch_loss, torch_grads = _torch_reference(network, params, X, Y)
+        assert float(out["loss"]) == pytest.approx(torch_loss, rel=1e-10)
+        _close(grads, torch_grads, 1e-10)
+
+
+def test_one_equation_per_line_with_the_equation_as_comment() -> None:
+    network = Network.from_widths((2, 3, 2), ("tanh", "sigmoid"), "squared_error")
+    source = generate_module(network)
+    assert "def loss_and_gradients(params, X, Y):" in source
+    assert "# Δ⁽¹⁾ = ((W⁽²⁾)ᵀ Δ⁽²⁾) ⊙ tanh'(Z⁽¹⁾)" in source
+    assert "# ∂C/∂W⁽²⁾ = (1/n) Δ⁽²⁾ (A⁽¹⁾)ᵀ" in source
+    assert "gW2 = D2.T @ A1" in source
+    assert "WIDTHS = (2, 3, 2)" in source
+    assert generate_module(network) == source  # deterministic
+
+
+@pytest.mark.parametrize("output", ["sigmoid", "softmax"])
+@pytest.mark.parametrize("loss", ["binary_cross_entropy", "cross_entropy", "squared_error"])
+def test_stable_at_large_pre_activations(output: str, loss: str) -> None:
+    network = Network.from_widths((1, 2), (output,), loss)
+    params = {"W1": np.array([[1000.0], [-1000.0]]), "b1": np.zeros(2)}
+    X = np.array([[1.0], [-1.0], [0.0]])
+    Y = np.array([[1.0, 0.0], [0.0, 1.0], [0.0, 0.0]])
+    with np.errstate(over="raise", divide="raise", invalid="raise"):  # underflow to 0 is fine
+        loss_value, grads = compile_matrix(network)(params, X, Y)
+    assert np.isfinite(loss_value)
+    assert all(np.all(np.isfinite(g)) for g in grads.values())
+    if output == "sigmoid" and loss == "binary_cross_entropy":
+        # sample 0: z = (1000, -1000) with y = (1, 0): no loss; sample 1: y = (0, 1) at
+        # z = (-1000, 1000): no loss; sample 2: z = 0, y = 0: 2 ln 2. Mean: (2 ln 2) / 3
+        assert loss_value == pytest.approx(2 * np.log(2) / 3, rel=1e-12)
+        # ∂C/∂W1 = mean over samples of (σ(z) - y) x: only sample 2 has σ - y ≠ 0, with x = 0
+        assert np.allclose(grads["W1"], 0.0, atol=1e-300)
+
+
+def test_codegen_cli_backends_and_errors(tmp_path: Path) -> None:
+    runner = CliRunner()
+    for backend in ("numpy", "jax", "torch"):
+        result = runner.invoke(cli, ["codegen", "--layers", "2,2", "--backend", backend])
+        assert result.exit_code == 0
+        assert {"numpy": "import numpy as xp", "jax": "import jax.numpy as xp",
+                "torch": "import torch as xp"}[backend] in result.output
+        ast.parse(result.output)
+    bad = runner.invoke(cli, ["codegen", "--backend", "tensorflow"])
+    assert bad.exit_code == 2
+    assert len(bad.output.strip().splitlines()) == 1 and "Traceback" not in bad.output
+    bad = runner.invoke(cli, ["codegen", "--layers", "2,x"])
+    assert bad.exit_code == 2 and len(bad.output.strip().splitlines()) == 1
