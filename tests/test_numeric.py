@@ -112,6 +112,23 @@ def test_compiled_gradient_matches_the_expanded_symbolic_gradient(
             )
 
 
+@pytest.mark.parametrize(("widths", "activation", "loss"), NETWORKS, ids=IDS)
+def test_stacked_and_per_neuron_code_agree(
+    widths: tuple[int, ...], activation: str, loss: str
+) -> None:
+    network = Network.from_widths(widths, activation, loss)
+    derivation = derive(network)
+    stacked = compile_gradient(derivation)
+    per_neuron = compile_gradient(derivation, stacked=False)
+    assert stacked.stacked and not per_neuron.stacked
+    assert "@" in stacked.source and "@" not in per_neuron.source
+    params = init_parameters(network, seed=11)
+    x, y = batch(network, 17, seed=12)
+    one, other = stacked(params, x, y), per_neuron(params, x, y)
+    assert float(one.loss) == pytest.approx(float(other.loss), rel=1e-13)
+    assert max_rel(network, one.gradients, other.gradients) < 1e-13
+
+
 def test_batch_gradient_is_the_mean_of_per_sample_gradients() -> None:
     network = Network.from_widths((3, 4, 2), "sigmoid", "squared_error")
     gradient = compile_gradient(derive(network))
