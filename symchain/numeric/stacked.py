@@ -125,21 +125,37 @@ class _Lifter:
         """Σ_k w_jk^(l) a_k^(l-1) -> W_l @ As_{l-1}; Σ_i w_ij^(l+1) δ_i^(l+1) -> W.T @ Ds."""
         net, layer, j = self.network, self.layer, self.j
         terms = list(expr.args)
+        forward: dict[int, sp.Expr] = {}
+        backward: dict[int, sp.Expr] = {}
+        for term in terms:
+            pair = _weight_product(term)
+            if pair is None:
+                continue
+            w, other = pair
+            assert w.layer is not None and w.k is not None and w.j is not None
+            below = other.kind is Kind.INPUT if layer == 1 else other.layer == layer - 1
+            if w.layer == layer and w.j == j and below and other.j == w.k:
+                forward[w.k] = term
+            elif (
+                w.layer == layer + 1
+                and w.k == j
+                and other.kind is Kind.ERROR
+                and other.layer == layer + 1
+                and other.j == w.j
+            ):
+                backward[w.j] = term
         products: list[sp.Expr] = []
-        if layer >= 1:
-            forward = {
-                net.w(layer, j, k) * net.a(layer - 1, k) for k in range(net.widths[layer - 1])
-            }
-            if forward <= set(terms):
-                terms = [t for t in terms if t not in forward]
-                below = Kind.INPUT if layer == 1 else Kind.ACTIVATION
-                products.append(ArrayProduct(sp.Symbol(f"W{layer}"), _array(below, layer - 1)))
-        if layer < net.depth:
-            nxt = layer + 1
-            backward = {net.w(nxt, i, j) * naming.error(nxt, i) for i in range(net.widths[nxt])}
-            if backward <= set(terms):
-                terms = [t for t in terms if t not in backward]
-                products.append(TransposedProduct(sp.Symbol(f"W{nxt}"), _array(Kind.ERROR, nxt)))
+        if layer >= 1 and len(forward) == net.widths[layer - 1]:
+            used = set(forward.values())
+            terms = [t for t in terms if t not in used]
+            below_kind = Kind.INPUT if layer == 1 else Kind.ACTIVATION
+            products.append(ArrayProduct(sp.Symbol(f"W{layer}"), _array(below_kind, layer - 1)))
+        if layer < net.depth and len(backward) == net.widths[layer + 1]:
+            used = set(backward.values())
+            terms = [t for t in terms if t not in used]
+            products.append(
+                TransposedProduct(sp.Symbol(f"W{layer + 1}"), _array(Kind.ERROR, layer + 1))
+            )
         # Σ_i t_i over every neuron i of this layer (softmax's Σ_i a_i(...), Σ_i y_i) -> LayerSum.
         groups: dict[sp.Expr, list[tuple[int, sp.Expr]]] = {}
         rest = []
@@ -170,6 +186,20 @@ class _Lifter:
             if own_layer or output:
                 owners.add(label.j)
         return owners
+
+
+def _weight_product(term: sp.Expr) -> tuple[naming.Label, naming.Label] | None:
+    """(label of w, label of the other factor) when ``term`` is w·(a symbol), else None."""
+    if not isinstance(term, sp.Mul) or len(term.args) != 2:
+        return None
+    labels = [naming.label_of(arg) for arg in term.args]
+    if labels[0] is None or labels[1] is None:
+        return None
+    if labels[0].kind is Kind.WEIGHT and labels[1].kind is not Kind.WEIGHT:
+        return labels[0], labels[1]
+    if labels[1].kind is Kind.WEIGHT and labels[0].kind is not Kind.WEIGHT:
+        return labels[1], labels[0]
+    return None
 
 
 def _template(network: Network, layer: int, expressions: list[sp.Expr]) -> sp.Expr:
@@ -256,12 +286,12 @@ def _statements(program: Program) -> list[tuple[sp.Symbol, sp.Expr]]:
     statements: list[tuple[sp.Symbol, sp.Expr]] = []
     for layer in range(1, network.depth + 1):
         width = range(network.widths[layer])
-        pre = [network.preactivation(layer, j) for j in width]
+        pre = [definitions[network.z(layer, j)] for j in width]
         statements.append((_array(Kind.PREACTIVATION, layer), _template(network, layer, pre)))
         activation = network.activation_of(layer)
         zs = _array(Kind.PREACTIVATION, layer)
         if activation.elementwise:
-            outs = [network.activation(layer, j) for j in width]
+            outs = [definitions[network.a(layer, j)] for j in width]
             statements.append((_array(Kind.ACTIVATION, layer), _template(network, layer, outs)))
         elif activation.name in VECTOR_FUNCTIONS:
             call = LayerActivation(sp.Symbol(VECTOR_FUNCTIONS[activation.name]), zs)
