@@ -51,6 +51,11 @@ class IndexLatexPrinter(NotationLatexPrinter):
 
     _default_settings: dict[str, Any] = {**NotationLatexPrinter._default_settings, "order": "none"}
 
+    def _print_Add(self, expr: sp.Add, order: str | None = None) -> str:  # noqa: N802
+        # products and sums over indices keep the order written (Σ_k w_jk a_k + b_j); other
+        # sums print as SymPy orders them (a_j - y_j)
+        return str(super()._print_Add(expr, "none" if expr.has(sp.Sum) else "lex"))
+
     def _print_Indexed(self, expr: sp.Indexed) -> str:  # noqa: N802
         kind, layer = _parse(expr.base.label.name)
         indices = naming.index_text(tuple(self._print(i) for i in expr.indices))
@@ -74,6 +79,9 @@ class IndexUnicodePrinter(NotationUnicodePrinter):
 
     _default_settings: dict[str, Any] = {**NotationUnicodePrinter._default_settings,
                                          "order": "none"}
+
+    def _print_Add(self, expr: sp.Add, order: str | None = None) -> str:  # noqa: N802
+        return str(super()._print_Add(expr, "none" if expr.has(sp.Sum) else "lex"))
 
     def _print(self, expr: Any, **kwargs: Any) -> str:
         if isinstance(expr, sp.Indexed):  # Indexed prints itself (_sympystr) otherwise
@@ -186,7 +194,7 @@ def index_form(depth: int, activations: tuple[str, ...], loss_name: str) -> Inde
                     "delta", L, dL[J],
                     (Partial(C0, zL[J]), chain, _sum(_mul(jac, g), M, L), exact,
                      sp.Add(aL[J], -y[J], evaluate=False)),
-                    "the last form when Σ_m y_m = 1", value=3,
+                    "the last form when the targets sum to 1", value=3,
                 )
             )
         else:
