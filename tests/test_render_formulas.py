@@ -112,6 +112,8 @@ def network_formulas(
         yield from json_math(json.loads(render_json(derivation, style)))
     base = BlockOptions(widths, activations, loss, notation=style)
     for form in FORMS:
+        if form == "errors" and not derivation.errors:
+            continue  # a network whose chains need no error terms has nothing to show
         options = BlockOptions(**{**base.__dict__, "form": form})
         for formula in block_formulas(options):
             yield formula.aligned(), True
