@@ -218,7 +218,11 @@ class JaxOps:
 
 
 Ops = NumpyOps | TorchOps | JaxOps
-_OPS = {"numpy": NumpyOps, "torch": TorchOps, "jax": JaxOps}
+_OPS: dict[str, type[NumpyOps] | type[TorchOps] | type[JaxOps]] = {
+    "numpy": NumpyOps,
+    "torch": TorchOps,
+    "jax": JaxOps,
+}
 
 
 def make_ops(backend: str, dtype: str) -> Ops:

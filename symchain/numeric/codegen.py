@@ -39,8 +39,8 @@ class ProgramPrinter(StrPrinter):
         if isinstance(expr, Row):
             return f"{self._print(expr.args[0])}[{int(expr.args[1])}]"
         if isinstance(expr, VectorActivation):
-            name = VECTOR_FUNCTIONS[expr.args[0].name]
-            return f"F.{name}(({', '.join(self._print(z) for z in expr.args[1:])},))"
+            vector = VECTOR_FUNCTIONS[expr.args[0].name]
+            return f"F.{vector}(({', '.join(self._print(z) for z in expr.args[1:])},))"
         name = FUNCTIONS.get(type(expr))
         if name is None:
             raise NumericError(

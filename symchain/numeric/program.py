@@ -158,11 +158,11 @@ def build_program(derivation: Derivation) -> Program:
                 "symchain.numeric.rules.VECTOR_FUNCTIONS"
             )
         zs = [network.z(layer, j) for j in range(width)]
-        rows = builder.assign(
+        stacked = builder.assign(
             sp.Symbol(f"S_{layer}", real=True), VectorActivation(sp.Symbol(activation.name), *zs)
         )
         for j in range(width):
-            builder.assign(network.a(layer, j), Row(rows, sp.Integer(j)))
+            builder.assign(network.a(layer, j), Row(stacked, sp.Integer(j)))
     builder.assign(LOSS_SYMBOL, _sample_loss(network, builder))
     # Backward pass: error terms (highest layer first), then each neuron's ∂C_0/∂z.
     for term in derivation.errors:

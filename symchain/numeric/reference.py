@@ -60,7 +60,7 @@ def finite_differences(
         values = base[name]
         estimate = np.zeros_like(values)
         for index in np.ndindex(values.shape):
-            theta = values[index]
+            theta = float(values[index])
             h = h0 * max(1.0, abs(theta))
             values[index] = theta + h
             up = float(ops.to_numpy(gradient.loss(base, X, Y)))
