@@ -51,23 +51,29 @@ CODE_ACTIVATIONS: dict[str, CodeActivation] = {
 
 @dataclass(frozen=True)
 class CodeLoss:
-    """How the generated code computes a loss: the batch sum of C_0, and ∇_A C_0."""
+    """How the generated code computes a loss: the batch sum of C_0 and ∇_A C_0.
+
+    ``gradient`` times the number ``coefficient`` is ∇_A C_0; templates may use ``{R}``, the
+    residual A - Y, computed once.
+    """
 
     total: str
     gradient: str
+    coefficient: str = "1.0"
+    residual: bool = False
 
 
 CODE_LOSSES: dict[str, CodeLoss] = {
-    "squared_error": CodeLoss("_total(({A} - Y) ** 2)", "2.0 * ({A} - Y)"),
-    "half_squared_error": CodeLoss("0.5 * _total(({A} - Y) ** 2)", "{A} - Y"),
+    "squared_error": CodeLoss("_total({R} * {R})", "{R}", "2.0", True),
+    "half_squared_error": CodeLoss("0.5 * _total({R} * {R})", "{R}", "1.0", True),
     "binary_cross_entropy": CodeLoss(
         "-_total(Y * _log({A}) + (1.0 - Y) * _log(1.0 - {A}))",
         "({A} - Y) / _clip({A} * (1.0 - {A}))",
     ),
-    "cross_entropy": CodeLoss("-_total(Y * _log({A}))", "-Y / _clip({A})"),
+    "cross_entropy": CodeLoss("-_total(Y * _log({A}))", "Y / _clip({A})", "-1.0"),
 }
 
-# Fused (output activation, loss) pairs: a stable loss from Z and a closed-form Δ^(L) · n.
+# Fused (output activation, loss) pairs: a stable loss from Z and a closed-form n Δ^(L).
 FUSED: dict[tuple[str, str], tuple[str, str]] = {
     ("sigmoid", "binary_cross_entropy"): ("_total(_softplus({Z}) - Y * {Z})", "{A} - Y"),
     ("softmax", "cross_entropy"): ("-_total(Y * _log_softmax({Z}))", "{A} * _rowsum(Y) - Y"),
@@ -80,14 +86,13 @@ _TINY = 2.2250738585072014e-308
 
 
 def _sigmoid(z):
-    """σ(z) = 1/(1 + e^(-z)) through e^(-|z|): never overflows."""
-    e = xp.abs(z)
-    xp.negative(e, out=e)
-    xp.exp(e, out=e)
-    r = 1.0 + e
-    xp.reciprocal(r, out=r)
-    xp.multiply(e, r, out=e)
-    return xp.where(z >= 0, r, e)
+    """σ(z) = 1/(1 + e^(-z)), z clamped at -700 so e^(-z) never overflows (σ(-700) < 1e-304)."""
+    t = xp.maximum(z, -700.0)
+    xp.negative(t, out=t)
+    xp.exp(t, out=t)
+    t += 1.0
+    xp.reciprocal(t, out=t)
+    return t
 
 
 def _dsigmoid(a):
@@ -323,12 +328,20 @@ def generate_module(network: Network, backend: str = "numpy") -> str:
         emit(f"    A{layer} = {forward}")
     out_a, out_z = f"A{L}", f"Z{L}"
     fused = FUSED.get((acts[-1], loss))
-    total = fused[0] if fused else CODE_LOSSES[loss].total
+    rule = CODE_LOSSES[loss]
+    if rule.residual:
+        emit(f"    # R = A{naming.unicode_superscript(f'({L})')} - Y")
+        emit(f"    R = {out_a} - Y")
+    total = fused[0] if fused else rule.total
     emit(f"    # C = (1/n) Σ_i C_i with C_0 = {_loss_comment(doc)}")
-    emit(f"    loss = {total.format(A=out_a, Z=out_z)} / n")
+    emit(f"    loss = {total.format(A=out_a, Z=out_z, R='R')} / n")
     emit(comment.next(f"D{L}") + "   (1/n folded in here)")
     emit(f"    D{L} = {_output_delta(acts[-1], loss, out_a, out_z, fused)}")
-    emit(f"    D{L} /= n" if inplace else f"    D{L} = D{L} / n")
+    scale = "1.0" if fused else rule.coefficient
+    if scale == "1.0":
+        emit(f"    D{L} /= n" if inplace else f"    D{L} = D{L} / n")
+    else:
+        emit(f"    D{L} *= {scale} / n" if inplace else f"    D{L} = D{L} * ({scale} / n)")
     for layer in range(L, 0, -1):
         if layer < L:
             emit(comment.next(f"D{layer}"))
@@ -381,13 +394,14 @@ def _output_delta(
     """n Δ^(L) as code: a fused closed form, the softmax Jacobian product, or ∇_A C ⊙ σ'(Z)."""
     if fused is not None:
         return fused[1].format(A=a, Z=z)
-    gradient = CODE_LOSSES[loss].gradient.format(A=a)
+    rule = CODE_LOSSES[loss]
+    gradient = rule.gradient.format(A=a, R="R")
     if activation == "softmax":
-        return f"{a} * (({gradient}) - _rowsum({a} * ({gradient})))"
+        return f"{a} * ({gradient} - _rowsum({a} * {gradient}))"
     derivative = CODE_ACTIVATIONS[activation].derivative
     if not derivative:
-        return f"({gradient})" if " " in gradient else gradient
-    return f"({gradient}) * {derivative.format(Z=z, A=a)}"
+        return gradient
+    return f"{gradient} * {derivative.format(Z=z, A=a)}"
 
 
 class _Comments:

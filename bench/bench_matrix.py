@@ -1,0 +1,180 @@
+"""Benchmark: matrix-form generated code vs hand-written NumPy backprop vs PyTorch autograd.
+
+Run: ``python bench/bench_matrix.py`` (``--quick`` for a shorter run). Single-threaded: the thread
+variables below are set before NumPy and PyTorch load, and ``torch.set_num_threads(1)``. Prints,
+per network and batch, the median time of one loss-and-gradients step for each implementation and
+the ratios measured in the same run; then code generation times for several widths, and the time
+of the unrolled (per-neuron) derivation for the two scaling targets.
+"""
+
+from __future__ import annotations
+
+import os
+
+for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_variable] = "1"
+
+import argparse  # noqa: E402
+import statistics  # noqa: E402
+import time  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from typing import Any  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from symchain import Network, derive  # noqa: E402
+from symchain.codegen import compile_matrix, generate_module  # noqa: E402
+
+try:
+    import torch
+
+    torch.set_num_threads(1)
+except ImportError:  # torch is optional: its column is left out
+    torch = None  # type: ignore[assignment]
+
+NETWORKS = [(4, 8, 8, 2), (16, 32, 32, 8), (32, 64, 64, 16), (64, 64, 64, 64)]
+BATCHES = [1, 64, 4096, 65536]
+
+
+def hand_numpy(params: dict[str, np.ndarray], X: np.ndarray, Y: np.ndarray,
+               depth: int) -> tuple[float, dict[str, np.ndarray]]:
+    """Backprop as one writes it by hand: sigmoid layers, squared error, batch mean."""
+    n = X.shape[0]
+    activations = [X]
+    for layer in range(1, depth + 1):
+        z = activations[-1] @ params[f"W{layer}"].T + params[f"b{layer}"]
+        activations.append(1.0 / (1.0 + np.exp(-z)))
+    a = activations[-1]
+    loss = float(((a - Y) ** 2).sum()) / n
+    delta = 2.0 * (a - Y) * a * (1.0 - a) / n
+    grads = {}
+    for layer in range(depth, 0, -1):
+        grads[f"W{layer}"] = delta.T @ activations[layer - 1]
+        grads[f"b{layer}"] = delta.sum(axis=0)
+        if layer > 1:
+            previous = activations[layer - 1]
+            delta = (delta @ params[f"W{layer}"]) * previous * (1.0 - previous)
+    return loss, grads
+
+
+def torch_step(widths: tuple[int, ...]) -> Callable[[Any, Any], Any]:
+    """One autograd step of the same network built from torch.nn (float64)."""
+    assert torch is not None
+    layers: list[Any] = []
+    for n_in, n_out in zip(widths, widths[1:], strict=False):
+        layers += [torch.nn.Linear(n_in, n_out).double(), torch.nn.Sigmoid()]
+    model = torch.nn.Sequential(*layers)
+
+    def step(X: Any, Y: Any) -> Any:
+        model.zero_grad(set_to_none=True)
+        loss = ((model(X) - Y) ** 2).sum(dim=1).mean()
+        loss.backward()
+        return loss
+
+    return step
+
+
+def median_time(call: Callable[[], Any], budget: float) -> float:
+    """Median seconds of ``call`` over repeats filling about ``budget`` seconds (at least 5)."""
+    call()  # warm-up
+    start = time.perf_counter()
+    call()
+    once = time.perf_counter() - start
+    repeats = max(5, min(2000, int(budget / max(once, 1e-7))))
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def _fmt(seconds: float) -> str:
+    if seconds < 1e-3:
+        return f"{seconds * 1e6:8.1f} µs"
+    return f"{seconds * 1e3:8.2f} ms"
+
+
+def run_steps(networks: list[tuple[int, ...]], batches: list[int], budget: float) -> None:
+    print("One step (loss and every gradient), float64, one thread; medians")
+    header = f"{'network':>13} {'batch':>6} {'generated':>11} {'hand NumPy':>11}"
+    header += f" {'torch':>11} {'gen/hand':>9} {'torch/gen':>10}" if torch else f" {'gen/hand':>9}"
+    print(header)
+    rng = np.random.default_rng(0)
+    for widths in networks:
+        network = Network.from_widths(widths, "sigmoid", "squared_error")
+        generated = compile_matrix(network)
+        params = {}
+        for layer in range(1, len(widths)):
+            params[f"W{layer}"] = rng.normal(size=(widths[layer], widths[layer - 1])) * 0.3
+            params[f"b{layer}"] = rng.normal(size=widths[layer]) * 0.3
+        step = torch_step(widths) if torch else None
+        for batch in batches:
+            X = rng.normal(size=(batch, widths[0]))
+            Y = rng.uniform(size=(batch, widths[-1]))
+            depth = len(widths) - 1
+            ours = generated(params, X, Y)
+            theirs = hand_numpy(params, X, Y, depth)
+            assert abs(ours[0] - theirs[0]) <= 1e-9 * max(1.0, abs(theirs[0]))
+            t_gen = median_time(lambda: generated(params, X, Y), budget)  # noqa: B023
+            t_hand = median_time(lambda: hand_numpy(params, X, Y, depth), budget)  # noqa: B023
+            line = f"{'-'.join(map(str, widths)):>13} {batch:>6} {_fmt(t_gen)} {_fmt(t_hand)}"
+            if step is not None:
+                Xt, Yt = torch.from_numpy(X), torch.from_numpy(Y)
+                t_torch = median_time(lambda: step(Xt, Yt), budget)  # noqa: B023
+                line += f" {_fmt(t_torch)} {t_gen / t_hand:9.2f} {t_torch / t_gen:10.2f}"
+            else:
+                line += f" {t_gen / t_hand:9.2f}"
+            print(line, flush=True)
+
+
+def run_generation() -> None:
+    print("\nCode generation (generate_module) and compile_matrix, medians of 20")
+    # (a Network allows at most 150,000 parameters, the unrolled form's limit)
+    for widths in [(4, 8, 8, 2), (32, 64, 64, 16), (256, 256, 256, 64), (4096, 36), (2,) * 65]:
+        network = Network.from_widths(widths, "sigmoid", "squared_error")
+        generate = statistics.median(
+            _timed(lambda: generate_module(network)) for _ in range(20)  # noqa: B023
+        )
+        compiled = statistics.median(
+            _timed(lambda: compile_matrix(network)) for _ in range(20)  # noqa: B023
+        )
+        name = "-".join(map(str, widths)) if len(widths) < 10 else f"2 x {len(widths)} layers"
+        print(f"{name:>20}  generate {_fmt(generate)}  compile {_fmt(compiled)}")
+
+
+def run_unrolled(quick: bool) -> None:
+    print("\nUnrolled derivation (every parameter, chain factors included), median of 3")
+    targets = [((32, 64, 64, 16), 1.0)] + ([] if quick else [((64, 128, 128, 32), 5.0)])
+    for widths, target in targets:
+        times = []
+        for _ in range(3):
+            network = Network.from_widths(widths)
+            times.append(_timed(lambda: derive(network)))  # noqa: B023
+        params = Network.from_widths(widths).spec.parameter_count
+        print(f"{'-'.join(map(str, widths)):>16} ({params} parameters): "
+              f"{statistics.median(times):.2f} s (target < {target:.0f} s)")
+
+
+def _timed(call: Callable[[], Any]) -> float:
+    start = time.perf_counter()
+    call()
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer networks and batches")
+    args = parser.parse_args()
+    networks = NETWORKS[:3] if args.quick else NETWORKS
+    batches = [1, 64, 4096] if args.quick else BATCHES
+    budget = 0.2 if args.quick else 0.6
+    print(f"numpy {np.__version__}" + (f", torch {torch.__version__}" if torch else ", no torch")
+          + ", OMP/OPENBLAS/MKL threads 1, torch.set_num_threads(1)\n")
+    run_steps(networks, batches, budget)
+    run_generation()
+    run_unrolled(args.quick)
+
+
+if __name__ == "__main__":
+    main()
