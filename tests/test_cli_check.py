@@ -130,3 +130,10 @@ def test_bad_options_give_one_line_and_exit_2(args: list[str], message: str) -> 
     assert result.exit_code == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0]
+
+
+def test_outputs_outside_the_loss_domain_give_one_line_and_exit_2() -> None:
+    result = run("--layers", "2,2", "--activation", "tanh", "--loss", "binary_cross_entropy")
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "not finite" in lines[0]

@@ -238,3 +238,11 @@ def test_params_and_init_are_exclusive(tmp_path: Path) -> None:
         run(*NET, "--data", str(data), "--init", "1", "--params", str(tmp_path / "p.npz")),
         "exactly one of",
     )
+
+
+def test_outputs_outside_the_loss_domain_give_one_line_and_exit_2(tmp_path: Path) -> None:
+    data = write_csv(tmp_path / "d.csv")
+    tanh_bce = ["--layers", "2,3,1", "--activation", "tanh", "--loss", "binary_cross_entropy"]
+    result = run(*tanh_bce, "--init", "0", "--data", str(data), "--format", "json")
+    _one_error_line(result, "not finite")
+    assert result.stdout == ""

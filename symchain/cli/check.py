@@ -12,6 +12,7 @@ from ..network import Network
 from ..numeric import (
     DTYPES,
     FD_STEPS,
+    NumericError,
     backend_available,
     compare,
     compile_gradient,
@@ -79,6 +80,12 @@ def check_command(
     checked = compile_gradient(derivation, dtype=dtype)
     result = checked(params, x, y)
     tested = {name: np.asarray(v, np.float64) for name, v in result.gradients.items()}
+    if not np.isfinite(float(result.loss)):
+        raise NumericError(
+            f"the loss is not finite (C = {float(result.loss)}): the outputs leave the domain of "
+            f"{network.loss.name} (binary cross-entropy needs outputs in (0, 1), e.g. a sigmoid "
+            "output layer)"
+        )
     reference64 = compile_gradient(derivation) if dtype != "float64" else checked
     references = {"finite diff": finite_differences(reference64, params, x, y)}
     console = Console(highlight=False, soft_wrap=True)

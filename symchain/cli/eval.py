@@ -16,7 +16,7 @@ from rich.text import Text
 from ..deriver import derive
 from ..naming import Notation
 from ..network import Network
-from ..numeric import DTYPES, compile_gradient, init_parameters
+from ..numeric import DTYPES, NumericError, compile_gradient, init_parameters
 from ..numeric.io import load_data, load_parameters
 from .options import network_options
 
@@ -81,6 +81,12 @@ def eval_command(
     result = gradient(params, x, y)
     loss = float(result.loss)
     gradients = {name: np.asarray(value, np.float64) for name, value in result.gradients.items()}
+    if not np.isfinite(loss) or not all(np.all(np.isfinite(g)) for g in gradients.values()):
+        raise NumericError(
+            f"the loss or a gradient is not finite (C = {loss}): the outputs leave the domain of "
+            f"{network.loss.name} (binary cross-entropy needs outputs in (0, 1), e.g. a sigmoid "
+            "output layer; cross-entropy positive outputs, e.g. softmax)"
+        )
     samples = gradient.per_sample(params, x, y) if per_sample else None
     if output_format == "json":
         document: dict[str, Any] = {"loss": loss, "gradients": _lists(gradients)}

@@ -100,8 +100,12 @@ def torch_gradients(
         raise NumericError(f"no torch.nn loss known for {network.loss.name!r}")
     x = torch.as_tensor(np.asarray(X, np.float64))
     y = torch.as_tensor(np.asarray(Y, np.float64))
-    loss = TORCH_LOSSES[network.loss.name](torch, model(x), y) / x.shape[0]
-    loss.backward()
+    try:
+        loss = TORCH_LOSSES[network.loss.name](torch, model(x), y) / x.shape[0]
+        loss.backward()
+    except RuntimeError as error:
+        first = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise NumericError(f"torch could not evaluate this network: {first}") from None
     gradients: dict[str, np.ndarray] = {}
     linears = [m for m in model if isinstance(m, nn.Linear)]
     for layer, linear in enumerate(linears, start=1):
