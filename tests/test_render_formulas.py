@@ -23,15 +23,15 @@ from symchain import ACTIVATIONS, LOSSES, Network, derive
 from symchain.errors import SymchainError
 from symchain.markdown_blocks import render_markdown_blocks
 from symchain.render import render_json, render_latex, render_markdown
-from symchain.render.blocks import FORMS, BlockOptions, block_formulas
+from symchain.render.blocks import FORMS, BlockOptions, derivation_formulas
 from symchain.render.graph import dependency_graph, to_mermaid, to_tikz
 from symchain.render.standalone import render_standalone
 
 WIDTHS = [(1, 1, 1, 1), (2, 3, 2), (1, 3, 1), (2, 1, 2), (3, 4, 4, 2)]
 NOTATIONS = ("relative", "absolute")
-# JSON holds the fully expanded gradients (srepr), slow for the widest network: check it on the
-# smaller ones.
-JSON_MAX_PARAMETERS = 40
+# JSON holds the fully expanded gradients (srepr), slow to build for wide networks: check it on
+# the smaller ones (its LaTeX strings come from the same printer as the other formats).
+JSON_MAX_PARAMETERS = 12
 
 _MARKDOWN = (
     MarkdownIt("commonmark")
@@ -41,13 +41,16 @@ _MARKDOWN = (
 
 
 def _valid_networks() -> list[tuple[tuple[int, ...], tuple[str, ...], str]]:
-    """Every activation with every loss on a small network, and a rotation over the widths."""
+    """Every activation with every loss on a 1-2-2 network, and a rotation over the widths.
+
+    The rotation uses each activation in hidden layers too, so every activation appears as a
+    hidden and as an output activation.
+    """
     cases: list[tuple[tuple[int, ...], tuple[str, ...], str]] = []
     activations, losses = list(ACTIVATIONS), list(LOSSES)
     for activation in activations:
         for loss in losses:
             cases.append(((1, 2, 2), ("tanh", activation), loss))
-            cases.append(((1, 1, 1), (activation, activation), loss))
     for number, widths in enumerate(WIDTHS):
         depth = len(widths) - 1
         hidden = activations[number % len(activations)]
@@ -111,11 +114,10 @@ def network_formulas(
     if len(network.parameters) <= JSON_MAX_PARAMETERS:
         yield from json_math(json.loads(render_json(derivation, style)))
     base = BlockOptions(widths, activations, loss, notation=style)
-    for form in FORMS:
-        if form == "errors" and not derivation.errors:
-            continue  # a network whose chains need no error terms has nothing to show
+    # forward, errors, vector, chain and batch rows are rows of "all"; gradient's are new
+    for form in ("all", "chain", "gradient"):
         options = BlockOptions(**{**base.__dict__, "form": form})
-        for formula in block_formulas(options):
+        for formula in derivation_formulas(derivation, options):
             yield formula.aligned(), True
     last = network.parameters[-1]
     graph = dependency_graph(network, last, focus=False)

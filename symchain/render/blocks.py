@@ -254,7 +254,21 @@ def _selected(
 
 def block_formulas(options: BlockOptions) -> list[Formula]:
     """The formulas a block shows, in reading order, labelled as the options ask."""
-    derivation = block_derivation(options)
+    return derivation_formulas(block_derivation(options), options)
+
+
+def derivation_formulas(derivation: Derivation, options: BlockOptions) -> list[Formula]:
+    """The formulas of ``derivation`` that ``options`` select (its form, label and notation).
+
+    ``derivation`` must be of the network the options describe; ``options.params`` narrows it.
+    """
+    if options.params:
+        named = {resolve_parameter(derivation.network, name) for name in options.params}
+        derivation = Derivation(
+            derivation.network,
+            tuple(g for g in derivation.parameters if g.parameter in named),
+            derivation.errors,
+        )
     printer = latex_printer(derivation, options.notation)
     selected = _selected(build_document(derivation, printer), options)
     if not selected:
