@@ -19,7 +19,7 @@ is identical (``==`` and the same ``args``) to the evaluated SymPy expression.
 from __future__ import annotations
 
 import time
-from bisect import insort
+from bisect import bisect_right, insort
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -92,6 +92,22 @@ def _times_symbol(symbol: sp.Symbol, rest: sp.Expr) -> sp.Expr:
     else:
         insort(args, symbol, key=_args_sortkey)
     return sp.Mul._from_args(args, True)
+
+
+def _insertion_point(product: sp.Expr) -> int | None:
+    """Where any symbol goes among the arguments of ``product`` in SymPy's canonical order.
+
+    Only when no argument is a symbol or a power of one: then the order between the symbol and
+    each argument depends on their classes alone, so it is the same for every symbol.
+    """
+    if not isinstance(product, sp.Mul):
+        return None
+    args = product.args
+    if any(arg.is_Symbol or (arg.is_Pow and arg.base.is_Symbol) for arg in args):
+        return None
+    start = 1 if args[0].is_Number else 0
+    probe = sp.Symbol("a_probe", real=True)
+    return start + bisect_right(args[start:], _args_sortkey(probe), key=_args_sortkey)
 
 
 class _Symbols:
@@ -209,13 +225,23 @@ class _Deriver:
             factors.append(Factor(Partial(naming.SAMPLE_LOSS, a), value))
             return factors
 
-    def shared(self, layer: int, j: int) -> tuple[tuple[Factor, ...], sp.Expr]:
-        """The factors every parameter of neuron j shares after ∂z/∂θ, and their product."""
+    def shared(self, layer: int, j: int) -> tuple[tuple[Factor, ...], sp.Expr, int | None]:
+        """The factors every parameter of neuron j shares after ∂z/∂θ, their product, and where
+        a weight's a_k goes among the product's arguments (None: let SymPy decide)."""
         key = (layer, j)
         known = self._shared.get(key)
         if known is None:
             factors = tuple(self.local_factors(layer, j))
-            known = (factors, sp.Mul(*(f.value for f in factors)))
+            values = [f.value for f in factors]
+            if (
+                len(values) == 2
+                and isinstance(values[0], sp.Function)
+                and isinstance(values[1], sp.Add)
+            ):
+                product = _product(values)  # σ'(z_j) · Σ_i w_ij δ_i: no number, no common base
+            else:
+                product = sp.Mul(*values)
+            known = (factors, product, _insertion_point(product))
             self._shared[key] = known
         return known
 
@@ -229,11 +255,14 @@ class _Deriver:
     ) -> ParameterGradient:
         """The gradient of w_jk^(layer) (or of b_j^(layer) when k is None)."""
         z = self.symbols.z[layer][j]
-        rest, product = self.shared(layer, j)
+        rest, product, at = self.shared(layer, j)
         local: sp.Expr = sp.S.One
         if k is not None:
             local = self.symbols.a[layer - 1][k]
-        if k is not None and isinstance(product, sp.Mul):
+        if k is not None and at is not None:
+            args = product.args
+            gradient = sp.Mul._from_args((*args[:at], local, *args[at:]), True)
+        elif k is not None and isinstance(product, sp.Mul):
             gradient = _times_symbol(local, product)  # type: ignore[arg-type]
         else:
             gradient = sp.Mul(local, *(f.value for f in rest))
