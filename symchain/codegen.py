@@ -95,6 +95,21 @@ def _sigmoid(z):
     return t
 
 
+def _sigmoid_(z):
+    """σ(z) computed in the buffer of z (z is not needed afterwards)."""
+    xp.maximum(z, -700.0, out=z)
+    xp.negative(z, out=z)
+    xp.exp(z, out=z)
+    z += 1.0
+    xp.reciprocal(z, out=z)
+    return z
+
+
+def _tanh_(z):
+    """tanh(z) computed in the buffer of z."""
+    return xp.tanh(z, out=z)
+
+
 def _dsigmoid(a):
     """σ'(z) = σ(z)(1 - σ(z)) from a = σ(z)."""
     d = 1.0 - a
@@ -223,6 +238,9 @@ def _colsum(x):
 
 def _rowsum(x):
     return x.sum(axis=1, keepdims=True)
+
+
+_sigmoid_, _tanh_ = _sigmoid, _tanh  # arrays are immutable: no buffer to reuse
 ''',
     "torch": '''import torch as xp
 
@@ -287,6 +305,9 @@ def _colsum(x):
 
 def _rowsum(x):
     return x.sum(dim=1, keepdim=True)
+
+
+_sigmoid_, _tanh_ = _sigmoid, _tanh
 ''',
 }
 
@@ -324,8 +345,13 @@ def generate_module(network: Network, backend: str = "numpy") -> str:
         else:
             emit(f"    Z{layer} = A{layer - 1} @ W{layer}.T + b{layer}")
         emit(comment.next(f"A{layer}"))
-        forward = CODE_ACTIVATIONS[acts[layer - 1]].forward.format(Z=f"Z{layer}")
-        emit(f"    A{layer} = {forward}")
+        forward = CODE_ACTIVATIONS[acts[layer - 1]].forward
+        keeps_z = "{Z}" in CODE_ACTIVATIONS[acts[layer - 1]].derivative or (
+            layer == L and (acts[-1], loss) in FUSED
+        )
+        if not keeps_z and forward in ("_sigmoid({Z})", "_tanh({Z})"):
+            forward = forward.replace("(", "_(", 1)  # computed in Z's buffer: Z is not used again
+        emit(f"    A{layer} = {forward.format(Z=f'Z{layer}')}")
     out_a, out_z = f"A{L}", f"Z{L}"
     fused = FUSED.get((acts[-1], loss))
     rule = CODE_LOSSES[loss]
