@@ -74,19 +74,26 @@ def torch_step(widths: tuple[int, ...]) -> Callable[[Any, Any], Any]:
     return step
 
 
-def median_time(call: Callable[[], Any], budget: float) -> float:
-    """Median seconds of ``call`` over repeats filling about ``budget`` seconds (at least 5)."""
-    call()  # warm-up
-    start = time.perf_counter()
-    call()
-    once = time.perf_counter() - start
-    repeats = max(5, min(2000, int(budget / max(once, 1e-7))))
-    times = []
-    for _ in range(repeats):
+def medians(calls: dict[str, Callable[[], Any]], budget: float) -> dict[str, float]:
+    """Median seconds per call of each implementation, calls interleaved round by round.
+
+    Interleaving makes machine load move every column together; the rounds fill about
+    ``budget`` seconds (at least 5 rounds).
+    """
+    once = 0.0
+    for call in calls.values():
+        call()  # warm-up
         start = time.perf_counter()
         call()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        once += time.perf_counter() - start
+    rounds = max(5, min(2000, int(budget / max(once, 1e-7))))
+    times: dict[str, list[float]] = {name: [] for name in calls}
+    for _ in range(rounds):
+        for name, call in calls.items():
+            start = time.perf_counter()
+            call()
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(values) for name, values in times.items()}
 
 
 def _fmt(seconds: float) -> str:
@@ -96,7 +103,7 @@ def _fmt(seconds: float) -> str:
 
 
 def run_steps(networks: list[tuple[int, ...]], batches: list[int], budget: float) -> None:
-    print("One step (loss and every gradient), float64, one thread; medians")
+    print("One step (loss and every gradient), float64, one thread; medians, calls interleaved")
     header = f"{'network':>13} {'batch':>6} {'generated':>11} {'hand NumPy':>11}"
     header += f" {'torch':>11} {'gen/hand':>9} {'torch/gen':>10}" if torch else f" {'gen/hand':>9}"
     print(header)
@@ -116,15 +123,21 @@ def run_steps(networks: list[tuple[int, ...]], batches: list[int], budget: float
             ours = generated(params, X, Y)
             theirs = hand_numpy(params, X, Y, depth)
             assert abs(ours[0] - theirs[0]) <= 1e-9 * max(1.0, abs(theirs[0]))
-            t_gen = median_time(lambda: generated(params, X, Y), budget)  # noqa: B023
-            t_hand = median_time(lambda: hand_numpy(params, X, Y, depth), budget)  # noqa: B023
-            line = f"{'-'.join(map(str, widths)):>13} {batch:>6} {_fmt(t_gen)} {_fmt(t_hand)}"
+            calls: dict[str, Callable[[], Any]] = {
+                "gen": lambda: generated(params, X, Y),  # noqa: B023
+                "hand": lambda: hand_numpy(params, X, Y, depth),  # noqa: B023
+            }
             if step is not None:
                 Xt, Yt = torch.from_numpy(X), torch.from_numpy(Y)
-                t_torch = median_time(lambda: step(Xt, Yt), budget)  # noqa: B023
-                line += f" {_fmt(t_torch)} {t_gen / t_hand:9.2f} {t_torch / t_gen:10.2f}"
+                calls["torch"] = lambda: step(Xt, Yt)  # noqa: B023
+            t = medians(calls, budget)
+            line = f"{'-'.join(map(str, widths)):>13} {batch:>6} {_fmt(t['gen'])} "
+            line += _fmt(t["hand"])
+            if step is not None:
+                line += f" {_fmt(t['torch'])} {t['gen'] / t['hand']:9.2f}"
+                line += f" {t['torch'] / t['gen']:10.2f}"
             else:
-                line += f" {t_gen / t_hand:9.2f}"
+                line += f" {t['gen'] / t['hand']:9.2f}"
             print(line, flush=True)
 
 
@@ -168,7 +181,7 @@ def main() -> None:
     args = parser.parse_args()
     networks = NETWORKS[:3] if args.quick else NETWORKS
     batches = [1, 64, 4096] if args.quick else BATCHES
-    budget = 0.2 if args.quick else 0.6
+    budget = 0.5 if args.quick else 2.0
     print(f"numpy {np.__version__}" + (f", torch {torch.__version__}" if torch else ", no torch")
           + ", OMP/OPENBLAS/MKL threads 1, torch.set_num_threads(1)\n")
     run_steps(networks, batches, budget)
