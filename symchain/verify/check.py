@@ -237,7 +237,7 @@ class Checker:
                     )
                 binding = dict(zip(letters, values, strict=True))
                 scope = Scope(indices=binding)
-                resolver = Resolver(ground)
+                resolver = Resolver(ground, deadline)
                 try:
                     truth = resolver.value(equation.sides[0], scope)
                 except IndexOutOfRange:

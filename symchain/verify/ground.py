@@ -256,6 +256,9 @@ class Ground:
                     z = evaluate(net.preactivation(layer, j), local)
                     local[net.z(layer, j)] = z
                     local[net.a(layer, j)] = evaluate(act.apply(net.z(layer, j)), local)
+            for y in net.targets:
+                local[y] = base[_sampled(y, s)]
+            local[naming.SAMPLE_LOSS] = evaluate(net.sample_loss(), local)
             for symbol, value in local.items():
                 if symbol not in net.parameters:
                     values[_sampled(symbol, s)] = value  # type: ignore[arg-type]

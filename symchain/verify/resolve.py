@@ -7,6 +7,7 @@ reads text: the tree was built by the parser.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
@@ -21,6 +22,7 @@ from .syntax import BigSum, Bin, Frac, Func, Group, Leibniz, Name, Neg, Node, Nu
 
 MAX_EXPONENT = 16
 MAX_SUM_TERMS = 4096
+MAX_TOTAL_TERMS = 20_000
 
 NETWORK_LETTERS = ("w", "b", "z", "a", "x", "y", "δ")
 INDEX_LETTERS = ("i", "j", "k", "l", "m", "p", "q")
@@ -56,10 +58,20 @@ def known_names(ground: Ground) -> str:
 class Resolver:
     """Builds SymPy expressions (local form) from claim trees for one network."""
 
-    def __init__(self, ground: Ground) -> None:
+    def __init__(self, ground: Ground, deadline: float | None = None) -> None:
         self.ground = ground
         self.network = ground.network
         self.uses_batch = False
+        self.deadline = deadline
+        self.terms = 0
+
+    def count_term(self) -> None:
+        """Bound the work nested sums can ask for (terms and time)."""
+        self.terms += 1
+        if self.terms > MAX_TOTAL_TERMS:
+            raise ClaimError(f"the sums in this claim expand to more than {MAX_TOTAL_TERMS} terms")
+        if self.deadline is not None and self.terms % 256 == 0 and time.monotonic() > self.deadline:
+            raise ClaimError("expanding the sums ran past the claim's time budget; raise --timeout")
 
     # Layers and indices -----------------------------------------------------------------------
     def integer(self, node: Node, scope: Scope, what: str) -> int:
@@ -117,7 +129,7 @@ class Resolver:
         if name.sample is not None:
             sample = self.integer(name.sample, scope, "a sample index")
             if not 0 <= sample < BATCH_SIZE:
-                raise IndexOutOfRange("sample")
+                raise IndexOutOfRange(f"sample {sample} (a batch of n = {BATCH_SIZE} is checked)")
             self.uses_batch = True
         if base == "C":
             if name.indices is None:
@@ -205,6 +217,7 @@ class Resolver:
         if isinstance(node, BigSum):
             terms = []
             for inner in self.sum_scopes(node, scope):
+                self.count_term()
                 try:
                     terms.append(self.value(node.body, inner))
                 except IndexOutOfRange as error:
@@ -351,9 +364,10 @@ class Resolver:
             for value in range(lower, upper + 1):
                 yield replace(scope, indices={**scope.indices, index: value})
             return
-        # \sum_j without limits: every j for which the body exists.
-        for value in range(lower, lower + MAX_SUM_TERMS):
+        # \sum_j without limits: every j for which the body exists (at most the widest layer).
+        for value in range(lower, max(self.network.widths)):
             inner = replace(scope, indices={**scope.indices, index: value})
+            self.count_term()
             try:
                 self.value(node.body, inner)
             except IndexOutOfRange:

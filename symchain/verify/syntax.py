@@ -470,6 +470,8 @@ def parse_expression_text(text: str, start: str = "start") -> tuple[Node, ...]:
         inner = getattr(error, "orig_exc", error)
         if isinstance(inner, ClaimSyntaxError):
             raise inner from None
+        if isinstance(inner, RecursionError):
+            raise ClaimSyntaxError("claim is nested too deeply") from None
         raise ClaimSyntaxError(f"cannot read the claim: {inner}") from None
     return tuple(sides)
 
