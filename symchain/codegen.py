@@ -21,7 +21,7 @@ from typing import Any
 
 from . import naming
 from .errors import UnknownNameError
-from .forms.matrix import matrix_document
+from .forms.matrix import unicode_equations
 from .network import Network
 
 BACKENDS = ("numpy", "jax", "torch")
@@ -324,9 +324,7 @@ def generate_module(network: Network, backend: str = "numpy") -> str:
     widths = network.widths
     acts = [network.activation_of(layer).name for layer in range(1, L + 1)]
     loss = network.spec.loss
-    doc = matrix_document(network, "absolute")
-    batch = {eq.name + str(i): eq for i, eq in enumerate(doc.sections[3].equations)}
-    comments = [eq.unicode for eq in batch.values()]
+    comments, loss_text = unicode_equations(network, "absolute")
     comment = _Comments(comments)
     inplace = backend != "jax"
 
@@ -359,7 +357,7 @@ def generate_module(network: Network, backend: str = "numpy") -> str:
         emit(f"    # R = A{naming.unicode_superscript(f'({L})')} - Y")
         emit(f"    R = {out_a} - Y")
     total = fused[0] if fused else rule.total
-    emit(f"    # C = (1/n) Σ_i C_i with C_0 = {_loss_comment(doc)}")
+    emit(f"    # C = (1/n) Σ_i C_i with C_0 = {loss_text}")
     emit(f"    loss = {total.format(A=out_a, Z=out_z, R='R')} / n")
     emit(comment.next(f"D{L}") + "   (1/n folded in here)")
     emit(f"    D{L} = {_output_delta(acts[-1], loss, out_a, out_z, fused)}")
@@ -407,11 +405,6 @@ def generate_module(network: Network, backend: str = "numpy") -> str:
         + body
         + "\n"
     )
-
-
-def _loss_comment(doc: Any) -> str:
-    loss_eq = doc.sections[1].equations[-1]
-    return str(loss_eq.unicode.split(" = ", 1)[1])
 
 
 def _output_delta(

@@ -588,6 +588,15 @@ def matrix_document(network: Network, style: str = "relative") -> FormDocument:
     )
 
 
+def unicode_equations(network: Network, style: str = "absolute") -> tuple[list[str], str]:
+    """The batch equations and C_0's definition in Unicode, for code comments (cheap: no LaTeX)."""
+    form = matrix_form(network)
+    printer = Printer(naming.Notation(network.widths, style), False)
+    batch = [_equation(eq, printer) for eq in form.batch]
+    loss = _equation(form.forward[-1], printer).split(" = ", 1)[1]
+    return batch, loss
+
+
 # Instantiation for concrete widths ---------------------------------------------------------------
 def sample_environment(network: Network) -> Env:
     """Every per-sample matrix variable as an explicit matrix of the network's symbols."""
