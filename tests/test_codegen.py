@@ -275,3 +275,24 @@ def test_codegen_cli_backends_and_errors(tmp_path: Path) -> None:
     assert len(bad.output.strip().splitlines()) == 1 and "Traceback" not in bad.output
     bad = runner.invoke(cli, ["codegen", "--layers", "2,x"])
     assert bad.exit_code == 2 and len(bad.output.strip().splitlines()) == 1
+
+
+def test_large_batches_go_through_in_blocks_with_the_same_result(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    network = Network.from_widths((3, 5, 4), ("relu", "softmax"), "cross_entropy")
+    params = _params(network, seed=5)
+    X, Y = _batch(network, 1000, seed=5)  # 256-row blocks: 3 full and a partial one
+    whole = compile_matrix(network)(params, X, Y)
+    import symchain.codegen as codegen
+
+    monkeypatch.setattr(codegen, "CHUNK_ELEMENTS", 256 * 5)
+    source = generate_module(network)
+    assert "CHUNK = 256" in source
+    blocks = compile_matrix(network)(params, X, Y)
+    assert blocks[0] == pytest.approx(whole[0], rel=1e-12)
+    _close(blocks[1], whole[1], 1e-12)
+    if HAVE_TORCH:
+        torch_loss, torch_grads = _torch_reference(network, params, X, Y)
+        assert blocks[0] == pytest.approx(torch_loss, rel=1e-10)
+        _close(blocks[1], torch_grads, 1e-10)
