@@ -243,13 +243,22 @@ def test_float32_on_request() -> None:
 
 
 @pytest.mark.parametrize("backend", ["torch", "jax"])
-def test_torch_and_jax_backends_return_their_arrays_and_agree(backend: str) -> None:
+@pytest.mark.parametrize(
+    ("widths", "activation", "loss"),
+    [
+        ((2, 3, 2), ("relu", "sigmoid"), "binary_cross_entropy"),
+        ((2, 4, 1, 3), ("tanh", "softplus", "softmax"), "cross_entropy"),
+    ],
+)
+def test_torch_and_jax_backends_return_their_arrays_and_agree(
+    backend: str, widths: tuple[int, ...], activation: tuple[str, ...], loss: str
+) -> None:
     require(backend_available(backend), f"{backend} is not installed")
     if backend == "jax":
         import jax
 
         jax.config.update("jax_enable_x64", True)
-    network = Network.from_widths((2, 3, 2), ("relu", "sigmoid"), "binary_cross_entropy")
+    network = Network.from_widths(widths, activation, loss)
     derivation = derive(network)
     params = init_parameters(network, seed=0)
     x, y = batch(network, 17, seed=0)
@@ -261,7 +270,7 @@ def test_torch_and_jax_backends_return_their_arrays_and_agree(backend: str) -> N
     assert float(result.loss) == pytest.approx(float(expected.loss), rel=1e-12)
     assert max_rel(network, gradients, expected.gradients) < 1e-12
     samples = compiled.per_sample(params, x, y)
-    assert tuple(samples.gradients["W1"].shape) == (17, 3, 2)
+    assert tuple(samples.gradients["W1"].shape) == (17, *params["W1"].shape)
     single = compile_gradient(derivation, backend=backend, dtype="float32")(params, x, y)
     assert "float32" in str(single.gradients["W1"].dtype)
 
