@@ -157,7 +157,9 @@ class _Deriver:
         self.vector_output = not network.activation_of(network.depth).elementwise
         self._upstream: dict[tuple[int, int], tuple[Factor, ...]] = {}
         self._activation_factors: dict[tuple[int, int], Factor] = {}
-        self._shared: dict[tuple[int, int], tuple[tuple[Factor, ...], sp.Expr]] = {}
+        self._shared: dict[
+            tuple[int, int], tuple[tuple[Factor, ...], sp.Expr, int | None, bool]
+        ] = {}
 
     def check_budget(self) -> None:
         if time.monotonic() > self.deadline:
@@ -219,29 +221,38 @@ class _Deriver:
                 continue
             weights = sym.w(nxt)
             deltas = sym.delta[nxt]
-            terms = [_product([weights[i][j], deltas[i]]) for i in range(net.widths[nxt])]
-            value = sp.Add._from_args(sorted(terms, key=_args_sortkey), True)
+            terms = []
+            for i in range(net.widths[nxt]):
+                # two real symbols: SymPy orders them (and products of them) by name
+                w, d = weights[i][j], deltas[i]
+                terms.append(sp.Mul._from_args((w, d) if w.name <= d.name else (d, w), True))
+            terms.sort(key=lambda t: (t.args[0].name, t.args[1].name))
+            value = sp.Add._from_args(tuple(terms), True)
             self.used_errors.update((nxt, i) for i in range(net.widths[nxt]))
             factors.append(Factor(Partial(naming.SAMPLE_LOSS, a), value))
             return factors
 
-    def shared(self, layer: int, j: int) -> tuple[tuple[Factor, ...], sp.Expr, int | None]:
+    def shared(
+        self, layer: int, j: int
+    ) -> tuple[tuple[Factor, ...], sp.Expr, int | None, bool]:
         """The factors every parameter of neuron j shares after ∂z/∂θ, their product, and where
-        a weight's a_k goes among the product's arguments (None: let SymPy decide)."""
+        a weight's a_k goes among the product's arguments (None: let SymPy decide), and whether
+        the product was assembled directly (then it is also the bias's gradient)."""
         key = (layer, j)
         known = self._shared.get(key)
         if known is None:
             factors = tuple(self.local_factors(layer, j))
             values = [f.value for f in factors]
-            if (
+            fast = (
                 len(values) == 2
                 and isinstance(values[0], sp.Function)
                 and isinstance(values[1], sp.Add)
-            ):
+            )
+            if fast:
                 product = _product(values)  # σ'(z_j) · Σ_i w_ij δ_i: no number, no common base
             else:
                 product = sp.Mul(*values)
-            known = (factors, product, _insertion_point(product))
+            known = (factors, product, _insertion_point(product), fast)
             self._shared[key] = known
         return known
 
@@ -255,7 +266,7 @@ class _Deriver:
     ) -> ParameterGradient:
         """The gradient of w_jk^(layer) (or of b_j^(layer) when k is None)."""
         z = self.symbols.z[layer][j]
-        rest, product, at = self.shared(layer, j)
+        rest, product, at, fast = self.shared(layer, j)
         local: sp.Expr = sp.S.One
         if k is not None:
             local = self.symbols.a[layer - 1][k]
@@ -264,6 +275,8 @@ class _Deriver:
             gradient = sp.Mul._from_args((*args[:at], local, *args[at:]), True)
         elif k is not None and isinstance(product, sp.Mul):
             gradient = _times_symbol(local, product)  # type: ignore[arg-type]
+        elif k is None and fast:
+            gradient = product  # 1 · σ'(z_j) · Σ_i w_ij δ_i
         else:
             gradient = sp.Mul(local, *(f.value for f in rest))
         factors = (Factor(Partial(z, parameter), local), *rest)

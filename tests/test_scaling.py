@@ -76,6 +76,7 @@ def test_nodes_built_for_a_softmax_output_grow_linearly(node_counter: _Counter) 
         ((2, 4, 3), ("softplus", "sigmoid"), "cross_entropy"),
         ((2, 2, 3), ("sigmoid", "softmax"), "cross_entropy"),
         ((3, 1, 3), ("linear", "softmax"), "squared_error"),
+        ((2, 12, 12, 11), ("tanh",), "squared_error"),  # two-digit indices: name order ≠ numbers
     ],
 )
 def test_fast_products_are_sympys_own(
