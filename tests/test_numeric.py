@@ -141,6 +141,30 @@ def test_batch_gradient_is_the_mean_of_per_sample_gradients() -> None:
     assert "for " not in gradient.source  # vectorized: no Python loop over samples
 
 
+@pytest.mark.parametrize("backend", ["numpy", "torch"])
+def test_large_batches_in_blocks_give_the_same_mean(backend: str) -> None:
+    require(backend_available(backend), f"{backend} is not installed")
+    network = Network.from_widths((3, 5, 2), ("tanh", "sigmoid"), "binary_cross_entropy")
+    gradient = compile_gradient(derive(network), backend=backend)
+    params = init_parameters(network, seed=2)
+    x, y = batch(network, 2500, seed=3)
+    whole = gradient(params, x, y)
+    gradient.block_rows = 1024  # blocks of 1024, 1024 and 452 samples
+    blocks = gradient(params, x, y)
+    samples = gradient.per_sample(params, x, y)
+    assert float(blocks.loss) == pytest.approx(float(whole.loss), rel=1e-13)
+    assert float(blocks.loss) == pytest.approx(float(samples.losses.mean()), rel=1e-13)
+    for name in params:
+        np.testing.assert_allclose(
+            np.asarray(blocks.gradients[name]), np.asarray(whole.gradients[name]), rtol=1e-12
+        )
+        np.testing.assert_allclose(
+            np.asarray(blocks.gradients[name]),
+            np.asarray(samples.gradients[name].mean(0)),
+            rtol=1e-12,
+        )
+
+
 def _one_neuron(activation: str, loss: str, dtype: str = "float64") -> object:
     network = Network.from_widths((1, 1), activation, loss)
     return compile_gradient(derive(network), dtype=dtype)
