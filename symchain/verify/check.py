@@ -42,6 +42,7 @@ from .syntax import Equation, Leibniz, Name, Node, parse_claim
 
 POINTS = 4
 SHRINK_CANDIDATES = (0.0, 1.0, -1.0, 0.5)
+MAX_SHRINK_TRIALS = 400
 CLEAR_DIFFERENCE = 1e-6
 SYMBOLIC_NODE_LIMIT = 3000
 DEFAULT_CLAIM_BUDGET = 20.0
@@ -416,10 +417,19 @@ class Checker:
             # Other samples do not matter: keep them as they are for complete().
             base = {**{k: v for k, v in start.items() if isinstance(k, Sampled)}, **base}
         found = differs(base)
+        # All leaves at once first, then one at a time (a bounded number of trials).
+        for candidate in SHRINK_CANDIDATES:
+            trial = {**base, **{leaf: candidate for leaf in leaves}}
+            result = differs(trial)
+            if result is not None:
+                base, found = trial, result
+                break
+        trials = 0
         for leaf in leaves:
             for candidate in SHRINK_CANDIDATES:
-                if base[leaf] == candidate:
+                if base[leaf] == candidate or trials >= MAX_SHRINK_TRIALS:
                     break
+                trials += 1
                 trial = {**base, leaf: candidate}
                 result = differs(trial)
                 if result is not None:

@@ -214,9 +214,11 @@ class Diagnoser:
         true = [(f, self.values(self.ground.without_errors(f.value))) for f in chain.factors]
         true = [(f, v) for f, v in true if v is not None and not all(close(x, 1.0) for x in v)]
         claim: list[tuple[Node, sp.Expr, list[float]]] = []
+        display = Resolver(self.ground, keep_errors=True)
         for node in written:
             try:
                 expr = self.resolver.value(node, self.scope)
+                shown = display.value(node, self.scope)
             except (ClaimError, IndexOutOfRange):
                 return []
             values = self.values(expr)
@@ -224,7 +226,7 @@ class Diagnoser:
                 return []
             if all(close(x, 1.0) for x in values):
                 continue
-            claim.append((node, expr, values))
+            claim.append((node, shown, values))
         unmatched_true = list(true)
         unmatched_claim = []
         for node, expr, values in claim:
@@ -234,7 +236,10 @@ class Diagnoser:
                     break
             else:
                 unmatched_claim.append((node, expr, values))
-        p = self.printer.doprint
+
+        def p(expr: sp.Expr) -> str:
+            return _short(self.printer.doprint(expr))
+
         found = []
         if len(unmatched_true) == 1 and len(unmatched_claim) == 1:
             factor, tv = unmatched_true[0]
@@ -302,6 +307,13 @@ def _replace_node(tree: Node, old: Node, new: Node) -> Node:
             if any(a is not b for a, b in zip(items, value, strict=True)):
                 changes[item.name] = items
     return dc_replace(tree, **changes) if changes else tree
+
+
+def _short(text: str, limit: int = 160) -> str:
+    """Long formulas cut in the middle, so a diagnosis stays one readable line."""
+    if len(text) <= limit:
+        return text
+    return text[: limit // 2] + " … " + text[-limit // 2 :]
 
 
 def _strip(node: Node) -> Node:

@@ -12,6 +12,7 @@ import math
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import sympy as sp
 
@@ -121,6 +122,16 @@ class Ground:
     _derivation: Derivation | None = None
     _deltas: dict[sp.Symbol, sp.Expr] = field(default_factory=dict)
     _activation_chains: dict[tuple[int, int], Chain] = field(default_factory=dict)
+    _forward_plan: list[Any] | None = None
+    _parameter_set: frozenset[sp.Symbol] | None = None
+    _loss: sp.Expr = sp.S.Zero
+
+    @property
+    def parameter_set(self) -> frozenset[sp.Symbol]:
+        """The network's weights and biases, for fast membership tests."""
+        if self._parameter_set is None:
+            self._parameter_set = frozenset(self.network.parameters)
+        return self._parameter_set
 
     @property
     def derivation(self) -> Derivation:
@@ -163,7 +174,7 @@ class Ground:
         """The deriver's chain for ∂C_0/∂(parameter or activation), where it has one."""
         if numerator != naming.SAMPLE_LOSS:
             return None
-        if denominator in self.network.parameters:
+        if denominator in self.parameter_set:
             return self.derivation[denominator].chain
         label = naming.label_of(denominator)
         if label is not None and label.kind is naming.Kind.ACTIVATION:
@@ -242,28 +253,57 @@ class Ground:
                 base[_sampled(symbol, s)] = value
         return self.complete(base, samples)
 
+    def _plan(self) -> list[Any]:
+        """The forward pass as plain data: (z, a, [(w, a_prev)], b, activation) per neuron."""
+        if self._forward_plan is None:
+            net = self.network
+            plan = []
+            for layer in range(1, net.depth + 1):
+                function = _float_activation(net.activation_of(layer).apply)
+                for j in range(net.widths[layer]):
+                    inputs = [
+                        (net.w(layer, j, k), net.a(layer - 1, k))
+                        for k in range(net.widths[layer - 1])
+                    ]
+                    plan.append(
+                        (net.z(layer, j), net.a(layer, j), inputs, net.b(layer, j), function)
+                    )
+            self._forward_plan = plan
+            self._loss = net.sample_loss()
+        return self._forward_plan
+
     def complete(self, base: dict[sp.Basic, float], samples: int = 1) -> dict[sp.Basic, float]:
-        """``base`` (x, y, w, b per sample) plus z and a from a forward pass for each sample."""
+        """``base`` (x, y, w, b per sample) plus z, a and C_0 from a forward pass per sample."""
         net = self.network
+        plan = self._plan()
+        parameters = self.parameter_set
         values = dict(base)
         for s in range(samples):
             local: dict[sp.Basic, float] = {p: base[p] for p in net.parameters}
-            for x in net.inputs:
-                local[x] = base[_sampled(x, s)]
-            for layer in range(1, net.depth + 1):
-                act = net.activation_of(layer)
-                for j in range(net.widths[layer]):
-                    z = evaluate(net.preactivation(layer, j), local)
-                    local[net.z(layer, j)] = z
-                    local[net.a(layer, j)] = evaluate(act.apply(net.z(layer, j)), local)
-            for y in net.targets:
-                local[y] = base[_sampled(y, s)]
-            local[naming.SAMPLE_LOSS] = evaluate(net.sample_loss(), local)
+            for symbol in (*net.inputs, *net.targets):
+                local[symbol] = base[_sampled(symbol, s)]
+            try:
+                for z, a, inputs, b, function in plan:
+                    total = math.fsum(local[w] * local[prev] for w, prev in inputs) + local[b]
+                    local[z] = total
+                    local[a] = function(total)
+            except (OverflowError, ValueError) as error:
+                raise NotEvaluable(str(error)) from None
+            local[naming.SAMPLE_LOSS] = evaluate(self._loss, local)
             for symbol, value in local.items():
-                if symbol not in net.parameters:
+                if symbol not in parameters:
                     values[_sampled(symbol, s)] = value  # type: ignore[arg-type]
         values[naming.BATCH_SIZE] = float(samples)
         return values
+
+
+def _float_activation(apply: Callable[[sp.Expr], sp.Expr]) -> Callable[[float], float]:
+    """The float function behind an activation's SymPy builder."""
+    probe = sp.Symbol("probe", real=True)
+    built = apply(probe)
+    if built == probe:
+        return lambda v: v
+    return _FLOAT_FUNCTIONS[type(built)]
 
 
 def _sampled(symbol: sp.Symbol, sample: int) -> sp.Basic:

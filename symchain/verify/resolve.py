@@ -58,7 +58,10 @@ def known_names(ground: Ground) -> str:
 class Resolver:
     """Builds SymPy expressions (local form) from claim trees for one network."""
 
-    def __init__(self, ground: Ground, deadline: float | None = None) -> None:
+    def __init__(
+        self, ground: Ground, deadline: float | None = None, keep_errors: bool = False
+    ) -> None:
+        self.keep_errors = keep_errors
         self.ground = ground
         self.network = ground.network
         self.uses_batch = False
@@ -181,6 +184,8 @@ class Resolver:
             return sampled(net.z(layer, j), sample)
         if base == "a":
             return sampled(net.a(layer, j), sample)
+        if self.keep_errors:
+            return sampled(naming.error(layer, j), sample)
         return sampled(self.ground.delta(naming.error(layer, j)), sample)
 
     # Values -----------------------------------------------------------------------------------
@@ -315,7 +320,7 @@ class Resolver:
     def leibniz(self, node: Leibniz, scope: Scope) -> sp.Expr:
         top, bottom, batch = self.leibniz_symbols(node, scope)
         if batch:
-            if bottom not in self.network.parameters:
+            if bottom not in self.ground.parameter_set:
                 raise ClaimError("∂C/∂θ (the batch loss) is defined for weights and biases θ only")
             value = self.ground.partial(naming.SAMPLE_LOSS, bottom)  # type: ignore[arg-type]
             return sp.Add(*(sampled(value, s) for s in range(BATCH_SIZE))) / BATCH_SIZE
