@@ -498,3 +498,19 @@ def test_composed_forms_are_decided_symbolically() -> None:
     code, report = run_json(claim)
     assert code == 0
     assert report[0]["method"] == "symbolic"
+
+
+def test_wider_network_checks_every_index_and_names_the_wrong_factor() -> None:
+    holds = (
+        r"\frac{\partial C_0}{\partial w_{jk}^{(L-2)}} = x_k \sigma'(z_j^{(L-2)}) "
+        r"\sum_i w_{ij}^{(L-1)} \delta_i^{(L-1)}"
+    )
+    swapped = holds.replace("w_{ij}^{(L-1)}", "w_{ji}^{(L-1)}")
+    code, report = run_json("--layers", "4,8,8,2", holds, swapped)
+    assert code == 1
+    assert report[0]["verdict"] == "holds"
+    assert report[1]["verdict"] == "fails"
+    assert report[1]["counterexample"]["indices"] == {"j": 0, "k": 0}
+    (diagnosis,) = [d for d in report[1]["diagnosis"] if d.startswith("factor")]
+    assert "is wrong: it should be \\frac{\\partial C_0}{\\partial a_{0}^{(L-2)}}" in diagnosis
+    assert len(diagnosis) < 600

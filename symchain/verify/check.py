@@ -438,17 +438,17 @@ class Checker:
         if found is None:  # pragma: no cover - the start point differs by construction
             found = (evaluate(failure.truth, start), evaluate(failure.claim, start))
         values = {printer.doprint(leaf): _number(base[leaf]) for leaf in leaves}
-        result: dict[str, Any] = {
+        report: dict[str, Any] = {
             "network": "-".join(map(str, network.widths)),
             "values": values,
             "left": _number(found[0]),
             "right": _number(found[1]),
         }
         if failure.binding:
-            result["indices"] = dict(failure.binding)
+            report["indices"] = dict(failure.binding)
         if samples > 1:
-            result["batch size n"] = BATCH_SIZE
-        return result
+            report["batch size n"] = BATCH_SIZE
+        return report
 
 
 def _number(value: float) -> float:

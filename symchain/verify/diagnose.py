@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import fields, replace
 from dataclasses import replace as dc_replace
 from fractions import Fraction
+from typing import Any
 
 import sympy as sp
 
@@ -135,7 +136,7 @@ class Diagnoser:
         return lhs if isinstance(lhs, Leibniz) else None
 
     def sums(self, lhs: Node, side: Node, claim: sp.Expr) -> list[str]:
-        found = []
+        found: list[str] = []
         leibniz = self._lhs_leibniz(lhs)
         if leibniz is None:
             return found
@@ -295,7 +296,7 @@ def _replace_node(tree: Node, old: Node, new: Node) -> Node:
     """``tree`` with the subtree ``old`` (by identity) replaced by ``new``."""
     if tree is old:
         return new
-    changes = {}
+    changes: dict[str, Any] = {}
     for item in fields(tree):
         value = getattr(tree, item.name)
         if isinstance(value, Node):

@@ -331,9 +331,8 @@ class Resolver:
         core_bottom = bottom.quantity if hasattr(bottom, "quantity") else bottom
         if not isinstance(core_top, sp.Symbol) or not isinstance(core_bottom, sp.Symbol):
             raise ClaimError("a Leibniz factor differentiates one quantity by another")
-        if naming.label_of(core_bottom) is None or naming.label_of(core_bottom).kind is (
-            naming.Kind.ERROR
-        ):
+        bottom_label = naming.label_of(core_bottom)
+        if bottom_label is None or bottom_label.kind is naming.Kind.ERROR:
             raise ClaimError("differentiate by a weight, bias, activation, z, x or y")
         value = self.ground.partial(core_top, core_bottom)
         return sampled(value, sample)

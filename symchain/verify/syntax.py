@@ -360,7 +360,7 @@ class _Builder(Transformer):  # type: ignore[type-arg]
         return _Script("prime", max(1, len(items)))
 
     def letter(self, items: list[Token]) -> Node:
-        return Name(str(items[0]), column=items[0].column)
+        return Name(str(items[0]), column=items[0].column or 0)
 
     def sitems(self, items: list[Node]) -> list[Node]:
         return list(items)
