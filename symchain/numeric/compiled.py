@@ -100,8 +100,8 @@ class CompiledGradient:
         self.stacked = source is not None
         self.source = source if source is not None else generate_source(program, self.names)
         self._function = self.ops.compile(load_source(self.source, StableFunctions(self.ops)))
-        # Blocks of 1024..4096 samples: about 32k values per layer array.
-        self.block_rows = min(4096, max(1024, 32768 // max(self.network.widths)))
+        # Blocks of 1024..32768 samples: about 32k values per layer array.
+        self.block_rows = min(32768, max(1024, 32768 // max(self.network.widths)))
         self.compile_seconds = time.perf_counter() - start
 
     def _arrays(self, params: Mapping[str, Any], X: Any, Y: Any) -> tuple[Any, Any, Any]:
