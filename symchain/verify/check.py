@@ -215,6 +215,11 @@ class Checker:
             return Verdict(
                 claim, "error", diagnosis=("claim is nested too deeply",), file=file, line=line
             )
+        except (TypeError, ValueError, ArithmeticError, AttributeError) as error:
+            # SymPy refused an expression the grammar allows (e.g. a derivative inside σ): say so
+            # in one line rather than fail the whole report.
+            message = f"cannot check this claim: {type(error).__name__}: {error}".splitlines()[0]
+            return Verdict(claim, "error", diagnosis=(message,), file=file, line=line)
 
     def _check(self, equation: Equation, file: str | None, line: int | None) -> Verdict:
         deadline = time.monotonic() + self.budget
