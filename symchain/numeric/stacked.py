@@ -107,7 +107,7 @@ class _Lifter:
     def _symbol(self, symbol: sp.Symbol) -> sp.Expr:
         label = naming.label_of(symbol)
         if label is None:
-            raise _CannotStack(str(symbol))
+            return symbol  # a temporary shared by every neuron (a chain's tail), computed once
         layer, j, net = self.layer, self.j, self.network
         if label.kind in _ARRAY_PREFIX and label.layer == layer and label.j == j:
             return _array(label.kind, layer)
@@ -202,6 +202,21 @@ def _weight_product(term: sp.Expr) -> tuple[naming.Label, naming.Label] | None:
     return None
 
 
+def _depends_on_layer(network: Network, expr: sp.Expr, layer: int) -> bool:
+    """Whether ``expr`` uses a quantity that differs between the neurons of ``layer``."""
+    for symbol in expr.free_symbols:
+        label = naming.label_of(symbol)
+        if label is None:
+            continue
+        if label.kind in (*_ARRAY_PREFIX, Kind.BIAS) and label.layer == layer:
+            return True
+        if label.kind is Kind.TARGET and layer == network.depth:
+            return True
+        if label.kind is Kind.WEIGHT and label.layer in (layer, layer + 1):
+            return True
+    return False
+
+
 def _template(network: Network, layer: int, expressions: list[sp.Expr]) -> sp.Expr:
     """The one layer-level template of every neuron's expression, or :class:`_CannotStack`."""
     templates = {_Lifter(network, layer, j).lift(e) for j, e in enumerate(expressions)}
@@ -272,18 +287,40 @@ def _statements(program: Program) -> list[tuple[sp.Symbol, sp.Expr]]:
     """(array, layer-level expression) in execution order; the loss is per-neuron code."""
     network = program.network
     definitions = dict(program.assignments)
-    inlined: dict[sp.Symbol, sp.Expr] = {}
+    full: dict[sp.Symbol, sp.Expr] = {}
+    statements: list[tuple[sp.Symbol, sp.Expr]] = []
+    emitted: set[sp.Symbol] = set()
 
-    def inline(expr: sp.Expr) -> sp.Expr:
+    def temporaries(expr: sp.Expr) -> list[sp.Symbol]:
+        found = [s for s in expr.free_symbols if naming.label_of(s) is None and s in definitions]
+        return sorted(found, key=lambda s: s.name)
+
+    def expanded(symbol: sp.Symbol) -> sp.Expr:
+        """A temporary's definition with every temporary in it inlined."""
+        if symbol not in full:
+            value = definitions[symbol]
+            full[symbol] = value.xreplace({t: expanded(t) for t in temporaries(value)})
+        return full[symbol]
+
+    def inline(expr: sp.Expr, layer: int) -> sp.Expr:
+        """Inline the temporaries that differ between the layer's neurons; the others (a chain's
+        shared tail through later layers) stay one per-sample statement, computed once."""
         mapping = {}
-        for symbol in expr.free_symbols:
-            if naming.label_of(symbol) is None and symbol in definitions:
-                if symbol not in inlined:
-                    inlined[symbol] = inline(definitions[symbol])
-                mapping[symbol] = inlined[symbol]
+        for symbol in temporaries(expr):
+            if _depends_on_layer(network, expanded(symbol), layer):
+                mapping[symbol] = inline(definitions[symbol], layer)
+            else:
+                emit(symbol)
         return expr.xreplace(mapping) if mapping else expr
 
-    statements: list[tuple[sp.Symbol, sp.Expr]] = []
+    def emit(symbol: sp.Symbol) -> None:
+        if symbol in emitted:
+            return
+        for needed in temporaries(definitions[symbol]):
+            emit(needed)
+        emitted.add(symbol)
+        statements.append((symbol, definitions[symbol]))
+
     for layer in range(1, network.depth + 1):
         width = range(network.widths[layer])
         pre = [definitions[network.z(layer, j)] for j in width]
@@ -311,11 +348,13 @@ def _statements(program: Program) -> list[tuple[sp.Symbol, sp.Expr]]:
         indices = [label.j for label in map(naming.label_of, symbols) if label is not None]
         if indices != list(range(network.widths[layer])):
             raise _CannotStack(f"δ of layer {layer}")
-        values = [inline(definitions[s]) for s in symbols]
+        values = [inline(definitions[s], layer) for s in symbols]
         error_templates[layer] = _template(network, layer, values)
         statements.append((_array(Kind.ERROR, layer), error_templates[layer]))
     for signal in program.layers:
-        values = [inline(definitions[r]) if r in definitions else r for r in signal.rows]
+        values = [
+            inline(definitions[r], signal.layer) if r in definitions else r for r in signal.rows
+        ]
         template = _template(network, signal.layer, values)
         if error_templates.get(signal.layer) == template:
             template = _array(Kind.ERROR, signal.layer)
