@@ -8,7 +8,7 @@ and graphicx (Debian ``texlive-latex-base``) and TikZ (``texlive-pictures``) for
 from __future__ import annotations
 
 from ..derivation import Derivation
-from .document import build_document, network_title
+from .document import Section, build_document, network_title
 from .graph import dependency_graph, to_tikz
 from .latex import latex_printer, section_latex
 
@@ -112,7 +112,7 @@ def render_standalone(derivation: Derivation, style: str = "relative", graph: bo
     return "\n".join(lines) + "\n"
 
 
-def _first_parameter(sections: list) -> object:  # type: ignore[type-arg]
+def _first_parameter(sections: list[Section]) -> Section | None:
     for section in sections:
         if section.subject is not None and not section.key.startswith("δ"):
             return section
