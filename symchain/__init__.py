@@ -20,6 +20,9 @@ from .network import Network
 from .nodes import Partial, Sampled
 from .spec import NetworkSpec
 
+# Importing these fills Derivation.lambdify's registry of compilers (unrolled and matrix forms).
+from . import codegen, numeric  # noqa: E402,F401  isort: skip
+
 __version__ = "0.1.0"
 
 __all__ = [

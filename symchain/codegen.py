@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import naming
+from .derivation import COMPILERS, Derivation
 from .errors import UnknownNameError
 from .forms.matrix import unicode_equations
 from .network import Network
@@ -488,3 +489,13 @@ def compile_matrix(network: Network, backend: str = "numpy") -> Callable[..., An
     code = compile(source, f"<symchain matrix form {'-'.join(map(str, network.widths))}>", "exec")
     exec(code, module.__dict__)  # noqa: S102 - our own generated source, never user text
     return module.__dict__["loss_and_gradients"]  # type: ignore[no-any-return]
+
+
+def _compile_matrix_form(derivation: Derivation, backend: str, dtype: str) -> Callable[..., Any]:
+    """The matrix form for :meth:`Derivation.lambdify`; arrays keep the dtype they come in."""
+    if dtype not in ("float64", "float32"):
+        raise UnknownNameError(f"unknown dtype {dtype!r}; known: float64, float32")
+    return compile_matrix(derivation.network, backend)
+
+
+COMPILERS["matrix"] = _compile_matrix_form

@@ -5,8 +5,9 @@ These are plain frozen dataclasses of SymPy objects; renderers, numeric code and
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import sympy as sp
 
@@ -19,6 +20,11 @@ from .printing import NotationLatexPrinter
 
 # Expanded forms larger than this many tree nodes are refused rather than printed.
 MAX_EXPANDED_NODES = 200_000
+
+# Numeric compilers by form, filled at import by symchain.numeric ("unrolled") and
+# symchain.codegen ("matrix"): each takes (derivation, backend, dtype) and returns a callable
+# f(params, X, Y) whose result unpacks as (loss, gradients).
+COMPILERS: dict[str, Callable[[Derivation, str, str], Callable[..., Any]]] = {}
 
 
 @dataclass(frozen=True)
@@ -189,6 +195,26 @@ class Derivation:
         """A LaTeX printer in this network's notation."""
         return NotationLatexPrinter({"notation": naming.Notation(self.network.widths, style)})
 
+    def lambdify(
+        self, form: str = "unrolled", backend: str = "numpy", dtype: str = "float64"
+    ) -> Callable[..., Any]:
+        """Compile to ``f(params, X, Y)`` returning the mean loss and batch-averaged gradients.
+
+        Args:
+            form: ``unrolled`` (this derivation's program, :mod:`symchain.numeric`) or
+                ``matrix`` (the matrix form's generated module, :mod:`symchain.codegen`).
+            backend: ``numpy``, ``torch`` or ``jax``.
+            dtype: ``float64`` or ``float32``.
+
+        The result unpacks as ``loss, grads`` with ``grads`` keyed ``W1, b1, ...`` in the layout
+        of ``torch.nn.Linear``.
+        """
+        compiler = COMPILERS.get(form)
+        if compiler is None:
+            known = ", ".join(sorted(COMPILERS))
+            raise UnknownNameError(f"unknown form {form!r} to compile; known: {known}")
+        return compiler(self, backend, dtype)
+
     def _repr_latex_(self) -> str:
         printer = self.printer()
         rows = [g.latex(printer).replace(" = ", " &= ", 1) for g in self.parameters]
@@ -252,10 +278,17 @@ class Derivation:
         if not self._composed_errors:
             forward = self.network.forward
             composed = self._composed_errors
-            for term in sorted(self.errors, key=lambda t: naming.label_of(t.symbol), reverse=True):
+            for term in sorted(self.errors, key=_error_order, reverse=True):
                 value = to_elementary(term.value)
                 composed[term.symbol] = value.xreplace({**forward, **composed})
         return self._composed_errors
+
+
+def _error_order(term: ErrorTerm) -> tuple[int, int]:
+    """Error terms by (layer, neuron), so later layers compose first when reversed."""
+    label = naming.label_of(term.symbol)
+    assert label is not None and label.layer is not None and label.j is not None
+    return (label.layer, label.j)
 
 
 def check_size(expr: sp.Expr, what: str) -> sp.Expr:

@@ -2,16 +2,17 @@
 
 For a parameter θ of neuron j in layer l the chain starts ∂z_j^(l)/∂θ · ∂a_j^(l)/∂z_j^(l) and
 continues through the next layers while each has one neuron (no sum is needed, so the product reads
-as in the seed). At the first later layer with several neurons it closes with ∂C_0/∂a_j^(m), whose
-value Σ_i w_ij^(m+1) δ_i^(m+1) uses the error terms δ_i^(m+1) = ∂C_0/∂z_i^(m+1), each defined once
-by the same rule. Nothing differentiates the composed loss, so the work is linear in parameters.
+as in the seed). At the first later layer with several neurons it closes with ∂C_0/∂a_k^(m), whose
+value Σ_j w_jk^(m+1) δ_j^(m+1) uses the error terms δ_j^(m+1) = ∂C_0/∂z_j^(m+1), each defined once
+by the same rule (j runs over the later layer, k is the neuron of layer m, as in the seed).
+Nothing differentiates the composed loss, so the work is linear in parameters.
 
 A softmax output layer is not elementwise: every a_i^(L) depends on every z_j^(L), so its chains
-close with ∂C_0/∂z_j^(L) = δ_j^(L), defined once as Σ_i ∂a_i^(L)/∂z_j^(L) · ∂C_0/∂a_i^(L)
-(with cross-entropy: a_j^(L) Σ_i y_i - y_j, that is a_j^(L) - y_j for targets that sum to 1).
+close with ∂C_0/∂z_k^(L) = δ_k^(L), defined once as Σ_j ∂a_j^(L)/∂z_k^(L) · ∂C_0/∂a_j^(L)
+(with cross-entropy: a_k^(L) Σ_j y_j - y_k, that is a_k^(L) - y_k for targets that sum to 1).
 
 Speed: every symbol is made once per derivation, and the products and sums whose canonical form
-is known in advance (w·δ, Σ_i w_ij δ_i, a_k times a neuron's shared factors) are assembled in
+is known in advance (w·δ, Σ_j w_jk δ_j, a_k times a neuron's shared factors) are assembled in
 SymPy's canonical argument order without re-running its ``flatten``; tests check that the result
 is identical (``==`` and the same ``args``) to the evaluated SymPy expression.
 """
@@ -249,7 +250,7 @@ class _Deriver:
                 and isinstance(values[1], sp.Add)
             )
             if fast:
-                product = _product(values)  # σ'(z_j) · Σ_i w_ij δ_i: no number, no common base
+                product = _product(values)  # σ'(z_k) · Σ_j w_jk δ_j: no number, no common base
             else:
                 product = sp.Mul(*values)
             known = (factors, product, _insertion_point(product), fast)
@@ -276,7 +277,7 @@ class _Deriver:
         elif k is not None and isinstance(product, sp.Mul):
             gradient = _times_symbol(local, product)  # type: ignore[arg-type]
         elif k is None and fast:
-            gradient = product  # 1 · σ'(z_j) · Σ_i w_ij δ_i
+            gradient = product  # 1 · σ'(z_k) · Σ_j w_jk δ_j
         else:
             gradient = sp.Mul(local, *(f.value for f in rest))
         factors = (Factor(Partial(z, parameter), local), *rest)

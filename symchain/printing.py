@@ -204,8 +204,11 @@ def _join_product(texts: list[str], separator: str, always: bool = False) -> str
     if always:
         return separator.join(texts)
     result = texts[0] if texts else "1"
+    previous = result
     for text in texts[1:]:
-        result += (separator if text[:1].isdigit() else " ") + text
+        numeric = text[:1].isdigit() or previous.isdigit()
+        result += (separator if numeric else " ") + text
+        previous = text
     return result
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import sympy as sp
 from conftest import assert_same_value
 
@@ -58,3 +59,30 @@ def test_relu_derivative_follows_pytorch_at_zero() -> None:
 def test_display_functions_evaluate_numerically() -> None:
     assert float(SigmoidPrime(sp.Float(0.0)).evalf()) == 0.25
     assert abs(float(Sigmoid(sp.Float(2.0)).evalf()) - 1 / (1 + 2.718281828459045**-2)) < 1e-12
+
+
+def test_derivation_lambdify_both_forms_agree_with_finite_differences() -> None:
+    import numpy as np
+
+    from symchain.errors import UnknownNameError
+    from symchain.numeric import init_parameters
+
+    net = Network.from_widths((2, 3, 2), "tanh", "half_squared_error")
+    derivation = derive(net)
+    params = init_parameters(net, seed=3)
+    rng = np.random.default_rng(0)
+    X, Y = rng.normal(size=(7, 2)), rng.uniform(size=(7, 2))
+    loss_u, grads_u = derivation.lambdify()(params, X, Y)
+    loss_m, grads_m = derivation.lambdify(form="matrix")(params, X, Y)
+    assert loss_u == pytest.approx(loss_m, rel=1e-12)
+    step = 1e-6
+    for key, value in params.items():
+        assert grads_u[key] == pytest.approx(grads_m[key], rel=1e-10, abs=1e-14)
+        shifted = {k: v.copy() for k, v in params.items()}
+        shifted[key].flat[0] = value.flat[0] + step
+        up, _ = derivation.lambdify()(shifted, X, Y)
+        shifted[key].flat[0] = value.flat[0] - step
+        down, _ = derivation.lambdify()(shifted, X, Y)
+        assert grads_u[key].flat[0] == pytest.approx((up - down) / (2 * step), rel=1e-6)
+    with pytest.raises(UnknownNameError, match="unknown form 'sparse'"):
+        derivation.lambdify(form="sparse")

@@ -9,13 +9,13 @@ each layer's weight gradient is the product of its rows ∂C_0/∂z_j^(l) and in
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from ..derivation import Derivation
+from ..derivation import COMPILERS, Derivation
 from ..deriver import derive
 from ..network import Network
 from .backends import NumericError, StableFunctions, make_ops
@@ -62,6 +62,10 @@ class Gradients:
 
     loss: Any
     gradients: dict[str, Any]
+
+    def __iter__(self) -> Iterator[Any]:
+        """Unpacks as ``loss, gradients``."""
+        return iter((self.loss, self.gradients))
 
 
 @dataclass(frozen=True)
@@ -199,3 +203,10 @@ def lambdify(
     """Derive (if given a network) and compile: ``lambdify(net)(params, X, Y)``."""
     derivation = derive(model) if isinstance(model, Network) else model
     return compile_gradient(derivation, backend, dtype)
+
+
+def _compile_unrolled(derivation: Derivation, backend: str, dtype: str) -> CompiledGradient:
+    return compile_gradient(derivation, backend, dtype)
+
+
+COMPILERS["unrolled"] = _compile_unrolled
