@@ -151,13 +151,23 @@ def _simplify_worker(expr: sp.Expr, queue: Any) -> None:
     queue.put(bool(sp.simplify(expr) == 0))
 
 
+def _worker_context() -> Any:
+    """A forkserver context: workers fork from a clean server process, never from this one,
+    which may run threads (JAX, BLAS) that a plain fork would copy in a locked state."""
+    try:
+        context = multiprocessing.get_context("forkserver")
+    except ValueError:  # pragma: no cover - platforms without forkserver
+        return None
+    context.set_forkserver_preload(["symchain.verify.check"])
+    return context
+
+
 def _simplify_zero(expr: sp.Expr, seconds: float) -> bool | None:
     """``simplify(expr) == 0`` in a worker process; None when it runs past ``seconds``."""
     if seconds <= 0.05:
         return None
-    try:
-        context = multiprocessing.get_context("fork")
-    except ValueError:  # pragma: no cover - platforms without fork
+    context = _worker_context()
+    if context is None:  # pragma: no cover - platforms without forkserver
         return None
     queue = context.Queue()
     worker = context.Process(target=_simplify_worker, args=(to_elementary(expr), queue))
