@@ -32,6 +32,7 @@ from .derivation import Chain, Derivation, ErrorTerm, Factor, ParameterGradient
 from .errors import BudgetError
 from .network import Network
 from .nodes import Partial
+from .spec import check_unrolled_size
 
 DEFAULT_BUDGET_SECONDS = 120.0
 
@@ -363,6 +364,7 @@ def derive(
         budget: seconds the symbolic work may take before :class:`BudgetError`.
         progress: called as ``progress(done, total)`` every 256 parameters and at the end.
     """
+    check_unrolled_size(network.spec)
     deriver = _Deriver(network, time.monotonic() + budget)
     gradients = []
     total = len(network.parameters if parameters is None else parameters)

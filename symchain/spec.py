@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .activations import ACTIVATIONS, get_activation
-from .errors import InputFileError, SpecError
+from .errors import InputFileError, SpecError, TooLargeError
 from .losses import LOSSES, get_loss
 
 SEED_WIDTHS = (1, 1, 1, 1)
 MAX_LAYERS = 64
 MAX_WIDTH = 4096
-MAX_PARAMETERS = 150_000
+MAX_PARAMETERS = 150_000  # the unrolled form's limit (see check_unrolled_size)
 SPEC_KEYS = ("layers", "activation", "loss", "notation")
 
 
@@ -88,11 +88,19 @@ def validate_widths(widths: tuple[int, ...]) -> None:
             )
         if width > MAX_WIDTH:
             raise SpecError(f"width {width} at position {position} exceeds {MAX_WIDTH}")
-    count = sum(n * (m + 1) for m, n in zip(widths, widths[1:], strict=False))
+
+
+
+def check_unrolled_size(spec: NetworkSpec) -> None:
+    """Raise :class:`TooLargeError` when a network is too large for the unrolled, per-neuron form.
+
+    The index and matrix forms and the generated matrix code have no such limit.
+    """
+    count = spec.parameter_count
     if count > MAX_PARAMETERS:
-        raise SpecError(
+        raise TooLargeError(
             f"{count} parameters is too large for the unrolled form (at most {MAX_PARAMETERS}); "
-            "use a smaller network"
+            "use a smaller network, --form matrix, or symchain codegen"
         )
 
 

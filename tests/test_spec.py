@@ -6,8 +6,20 @@ from pathlib import Path
 
 import pytest
 
-from symchain.errors import InputFileError, SpecError, SymchainError, UnknownNameError
-from symchain.spec import NetworkSpec, load_spec, parse_activations, parse_widths
+from symchain.errors import (
+    InputFileError,
+    SpecError,
+    SymchainError,
+    TooLargeError,
+    UnknownNameError,
+)
+from symchain.spec import (
+    NetworkSpec,
+    check_unrolled_size,
+    load_spec,
+    parse_activations,
+    parse_widths,
+)
 
 
 def test_default_is_the_seed() -> None:
@@ -27,12 +39,18 @@ def test_default_is_the_seed() -> None:
         ("2,x,1", "'x' is not a positive whole number"),
         ("2,,1", "'' is not a positive whole number"),
         ("5000,1", "exceeds 4096"),
-        ("1000,1000,1000", "too large for the unrolled form"),
     ],
 )
 def test_bad_widths(text: str, message: str) -> None:
     with pytest.raises(SpecError, match=message):
         parse_widths(text)
+
+
+def test_unrolled_size_limit() -> None:
+    spec = NetworkSpec.build(parse_widths("784,512,512,10"))  # fine for the matrix form
+    with pytest.raises(TooLargeError, match="too large for the unrolled form"):
+        check_unrolled_size(spec)
+    check_unrolled_size(NetworkSpec.build((64, 128, 128, 32)))
 
 
 def test_widths_parse() -> None:
