@@ -19,6 +19,7 @@ def derivation_data(derivation: Derivation, style: str = "relative") -> dict[str
     ``loss`` and each ``expression`` are SymPy ``srepr`` strings in the same symbols
     (``w_2_1_0`` is w_10^(2), absolute layers), using only SymPy's own functions.
     """
+    loss = sp.srepr(derivation.expanded_loss())  # first: a too-large network fails at once
     printer = latex_printer(derivation, style)
     net = derivation.network
     sections = {s.key: s for s in build_document(derivation, printer)}
@@ -59,7 +60,7 @@ def derivation_data(derivation: Derivation, style: str = "relative") -> dict[str
             "loss": net.spec.loss,
             "notation": style,
         },
-        "loss": sp.srepr(derivation.expanded_loss()),
+        "loss": loss,
         "loss_latex": " = ".join(
             (printer.doprint(naming.SAMPLE_LOSS), printer.doprint(net.sample_loss()))
         ),
