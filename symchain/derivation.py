@@ -264,6 +264,7 @@ class Derivation:
         """
         symbol = self.network_parameter(parameter)
         if symbol not in self._expanded:
+            check_estimate(self.network, str(symbol))
             gradient = self[symbol].gradient
             mapping = {**self.network.forward, **self._error_composition()}
             from_display = to_elementary(gradient)
@@ -272,6 +273,7 @@ class Derivation:
 
     def expanded_loss(self) -> sp.Expr:
         """C_0 fully composed in inputs, parameters and targets."""
+        check_estimate(self.network, "C_0")
         return check_size(self.network.composed_loss(), "C_0")
 
     def _error_composition(self) -> dict[sp.Symbol, sp.Expr]:
@@ -289,6 +291,17 @@ def _error_order(term: ErrorTerm) -> tuple[int, int]:
     label = naming.label_of(term.symbol)
     assert label is not None and label.layer is not None and label.j is not None
     return (label.layer, label.j)
+
+
+def check_estimate(network: Network, what: str) -> None:
+    """Refuse an expanded form before building it when the widths alone show it is too large."""
+    estimate = network.composed_size()
+    if estimate > MAX_EXPANDED_NODES:
+        raise TooLargeError(
+            f"the expanded form of {what} would have about {estimate} nodes "
+            f"(limit {MAX_EXPANDED_NODES}); the network is too large for the expanded form: "
+            "use a smaller network or --format text/latex, which use the error terms δ"
+        )
 
 
 def check_size(expr: sp.Expr, what: str) -> sp.Expr:

@@ -131,6 +131,14 @@ class Network:
                     values[self.a(layer, j)] = act.elementary(z)
         return values
 
+    def composed_size(self) -> int:
+        """An estimate (within about a third) of the composed loss's printed size in nodes,
+        computed from the widths alone, so that too-large forms are refused before being built."""
+        size = 1
+        for layer in range(1, self.depth + 1):
+            size = 8 + self.widths[layer - 1] * (2 + size)
+        return self.widths[-1] * (size + 4) + 1
+
     def composed_loss(self) -> sp.Expr:
         """C_0 fully composed in inputs, parameters and targets (elementary functions)."""
         return self.sample_loss().xreplace(self.forward)
