@@ -8,6 +8,7 @@ running off the page. Widths are estimates in "characters" (one italic letter = 
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -71,6 +72,7 @@ def _argument(text: str, start: int) -> tuple[str, int]:
     return text[start], start + 1
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def display_width(latex: str) -> float:
     """Estimated printed width of a LaTeX formula, in italic-letter widths."""
     width = 0.0
