@@ -48,7 +48,7 @@ def _note_latex(note: str) -> str:
 
 def render_form_latex(doc: FormDocument) -> str:
     """amsmath LaTeX: a comment and an ``align*`` per section."""
-    parts = [f"% symchain: {doc.title}"]
+    parts = [f"% derived by symchain: {doc.title}"]
     for section in doc.sections:
         parts.append(f"% {section.title}")
         rows = []

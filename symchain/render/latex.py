@@ -48,7 +48,7 @@ def section_latex(section: Section) -> str:
 def render_latex(derivation: Derivation, style: str = "relative") -> str:
     """The derivation as LaTeX for an amsmath document: a comment and an ``align*`` per section."""
     printer = latex_printer(derivation, style)
-    parts = [f"% symchain: {network_title(derivation)}, {style} notation"]
+    parts = [f"% derived by symchain: {network_title(derivation)}, {style} notation"]
     for section in build_document(derivation, printer):
         parts.append(f"% {section.title}")
         parts.append(section_latex(section))
