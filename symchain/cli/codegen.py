@@ -9,7 +9,7 @@ import click
 
 from ..codegen import BACKENDS, generate_module
 from ..network import Network
-from .options import network_options
+from .options import network_options, output_option
 
 
 @click.command("codegen")
@@ -21,13 +21,7 @@ from .options import network_options
     show_default=True,
     help="The array library the generated module uses.",
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path, dir_okay=False, writable=True),
-    default=None,
-    help="Write the module to this file instead of standard output.",
-)
+@output_option("Write the module to this file instead of standard output.")
 def codegen_command(network: Network, notation: str, backend: str, output: Path | None) -> None:
     """Generate loss_and_gradients(params, X, Y) from the matrix form (BP1-BP4).
 

@@ -14,7 +14,7 @@ from ..network import Network
 from ..render import FORMATS, render_json, render_latex, render_markdown, render_text
 from ..render.standalone import render_standalone
 from .forms import FORMS, derive_progress, write_form
-from .options import network_options
+from .options import network_options, output_option
 
 # More parameters than this in a printed derivation is unreadable; a warning suggests --param.
 READABLE_PARAMETERS = 500
@@ -49,13 +49,7 @@ READABLE_PARAMETERS = 500
     is_flag=True,
     help="With --format latex: a complete document (title, network, TikZ graph) for pdflatex.",
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path, dir_okay=False, writable=True),
-    default=None,
-    help="Write to this file instead of standard output.",
-)
+@output_option()
 @click.option(
     "--timeout",
     type=click.FloatRange(min=0.1),

@@ -18,7 +18,7 @@ from ..render.graph import (
     render_graph,
     to_dot,
 )
-from .options import network_options
+from .options import network_options, output_option
 
 
 @click.command("graph")
@@ -49,13 +49,7 @@ from .options import network_options
     default=None,
     help="Node labels: unicode (default for dot, mermaid, svg, png) or latex (default for tikz).",
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path, dir_okay=False, writable=True),
-    default=None,
-    help="Write to this file instead of standard output.",
-)
+@output_option()
 def graph_command(
     network: Network,
     notation: str,

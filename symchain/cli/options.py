@@ -46,6 +46,17 @@ class ActivationsType(click.ParamType):
             self.fail(error.message, param, ctx)
 
 
+def output_option(help_text: str = "Write to this file instead of standard output.") -> Any:
+    """``-o/--output FILE``: where a command writes instead of standard output."""
+    return click.option(
+        "-o",
+        "--output",
+        type=click.Path(path_type=Path, dir_okay=False, writable=True),
+        default=None,
+        help=help_text,
+    )
+
+
 def network_options(command: F) -> F:
     """Add ``--layers``, ``--activation``, ``--loss``, ``--spec`` and ``--notation``.
 

@@ -9,6 +9,7 @@ import click
 
 from ..errors import InputFileError
 from ..markdown_blocks import render_markdown_blocks
+from .options import output_option
 
 # Larger sources are refused: a notes file is far smaller.
 MAX_SOURCE_BYTES = 10_000_000
@@ -32,13 +33,7 @@ def read_source(path: Path) -> str:
 
 @click.command("render")
 @click.argument("source", type=click.Path(path_type=Path, dir_okay=False))
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path, dir_okay=False, writable=True),
-    default=None,
-    help="Write to this file instead of standard output.",
-)
+@output_option()
 def render_command(source: Path, output: Path | None) -> None:
     """Replace every ```symchain block of a Markdown SOURCE by its derived formulas.
 
