@@ -8,15 +8,12 @@ output format for a few networks, and every docs-block form as Sphinx wraps it (
 
 from __future__ import annotations
 
-import json
-import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from test_render_formulas import markdown_math, network_formulas
-from tools import require
+from tools import NodeRenderer, start_node_renderer
 
 from symchain import ACTIVATIONS, LOSSES, Network
 from symchain.errors import SymchainError
@@ -31,45 +28,10 @@ NETWORKS = [
 ]
 
 
-class MathJaxRenderer:
-    """A node process compiling formulas with MathJax 3 (errors thrown from formatError)."""
-
-    def __init__(self) -> None:
-        self.process = subprocess.Popen(
-            ["node", str(MATHJAX_DIR / "render.js")],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-            encoding="utf-8",
-            cwd=MATHJAX_DIR,
-        )
-
-    def render(self, latex: str, display: bool = True) -> str | None:
-        """None when MathJax compiles ``latex``, else its error message."""
-        assert self.process.stdin is not None and self.process.stdout is not None
-        self.process.stdin.write(json.dumps({"latex": latex, "display": display}) + "\n")
-        self.process.stdin.flush()
-        reply = json.loads(self.process.stdout.readline())
-        return None if reply["ok"] else str(reply["error"])
-
-    def close(self) -> None:
-        if self.process.stdin is not None:
-            self.process.stdin.close()
-        self.process.wait(timeout=10)
-
-
 @pytest.fixture(scope="module")
-def mathjax() -> Iterator[MathJaxRenderer]:
-    require(shutil.which("node") is not None, "node is not installed")
-    if not (MATHJAX_DIR / "node_modules" / "mathjax-full").is_dir():
-        require(shutil.which("npm") is not None, "npm is not installed")
-        subprocess.run(
-            ["npm", "ci", "--no-audit", "--no-fund", "--silent"],
-            cwd=MATHJAX_DIR,
-            check=True,
-            timeout=300,
-        )
-    renderer = MathJaxRenderer()
+def mathjax() -> Iterator[NodeRenderer]:
+    """MathJax 3 from the pinned tests/mathjax/package.json (errors thrown from formatError)."""
+    renderer = start_node_renderer(MATHJAX_DIR, "mathjax-full")
     yield renderer
     renderer.close()
 
@@ -94,7 +56,7 @@ def sphinx_forms() -> Iterator[tuple[str, bool]]:
                 yield (f"\\begin{{split}}{rows}\\end{{split}}" if "\\\\" in rows else rows), True
 
 
-def test_every_format_renders_in_mathjax(mathjax: MathJaxRenderer) -> None:
+def test_every_format_renders_in_mathjax(mathjax: NodeRenderer) -> None:
     seen: set[tuple[str, bool]] = set()
     failures = []
     sources: list[Iterator[tuple[str, bool]]] = [network_formulas(*case) for case in NETWORKS]
@@ -122,5 +84,5 @@ def test_every_format_renders_in_mathjax(mathjax: MathJaxRenderer) -> None:
         ("a &= b", "Misplaced &"),
     ],
 )
-def test_mathjax_harness_can_fail(mathjax: MathJaxRenderer, latex: str, message: str) -> None:
+def test_mathjax_harness_can_fail(mathjax: NodeRenderer, latex: str, message: str) -> None:
     assert mathjax.render(latex) == message

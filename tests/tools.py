@@ -26,22 +26,25 @@ def require(tool_available: bool, reason: str) -> None:
     pytest.skip(reason)
 
 
-class KatexRenderer:
-    """A node process rendering formulas with KaTeX 0.16 (throwOnError, strict: 'error')."""
+class NodeRenderer:
+    """A long-lived node process running ``render.js`` in ``directory`` (KaTeX or MathJax).
 
-    def __init__(self) -> None:
+    Each request is one JSON line ``{"latex", "display"}``; each reply ``{"ok", "error"}``.
+    """
+
+    def __init__(self, directory: Path) -> None:
         self.process = subprocess.Popen(
-            ["node", str(KATEX_DIR / "render.js")],
+            ["node", str(directory / "render.js")],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
             encoding="utf-8",
-            cwd=KATEX_DIR,
+            cwd=directory,
         )
         self.count = 0
 
     def render(self, latex: str, display: bool = True) -> str | None:
-        """None when KaTeX renders ``latex``, else KaTeX's error message."""
+        """None when the engine renders ``latex``, else its error message."""
         assert self.process.stdin is not None and self.process.stdout is not None
         self.process.stdin.write(json.dumps({"latex": latex, "display": display}) + "\n")
         self.process.stdin.flush()
@@ -55,18 +58,27 @@ class KatexRenderer:
         self.process.wait(timeout=10)
 
 
-def start_katex() -> KatexRenderer:
-    """Install KaTeX from the pinned package.json if needed, then start the renderer."""
+# KaTeX 0.16 with throwOnError and strict: 'error' (tests/katex/render.js).
+KatexRenderer = NodeRenderer
+
+
+def start_node_renderer(directory: Path, package: str) -> NodeRenderer:
+    """Install the pinned npm ``package`` in ``directory`` if needed, then start its renderer."""
     require(shutil.which("node") is not None, "node is not installed")
-    if not (KATEX_DIR / "node_modules" / "katex").is_dir():
+    if not (directory / "node_modules" / package).is_dir():
         require(shutil.which("npm") is not None, "npm is not installed")
         subprocess.run(
             ["npm", "ci", "--no-audit", "--no-fund", "--silent"],
-            cwd=KATEX_DIR,
+            cwd=directory,
             check=True,
             timeout=300,
         )
-    return KatexRenderer()
+    return NodeRenderer(directory)
+
+
+def start_katex() -> NodeRenderer:
+    """KaTeX from the pinned tests/katex/package.json."""
+    return start_node_renderer(KATEX_DIR, "katex")
 
 
 def have_pdflatex() -> bool:
