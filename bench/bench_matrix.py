@@ -21,6 +21,7 @@ from collections.abc import Callable  # noqa: E402
 from typing import Any  # noqa: E402
 
 import numpy as np  # noqa: E402
+from baselines import hand_numpy  # noqa: E402
 
 from symchain import Network, derive  # noqa: E402
 from symchain.codegen import compile_matrix, generate_module  # noqa: E402
@@ -34,27 +35,6 @@ except ImportError:  # torch is optional: its column is left out
 
 NETWORKS = [(4, 8, 8, 2), (16, 32, 32, 8), (32, 64, 64, 16), (64, 64, 64, 64)]
 BATCHES = [1, 64, 4096, 65536]
-
-
-def hand_numpy(params: dict[str, np.ndarray], X: np.ndarray, Y: np.ndarray,
-               depth: int) -> tuple[float, dict[str, np.ndarray]]:
-    """Backprop as one writes it by hand: sigmoid layers, squared error, batch mean."""
-    n = X.shape[0]
-    activations = [X]
-    for layer in range(1, depth + 1):
-        z = activations[-1] @ params[f"W{layer}"].T + params[f"b{layer}"]
-        activations.append(1.0 / (1.0 + np.exp(-z)))
-    a = activations[-1]
-    loss = float(((a - Y) ** 2).sum()) / n
-    delta = 2.0 * (a - Y) * a * (1.0 - a) / n
-    grads = {}
-    for layer in range(depth, 0, -1):
-        grads[f"W{layer}"] = delta.T @ activations[layer - 1]
-        grads[f"b{layer}"] = delta.sum(axis=0)
-        if layer > 1:
-            previous = activations[layer - 1]
-            delta = (delta @ params[f"W{layer}"]) * previous * (1.0 - previous)
-    return loss, grads
 
 
 def torch_step(widths: tuple[int, ...]) -> Callable[[Any, Any], Any]:

@@ -23,6 +23,7 @@ from functools import partial  # noqa: E402
 from typing import Any  # noqa: E402
 
 import numpy as np  # noqa: E402
+from baselines import hand_numpy  # noqa: E402
 
 from symchain import Network, derive  # noqa: E402
 from symchain.numeric import backend_available, compile_gradient, init_parameters  # noqa: E402
@@ -32,31 +33,6 @@ BATCHES = [1, 64, 4096, 65536]
 # The per-neuron form (one NumPy statement per neuron) is only timed up to this many parameters:
 # beyond, it is far outside its scope (32-64-64-16 at batch 65536 would take minutes).
 PER_NEURON_MAX_PARAMETERS = 200
-
-
-def hand_numpy(widths: tuple[int, ...]) -> Callable[..., tuple[float, dict[str, np.ndarray]]]:
-    """Textbook backprop with matmuls (sigmoid layers, squared error), samples as rows."""
-    depth = len(widths) - 1
-
-    def step(params: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray) -> Any:
-        n = x.shape[0]
-        activations = [x]
-        for layer in range(1, depth + 1):
-            z = activations[-1] @ params[f"W{layer}"].T + params[f"b{layer}"]
-            activations.append(1.0 / (1.0 + np.exp(-z)))
-        a = activations[-1]
-        loss = float(((a - y) ** 2).sum()) / n
-        delta = 2.0 * (a - y) * a * (1.0 - a)
-        grads: dict[str, np.ndarray] = {}
-        for layer in range(depth, 0, -1):
-            below = activations[layer - 1]
-            grads[f"W{layer}"] = delta.T @ below / n
-            grads[f"b{layer}"] = delta.sum(0) / n
-            if layer > 1:
-                delta = (delta @ params[f"W{layer}"]) * below * (1.0 - below)
-        return loss, grads
-
-    return step
 
 
 def torch_autograd(widths: tuple[int, ...], params: dict[str, np.ndarray]) -> Callable[..., Any]:
@@ -137,7 +113,7 @@ def main() -> None:
         network = Network.from_widths(widths)
         stacked, per_neuron = compiled[widths]
         params = init_parameters(network, seed=0)
-        hand = hand_numpy(widths)
+        hand = partial(hand_numpy, depth=len(widths) - 1)
         autograd = torch_autograd(widths, params) if have_torch else None
         for batch in BATCHES:
             rng = np.random.default_rng(batch)
