@@ -19,7 +19,6 @@ is identical (``==`` and the same ``args``) to the evaluated SymPy expression.
 
 from __future__ import annotations
 
-import time
 from bisect import bisect_right, insort
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,7 +28,7 @@ from sympy.core.basic import _args_sortkey
 
 from . import naming
 from .derivation import Chain, Derivation, ErrorTerm, Factor, ParameterGradient
-from .errors import BudgetError
+from .budget import Budget
 from .network import Network
 from .nodes import Partial
 from .spec import check_unrolled_size
@@ -151,9 +150,9 @@ class _Symbols:
 class _Deriver:
     """Builds chains for one network; remembers which error terms the chains use."""
 
-    def __init__(self, network: Network, deadline: float) -> None:
+    def __init__(self, network: Network, budget: Budget) -> None:
         self.network = network
-        self.deadline = deadline
+        self.budget = budget
         self.used_errors: set[tuple[int, int]] = set()
         self.symbols = _Symbols(network)
         self.vector_output = not network.activation_of(network.depth).elementwise
@@ -164,11 +163,7 @@ class _Deriver:
         ] = {}
 
     def check_budget(self) -> None:
-        if time.monotonic() > self.deadline:
-            raise BudgetError(
-                "the derivation ran past its time budget; use a smaller network, "
-                "select parameters with --param, or raise --timeout"
-            )
+        self.budget.check()
 
     def is_vector_layer(self, layer: int) -> bool:
         return self.vector_output and layer == self.network.depth
@@ -353,7 +348,7 @@ class _Deriver:
 def derive(
     network: Network,
     parameters: tuple[sp.Symbol, ...] | None = None,
-    budget: float = DEFAULT_BUDGET_SECONDS,
+    budget: float | Budget = DEFAULT_BUDGET_SECONDS,
     progress: Progress | None = None,
 ) -> Derivation:
     """Derive ∂C_0/∂θ factor by factor, and ∂C/∂θ over a batch, for every parameter θ.
@@ -361,11 +356,13 @@ def derive(
     Args:
         network: the network.
         parameters: the parameters to derive (default: all, in ∇C order).
-        budget: seconds the symbolic work may take before :class:`BudgetError`.
+        budget: seconds the symbolic work may take before :class:`BudgetError`, or a
+            :class:`~symchain.budget.Budget` (checked every 256 parameters, per error term and
+            at the end).
         progress: called as ``progress(done, total)`` every 256 parameters and at the end.
     """
     check_unrolled_size(network.spec)
-    deriver = _Deriver(network, time.monotonic() + budget)
+    deriver = _Deriver(network, budget if isinstance(budget, Budget) else Budget(budget))
     gradients = []
     total = len(network.parameters if parameters is None else parameters)
     for parameter, where in _located(deriver, parameters):
@@ -374,9 +371,12 @@ def derive(
             deriver.check_budget()
             if progress is not None:
                 progress(len(gradients), total)
+    deriver.check_budget()
     if progress is not None:
         progress(total, total)
-    return Derivation(network, tuple(gradients), deriver.errors())
+    errors = deriver.errors()
+    deriver.check_budget()
+    return Derivation(network, tuple(gradients), errors)
 
 
 def _located(
@@ -401,4 +401,4 @@ def _located(
 
 def derive_activation(network: Network, layer: int, k: int) -> Chain:
     """∂C_0/∂a_k^(layer) as a chain (a sum over the neurons a_k feeds, where it feeds several)."""
-    return _Deriver(network, time.monotonic() + DEFAULT_BUDGET_SECONDS).activation_chain(layer, k)
+    return _Deriver(network, Budget(DEFAULT_BUDGET_SECONDS)).activation_chain(layer, k)

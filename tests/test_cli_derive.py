@@ -160,10 +160,26 @@ def test_bad_spec_file_contents(tmp_path: Path) -> None:
     assert "not valid TOML" in result.stderr
 
 
-def test_timeout_budget() -> None:
-    result = run("--layers", "64,64,64,64", "--timeout", "0.1", "--format", "latex")
-    assert result.exit_code == 2
-    assert "time budget" in result.stderr
+def test_timeout_budget_end_to_end() -> None:
+    # 28,960 parameters take seconds of work on any machine; the budget is a millisecond, and the
+    # deriver checks it at the end whatever happens before, so no machine can finish in time.
+    result = run("--layers", "64,128,128,32", "--timeout", "0.001", "--format", "latex")
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("symchain: error: ")
+    assert "time budget of 0.001 s" in lines[0]
+    assert "Traceback" not in result.output + result.stderr
+
+
+@pytest.mark.parametrize("timeout", ["nan", "inf", "-1", "0", "soon", "1e9"])
+def test_timeout_must_be_positive_and_finite(timeout: str) -> None:
+    result = run("--timeout", timeout)
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "--timeout" in lines[0]
+    assert "seconds" in lines[0]
 
 
 def _run_process(args: list[str], seed: str) -> bytes:

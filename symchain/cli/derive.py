@@ -11,10 +11,11 @@ from rich.console import Console
 from ..derivation import resolve_parameter
 from ..deriver import DEFAULT_BUDGET_SECONDS, derive
 from ..network import Network
+from ..spec import check_unrolled_size
 from ..render import FORMATS, render_json, render_latex, render_markdown, render_text
 from ..render.standalone import render_standalone
 from .forms import FORMS, derive_progress, write_form
-from .options import network_options, output_option
+from .options import network_options, output_option, timeout_option
 
 # More parameters than this in a printed derivation is unreadable; a warning suggests --param.
 READABLE_PARAMETERS = 500
@@ -50,13 +51,7 @@ READABLE_PARAMETERS = 500
     help="With --format latex: a complete document (title, network, TikZ graph) for pdflatex.",
 )
 @output_option()
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0.1),
-    default=DEFAULT_BUDGET_SECONDS,
-    show_default=True,
-    help="Seconds the symbolic work may take.",
-)
+@timeout_option(DEFAULT_BUDGET_SECONDS, "Seconds the symbolic work may take.")
 def derive_command(
     network: Network,
     notation: str,
@@ -76,6 +71,7 @@ def derive_command(
     if form != "unrolled":
         write_form(network, notation, form, output_format, output, params, standalone)
         return
+    check_unrolled_size(network.spec)
     named = {resolve_parameter(network, p) for p in params}
     chosen = tuple(p for p in network.parameters if p in named) or None
     with derive_progress(len(chosen or network.parameters)) as progress:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -44,6 +45,38 @@ class ActivationsType(click.ParamType):
             return parse_activations(str(value))
         except SymchainError as error:
             self.fail(error.message, param, ctx)
+
+
+class SecondsType(click.ParamType):
+    """A time budget: a positive, finite number of seconds (``nan``, ``inf``, 0 are refused)."""
+
+    name = "SECONDS"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, float):
+            seconds = value
+        else:
+            try:
+                seconds = float(str(value))
+            except ValueError:
+                self.fail(f"{value!r} is not a number of seconds", param, ctx)
+        if not (math.isfinite(seconds) and 0 < seconds <= MAX_TIMEOUT_SECONDS):
+            self.fail(
+                f"{value!r} is not a time budget; give seconds in (0, {MAX_TIMEOUT_SECONDS:g}]",
+                param,
+                ctx,
+            )
+        return seconds
+
+
+MAX_TIMEOUT_SECONDS = 86_400.0
+
+
+def timeout_option(default: float, help_text: str) -> Any:
+    """``--timeout SECONDS``: the time budget of a command's symbolic work."""
+    return click.option(
+        "--timeout", type=SecondsType(), default=default, show_default=True, help=help_text
+    )
 
 
 def output_option(help_text: str = "Write to this file instead of standard output.") -> Any:
