@@ -27,8 +27,8 @@ import sympy as sp
 from sympy.core.basic import _args_sortkey
 
 from . import naming
-from .derivation import Chain, Derivation, ErrorTerm, Factor, ParameterGradient
 from .budget import Budget
+from .derivation import Chain, Derivation, ErrorTerm, Factor, ParameterGradient
 from .network import Network
 from .nodes import Partial
 from .spec import check_unrolled_size

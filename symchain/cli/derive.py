@@ -11,9 +11,9 @@ from rich.console import Console
 from ..derivation import resolve_parameter
 from ..deriver import DEFAULT_BUDGET_SECONDS, derive
 from ..network import Network
-from ..spec import check_unrolled_size
 from ..render import FORMATS, render_json, render_latex, render_markdown, render_text
 from ..render.standalone import render_standalone
+from ..spec import check_unrolled_size
 from .forms import FORMS, derive_progress, write_form
 from .options import network_options, output_option, timeout_option
 
