@@ -1,4 +1,4 @@
-"""The interactive HTML page without a browser: valid HTML, self-contained, complete, deterministic."""
+"""The interactive HTML page without a browser: valid, self-contained, complete, deterministic."""
 
 from __future__ import annotations
 
@@ -98,10 +98,26 @@ def test_formulas_are_the_latex_outputs_text_in_both_notations() -> None:
     derivation = derive(net)
     page = render_html(derivation)
     for style in ("relative", "absolute"):
-        latex = CliRunner().invoke(
-            cli, ["derive", "--layers", "2,3,2", "--activation", "tanh", "--loss",
-                  "half_squared_error", "--notation", style, "--format", "latex"]
-        ).output
+        latex = (
+            CliRunner()
+            .invoke(
+                cli,
+                [
+                    "derive",
+                    "--layers",
+                    "2,3,2",
+                    "--activation",
+                    "tanh",
+                    "--loss",
+                    "half_squared_error",
+                    "--notation",
+                    style,
+                    "--format",
+                    "latex",
+                ],
+            )
+            .output
+        )
         chains = re.findall(
             rf'<div class="math" data-n="{style}" data-kind="chain"[^>]*>([^<]*)</div>', page
         )

@@ -106,7 +106,7 @@ def render_html(
         '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         '<meta name="color-scheme" content="light dark">\n'
-        f"<title>{title}</title>\n<meta name=\"generator\" content=\"symchain\">\n"
+        f'<title>{title}</title>\n<meta name="generator" content="symchain">\n'
         "</head>\n<body>\n" + view + "\n</body>\n</html>\n"
     )
 
@@ -147,9 +147,7 @@ def _view(derivation: Derivation, style: str, engine: str, standalone: bool) -> 
 def _header(derivation: Derivation, standalone: bool) -> str:
     heading = "h1" if standalone else "h2"
     title = escape(f"Backpropagation: {network_title(derivation)}")
-    buttons = "".join(
-        f'<button type="button" data-choose="{s}">{s}</button>' for s in STYLES
-    )
+    buttons = "".join(f'<button type="button" data-choose="{s}">{s}</button>' for s in STYLES)
     return (
         f"<header><{heading}>{title}</{heading}>"
         f'<div class="controls" hidden>Notation: {buttons}</div></header>'
@@ -196,9 +194,7 @@ def _entries(
 
 
 def _layer_names(derivation: Derivation, layer: int) -> dict[str, str]:
-    return {
-        s: naming.Notation(derivation.network.widths, s).layer_text(layer) for s in STYLES
-    }
+    return {s: naming.Notation(derivation.network.widths, s).layer_text(layer) for s in STYLES}
 
 
 def _both(texts: dict[str, str], inline: bool = True, extra: str = "") -> str:
@@ -221,9 +217,7 @@ def _entry_list(derivation: Derivation, entries: list[_Entry], style: str) -> st
         members = groups[(kind, layer)]
         names = _layer_names(derivation, layer)
         what = "error terms" if kind == "error" else "weights and biases"
-        label = "".join(
-            f'<span data-n="{s}">layer ({escape(names[s])})</span>' for s in STYLES
-        )
+        label = "".join(f'<span data-n="{s}">layer ({escape(names[s])})</span>' for s in STYLES)
         opened = " open" if len(members) <= OPEN_GROUP else ""
         parts.append(
             f'<details class="group"{opened}><summary>{what.capitalize()}, {label} '
