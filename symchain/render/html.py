@@ -240,41 +240,45 @@ def _formula(equation: Equation) -> str:
     return "\n".join(math_block(equation)[1:-1])
 
 
-def _hooked(tex: str, start: str, runs: list[list[tuple[int, str]]]) -> str | None:
-    """``tex`` with every factor wrapped in ``\\htmlData{factor=i}{...}``, found in order.
+def _marks(tex: str, start: str, runs: list[list[tuple[int, str]]]) -> str | None:
+    """Where each factor is in ``tex``: ``begin,end,index`` triples joined by ``;``.
 
     ``runs`` lists the factors of each side (index, LaTeX) in the order they are written after
-    ``start``; None when a factor is not where it should be.
+    ``start``; offsets count UTF-16 code units, as JavaScript strings do. The page's script wraps
+    each range in ``\\htmlData{factor=index}{...}``. None when a factor is not where it should be.
     """
     cursor = tex.find(start)
     if cursor < 0:
         return None
     cursor += len(start)
-    pieces = []
-    last = 0
+    marks = []
     for run in runs:
         for index, item in run:
             at = tex.find(item, cursor)
             if at < 0:
                 return None
-            pieces.append(tex[last:at])
-            pieces.append(f"\\htmlData{{factor={index}}}{{{item}}}")
-            last = cursor = at + len(item)
-    pieces.append(tex[last:])
-    return "".join(pieces)
+            cursor = at + len(item)
+            marks.append(f"{_utf16(tex, at)},{_utf16(tex, cursor)},{index}")
+    return ";".join(marks)
 
 
-def _chain_hooks(
+def _utf16(text: str, offset: int) -> int:
+    """``offset`` (code points into ``text``) in UTF-16 code units."""
+    head = text[:offset]
+    return offset if head.isascii() else len(head.encode("utf-16-le")) // 2
+
+
+def _chain_marks(
     equation: Equation, factors: tuple[Factor, ...], printer: NotationLatexPrinter, start: str
 ) -> str | None:
-    """The chain's formula with its factors marked, on the Leibniz and the evaluated sides."""
+    """Where the chain's factors are in its formula, on the Leibniz and the evaluated sides."""
     leibniz = [(i, printer.product([f.leibniz])) for i, f in enumerate(factors)]
     values = [(i, printer.product([f.value])) for i, f in enumerate(factors)]
     runs = [leibniz, values]
     kept = [(i, text) for (i, text), f in zip(values, factors, strict=True) if f.value != 1]
     if len(kept) != len(values) and kept:
         runs.append(kept)
-    return _hooked(_formula(equation), start, runs)
+    return _marks(_formula(equation), start, runs)
 
 
 def _factor_edges(factors: tuple[Factor, ...]) -> str:
@@ -305,9 +309,9 @@ def _entry_article(
             extra = ""
             if equation.kind in ("chain", "error"):
                 start = equation.sides[1 if equation.kind == "error" else 0]
-                hooks = _chain_hooks(equation, entry.factors, printers[s], start)
-                if hooks is not None:
-                    extra = f' data-hooks="{escape(hooks)}"'
+                marks = _chain_marks(equation, entry.factors, printers[s], start)
+                if marks is not None:
+                    extra = f' data-marks="{marks}"'
                 extra += ' data-chain="1"'
             parts.append(
                 f'<div class="math" data-n="{s}" data-kind="{equation.kind}"{extra}>'

@@ -9,12 +9,25 @@
     strict: function (code) { return code === "htmlExtension" ? "ignore" : "warn"; }
   };
 
+  // `tex` with each marked range (begin,end,index;...) wrapped in \htmlData{factor=index}{...}.
+  function withMarks(tex, marks) {
+    if (!marks) { return tex; }
+    var result = "", last = 0;
+    marks.split(";").forEach(function (mark) {
+      var parts = mark.split(",").map(Number);
+      result += tex.slice(last, parts[0]) + "\\htmlData{factor=" + parts[2] + "}{" +
+        tex.slice(parts[0], parts[1]) + "}";
+      last = parts[1];
+    });
+    return result + tex.slice(last);
+  }
+
   function typeset(element) {
     if (element.getAttribute("data-typeset")) { return; }
     var tex = element.textContent;
     element.setAttribute("data-tex", tex);
     var options = Object.assign({ displayMode: !element.classList.contains("inline") }, OPTIONS);
-    katex.render(element.getAttribute("data-hooks") || tex, element, options);
+    katex.render(withMarks(tex, element.getAttribute("data-marks")), element, options);
     element.setAttribute("data-typeset", "1");
   }
 
