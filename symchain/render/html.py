@@ -21,7 +21,7 @@ from importlib import resources
 from .. import naming
 from ..derivation import Derivation, Factor
 from ..nodes import Partial
-from ..printing import NotationLatexPrinter
+from ..printing import NotationLatexPrinter, NotationUnicodePrinter
 from .document import Equation, Section, build_document, network_title
 from .graph import dependency_graph
 from .latex import latex_printer
@@ -72,6 +72,7 @@ class _Entry:
     node: str
     group: int
     names: dict[str, str]
+    labels: dict[str, str]
     sections: dict[str, Section]
     factors: tuple[Factor, ...]
 
@@ -161,6 +162,10 @@ def _entries(
 ) -> list[_Entry]:
     """Error terms then parameters, in the documents' order."""
     keyed = {s: {section.key: section for section in documents[s]} for s in STYLES}
+    widths = derivation.network.widths
+    labellers = {
+        s: NotationUnicodePrinter({"notation": naming.Notation(widths, s)}) for s in STYLES
+    }
     entries = []
     for term in derivation.errors:
         label = naming.label_of(term.symbol)
@@ -172,6 +177,7 @@ def _entries(
                 naming.preactivation(label.layer, label.j).name,
                 label.layer,
                 {s: printers[s].doprint(term.symbol) for s in STYLES},
+                {s: labellers[s].doprint(term.symbol) for s in STYLES},
                 {s: keyed[s][term.symbol.name] for s in STYLES},
                 term.chain.factors,
             )
@@ -186,6 +192,7 @@ def _entries(
                 gradient.parameter.name,
                 label.layer,
                 {s: printers[s].doprint(gradient.parameter) for s in STYLES},
+                {s: labellers[s].doprint(gradient.parameter) for s in STYLES},
                 {s: keyed[s][gradient.parameter.name] for s in STYLES},
                 gradient.chain.factors,
             )
@@ -228,7 +235,8 @@ def _entry_list(derivation: Derivation, entries: list[_Entry], style: str) -> st
             parts.append(
                 f'<li><button type="button" class="pick" {attribute}="'
                 f'{escape(entry.names[style])}" data-entry="{escape(entry.key)}">'
-                f"{_both(entry.names)}</button></li>"
+                + "".join(f'<span data-n="{s}">{escape(entry.labels[s])}</span>' for s in STYLES)
+                + "</button></li>"
             )
         parts.append("</ul></details>")
     parts.append("</nav>")

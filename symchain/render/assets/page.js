@@ -87,6 +87,15 @@
     formulas.forEach(function (element) { observer.observe(element); });
   };
 
+  // Eager pages: nothing to do; lazy pages typeset what the observer reports.
+  View.prototype.typesetShown = function () {
+    if (this.selected !== null) {
+      var shown = this.root.getAttribute("data-notation");
+      this.entries[this.selected].querySelectorAll('.math[data-n="' + shown + '"]')
+        .forEach(typeset);
+    }
+  };
+
   View.prototype.reach = function (start, forward) {
     var seen = {}, pending = [start];
     seen[start] = true;
@@ -124,7 +133,8 @@
     this.clear("subject");
     this.clear("active");
     article.classList.add("selected");
-    article.querySelectorAll(".math").forEach(typeset);
+    var shown = this.root.getAttribute("data-notation");
+    article.querySelectorAll('.math[data-n="' + shown + '"]').forEach(typeset);
     var node = article.getAttribute("data-node");
     var reached = this.reach(node, true);
     Object.keys(reached).forEach(function (name) {
@@ -171,6 +181,7 @@
     var choice = event.target.closest("[data-choose]");
     if (choice && this.root.contains(choice)) {
       this.root.setAttribute("data-notation", choice.getAttribute("data-choose"));
+      this.typesetShown();
       if (this.selected) { this.select(this.selected, true); }
       return;
     }
