@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote, unquote
@@ -249,3 +251,33 @@ def test_page_without_javascript_shows_the_latex(browser: Browser, tmp_path: Pat
     assert chain.replace("&", "") in text.replace("&", "")
     assert page.locator('[data-choose="relative"]').is_visible() is False
     context.close()
+
+
+def test_view_embedded_by_sphinx_works(browser: Browser, tmp_path: Path) -> None:
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / "conf.py").write_text('project = "t"\nextensions = ["symchain.sphinx"]\n')
+    (source / "index.rst").write_text(
+        "Notes\n=====\n\n.. symchain-derive::\n   :layers: 2,3,2\n   :view: interactive\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-W", "-q", "-b", "html", str(source), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    loaded = Loaded(browser, tmp_path / "index.html")
+    page = loaded.page
+    assert page.locator(".symchain-view .math[data-typeset] .katex").count() > 17
+    assert page.locator(".katex-error").count() == 0
+    net = Network.from_widths((2, 3, 2), ("sigmoid",), "squared_error")
+    parameter = net.w(1, 2, 1)
+    page.locator(f'[data-param="{latex_printer(derive(net)).doprint(parameter)}"]').click()
+    assert loaded.highlighted("g.edge.on-path") == {
+        (e.source, e.target) for e in dependency_graph(net, parameter).path_edges
+    }
+    assert page.evaluate("window.location.hash") == ""  # no permalinks inside a docs page
+    assert [u for u in loaded.requests if not u.startswith(("file:", "data:"))] == []
+    assert loaded.messages == []
+    page.close()

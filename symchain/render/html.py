@@ -33,6 +33,12 @@ STYLES = ("relative", "absolute")
 # A layer's group of parameters starts open when it has at most this many entries.
 OPEN_GROUP = 64
 
+# The page's own body (a view embedded in a docs page leaves the page's body alone).
+_PAGE_BODY = (
+    "body { margin: 0; background: #ffffff; } "
+    "@media (prefers-color-scheme: dark) { body { background: #16181d; } }"
+)
+
 _FONT_RE = re.compile(r"src:url\(fonts/([A-Za-z0-9_-]+)\.woff2\)[^;}]*")
 
 
@@ -108,6 +114,7 @@ def render_html(
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         '<meta name="color-scheme" content="light dark">\n'
         f'<title>{title}</title>\n<meta name="generator" content="symchain">\n'
+        f"<style>{_PAGE_BODY}</style>\n"
         "</head>\n<body>\n" + view + "\n</body>\n</html>\n"
     )
 
