@@ -281,3 +281,32 @@ def test_view_embedded_by_sphinx_works(browser: Browser, tmp_path: Path) -> None
     assert [u for u in loaded.requests if not u.startswith(("file:", "data:"))] == []
     assert loaded.messages == []
     page.close()
+
+
+def test_large_page_typesets_on_demand(browser: Browser, tmp_path: Path) -> None:
+    net = Network.from_widths((4, 8, 8, 2), ("relu", "tanh", "sigmoid"), "binary_cross_entropy")
+    derivation = derive(net)
+    loaded = Loaded(browser, write_page(tmp_path, derivation, "builtin"))
+    page = loaded.page
+    total = page.locator(".math").count()
+    assert total > 400  # above the page's eager limit
+    assert page.locator(".math[data-typeset]").count() < total
+    # A weight in a closed group (72 in layer 2): its chain is typeset when it is picked.
+    parameter = net.w(2, 7, 7)
+    button = page.locator(f'[data-param="{latex_printer(derivation).doprint(parameter)}"]')
+    assert not button.is_visible()
+    page.locator("details.group:not([open]) summary").first.click()
+    button.click()
+    chain = page.locator('.entry.selected .math[data-n="relative"][data-kind="chain"]')
+    assert chain.get_attribute("data-typeset") == "1"
+    assert loaded.highlighted("g.edge.on-path") == {
+        (e.source, e.target) for e in dependency_graph(net, parameter).path_edges
+    }
+    # The ∇C section is typeset when it scrolls into view.
+    gradient = page.locator('.gradient .math[data-n="relative"]')
+    gradient.scroll_into_view_if_needed()
+    page.wait_for_selector('.gradient .math[data-n="relative"][data-typeset]')
+    assert page.locator(".katex-error").count() == 0
+    assert loaded.outside_requests() == []
+    assert loaded.messages == []
+    page.close()
