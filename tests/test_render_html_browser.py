@@ -228,8 +228,12 @@ def test_notation_switch_and_permalinks(browser: Browser, tmp_path: Path) -> Non
     hash_name = unquote(page.evaluate("window.location.hash")[1:])
     assert hash_name == absolute.doprint(parameter)
 
-    # Clicking a parameter's node in the graph selects it too.
+    # Clicking a parameter's node in the graph selects it too; its label is in absolute notation.
     weight = net.w(2, 1, 2)
+    node = page.locator(f'g.node[data-node="{weight.name}"]')
+    assert node.locator('text[data-n="absolute"]').text_content() == "w⁽²⁾₁₂"
+    assert node.locator('text[data-n="absolute"]').is_visible()
+    assert not node.locator('text[data-n="relative"]').is_visible()
     page.locator(f'g.node[data-node="{weight.name}"]').click()
     assert selected.get_attribute("data-entry") == weight.name
     assert unquote(page.evaluate("window.location.hash")[1:]) == absolute.doprint(weight)

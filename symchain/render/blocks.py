@@ -16,6 +16,7 @@ from ..derivation import Derivation, resolve_parameter
 from ..deriver import derive
 from ..errors import SpecError, SymchainError
 from ..losses import get_loss
+from ..naming import NOTATIONS
 from ..network import Network
 from ..spec import SEED_WIDTHS, NetworkSpec, parse_activations, parse_widths
 from .document import Equation, Section, build_document
@@ -24,7 +25,6 @@ from .latex import aligned_rows, equation_latex, latex_printer
 
 BLOCK_KEYS = ("layers", "activation", "loss", "param", "form", "label", "notation", "view")
 FORMS = ("chain", "gradient", "batch", "all", "forward", "errors", "vector")
-NOTATIONS = ("relative", "absolute")
 VIEWS = ("formulas", "interactive")
 MAX_BLOCK_PARAMETERS = 500
 _LABEL_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.:-]*$")

@@ -20,6 +20,7 @@ from importlib import resources
 
 from .. import naming
 from ..derivation import Derivation, Factor
+from ..naming import NOTATIONS
 from ..nodes import Partial
 from ..printing import NotationLatexPrinter, NotationUnicodePrinter
 from .document import Equation, Section, build_document, network_title
@@ -27,8 +28,6 @@ from .graph import dependency_graph
 from .latex import latex_printer
 from .markdown import math_block
 from .svg import ENGINES, graph_svg
-
-STYLES = ("relative", "absolute")
 
 # A layer's group of parameters starts open when it has at most this many entries.
 OPEN_GROUP = 64
@@ -100,7 +99,7 @@ def render_html(
             a docs page or a notebook.
         graph: the graph layout, ``auto``, ``dot`` or ``builtin`` (see :mod:`.svg`).
     """
-    if style not in STYLES:
+    if style not in NOTATIONS:
         raise ValueError(f"unknown notation {style!r}")
     if graph not in ENGINES:
         raise ValueError(f"unknown graph layout {graph!r}")
@@ -122,8 +121,8 @@ def render_html(
 def _view(derivation: Derivation, style: str, engine: str, standalone: bool) -> str:
     """The view: style, header, graph, entry list, chains, sections, script."""
     # Both notations' documents, section by section (the same order in each).
-    printers = {s: latex_printer(derivation, s) for s in STYLES}
-    documents = {s: build_document(derivation, printers[s]) for s in STYLES}
+    printers = {s: latex_printer(derivation, s) for s in NOTATIONS}
+    documents = {s: build_document(derivation, printers[s]) for s in NOTATIONS}
     entries = _entries(derivation, documents, printers)
     network = derivation.network
     svg = graph_svg(dependency_graph(network), network, style, engine)
@@ -155,7 +154,7 @@ def _view(derivation: Derivation, style: str, engine: str, standalone: bool) -> 
 def _header(derivation: Derivation, standalone: bool) -> str:
     heading = "h1" if standalone else "h2"
     title = escape(f"Backpropagation: {network_title(derivation)}")
-    buttons = "".join(f'<button type="button" data-choose="{s}">{s}</button>' for s in STYLES)
+    buttons = "".join(f'<button type="button" data-choose="{s}">{s}</button>' for s in NOTATIONS)
     return (
         f"<header><{heading}>{title}</{heading}>"
         f'<div class="controls" hidden>Notation: {buttons}</div></header>'
@@ -168,10 +167,10 @@ def _entries(
     printers: dict[str, NotationLatexPrinter],
 ) -> list[_Entry]:
     """Error terms then parameters, in the documents' order."""
-    keyed = {s: {section.key: section for section in documents[s]} for s in STYLES}
+    keyed = {s: {section.key: section for section in documents[s]} for s in NOTATIONS}
     widths = derivation.network.widths
     labellers = {
-        s: NotationUnicodePrinter({"notation": naming.Notation(widths, s)}) for s in STYLES
+        s: NotationUnicodePrinter({"notation": naming.Notation(widths, s)}) for s in NOTATIONS
     }
     entries = []
     for term in derivation.errors:
@@ -183,9 +182,9 @@ def _entries(
                 "error",
                 naming.preactivation(label.layer, label.j).name,
                 label.layer,
-                {s: printers[s].doprint(term.symbol) for s in STYLES},
-                {s: labellers[s].doprint(term.symbol) for s in STYLES},
-                {s: keyed[s][term.symbol.name] for s in STYLES},
+                {s: printers[s].doprint(term.symbol) for s in NOTATIONS},
+                {s: labellers[s].doprint(term.symbol) for s in NOTATIONS},
+                {s: keyed[s][term.symbol.name] for s in NOTATIONS},
                 term.chain.factors,
             )
         )
@@ -198,9 +197,9 @@ def _entries(
                 "parameter",
                 gradient.parameter.name,
                 label.layer,
-                {s: printers[s].doprint(gradient.parameter) for s in STYLES},
-                {s: labellers[s].doprint(gradient.parameter) for s in STYLES},
-                {s: keyed[s][gradient.parameter.name] for s in STYLES},
+                {s: printers[s].doprint(gradient.parameter) for s in NOTATIONS},
+                {s: labellers[s].doprint(gradient.parameter) for s in NOTATIONS},
+                {s: keyed[s][gradient.parameter.name] for s in NOTATIONS},
                 gradient.chain.factors,
             )
         )
@@ -208,7 +207,7 @@ def _entries(
 
 
 def _layer_names(derivation: Derivation, layer: int) -> dict[str, str]:
-    return {s: naming.Notation(derivation.network.widths, s).layer_text(layer) for s in STYLES}
+    return {s: naming.Notation(derivation.network.widths, s).layer_text(layer) for s in NOTATIONS}
 
 
 def _both(texts: dict[str, str], inline: bool = True, extra: str = "") -> str:
@@ -216,7 +215,7 @@ def _both(texts: dict[str, str], inline: bool = True, extra: str = "") -> str:
     kind = "math inline" if inline else "math"
     return "".join(
         f'<span class="{kind}" data-n="{s}"{extra}>{escape(texts[s], quote=False)}</span>'
-        for s in STYLES
+        for s in NOTATIONS
     )
 
 
@@ -231,7 +230,7 @@ def _entry_list(derivation: Derivation, entries: list[_Entry], style: str) -> st
         members = groups[(kind, layer)]
         names = _layer_names(derivation, layer)
         what = "error terms" if kind == "error" else "weights and biases"
-        label = "".join(f'<span data-n="{s}">layer ({escape(names[s])})</span>' for s in STYLES)
+        label = "".join(f'<span data-n="{s}">layer ({escape(names[s])})</span>' for s in NOTATIONS)
         opened = " open" if len(members) <= OPEN_GROUP else ""
         parts.append(
             f'<details class="group"{opened}><summary>{what.capitalize()}, {label} '
@@ -242,7 +241,7 @@ def _entry_list(derivation: Derivation, entries: list[_Entry], style: str) -> st
             parts.append(
                 f'<li><button type="button" class="pick" {attribute}="'
                 f'{escape(entry.names[style])}" data-entry="{escape(entry.key)}">'
-                + "".join(f'<span data-n="{s}">{escape(entry.labels[s])}</span>' for s in STYLES)
+                + "".join(f'<span data-n="{s}">{escape(entry.labels[s])}</span>' for s in NOTATIONS)
                 + "</button></li>"
             )
         parts.append("</ul></details>")
@@ -310,14 +309,14 @@ def _entry_article(
 ) -> str:
     """An entry's chain, factors, result and batch average, in both notations."""
     anchor = f' id="{escape(entry.names[style])}"' if standalone else ""
-    names = " ".join(entry.names[s] for s in STYLES)
+    names = " ".join(entry.names[s] for s in NOTATIONS)
     parts = [
         f'<article class="entry" data-entry="{escape(entry.key)}" data-kind="{entry.kind}" '
         f'data-node="{escape(entry.node)}" data-names="{escape(names)}" '
         f'data-factors="{escape(_factor_edges(entry.factors))}"{anchor}>',
         f"<h3>{_both(entry.names)}</h3>",
     ]
-    for s in STYLES:
+    for s in NOTATIONS:
         section = entry.sections[s]
         for equation in section.equations:
             tex = _formula(equation)
@@ -339,7 +338,7 @@ def _entry_article(
 def _plain_section(key: str, title: str, documents: dict[str, list[Section]]) -> str:
     """A section of the document (forward pass, ∇C) as formulas in both notations."""
     parts = [f'<section class="{key}"><h2>{escape(title)}</h2>']
-    for s in STYLES:
+    for s in NOTATIONS:
         section = next(x for x in documents[s] if x.key == key)
         parts.extend(
             f'<div class="math" data-n="{s}" data-kind="{e.kind}">'
@@ -357,7 +356,7 @@ def _error_section(entries: list[_Entry]) -> str:
         return ""
     parts = ['<section class="errors"><h2>Error terms</h2>']
     for entry in errors:
-        for s in STYLES:
+        for s in NOTATIONS:
             equation = entry.sections[s].equations[0]
             parts.append(
                 f'<div class="math" data-n="{s}" data-kind="{equation.kind}">'

@@ -12,7 +12,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from html import escape
 
-from ..naming import Notation
+from ..naming import NOTATIONS, Notation
 from ..network import Network
 from ..printing import NotationUnicodePrinter
 from .graph import Graph, dot_image, to_dot
@@ -50,7 +50,7 @@ def graph_svg(graph: Graph, network: Network, style: str = "relative", engine: s
     if engine == "dot" or (engine == "auto" and len(graph.nodes) <= MAX_DOT_NODES):
         image = dot_image(to_dot(graph, network, "unicode", style), "svg")
         if image is not None:
-            svg = _annotate_dot_svg(image.decode("utf-8"))
+            svg = _annotate_dot_svg(image.decode("utf-8"), _labels(graph, network))
     if svg is None:
         svg = builtin_svg(graph, network, style)
     if len(graph.nodes) <= FIT_NODES:
@@ -58,8 +58,19 @@ def graph_svg(graph: Graph, network: Network, style: str = "relative", engine: s
     return svg
 
 
-def _annotate_dot_svg(svg: str) -> str:
-    """Graphviz's SVG with ids, titles and comments removed and data attributes added."""
+def _labels(graph: Graph, network: Network) -> dict[str, dict[str, str]]:
+    """Every node's label in each notation, by node key."""
+    printers = {
+        s: NotationUnicodePrinter({"notation": Notation(network.widths, s)}) for s in NOTATIONS
+    }
+    return {n.key: {s: printers[s].doprint(n.symbol) for s in NOTATIONS} for n in graph.nodes}
+
+
+def _annotate_dot_svg(svg: str, labels: dict[str, dict[str, str]]) -> str:
+    """Graphviz's SVG with ids and titles removed, data attributes added, labels in both notations.
+
+    The page shows the label whose ``data-n`` is the chosen notation.
+    """
     ET.register_namespace("", _SVG_NS)
     ET.register_namespace("xlink", _XLINK_NS)
     root = ET.fromstring(svg)
@@ -73,6 +84,7 @@ def _annotate_dot_svg(svg: str) -> str:
         if title is not None and title.text is not None:
             if kind == "node":
                 group.set("data-node", title.text)
+                _label_both(group, labels[title.text])
             elif kind == "edge":
                 source, _, target = title.text.partition("->")
                 group.set("data-source", source)
@@ -86,9 +98,24 @@ def _annotate_dot_svg(svg: str) -> str:
     return ET.tostring(root, encoding="unicode")
 
 
+def _label_both(group: ET.Element, labels: dict[str, str]) -> None:
+    """The node's ``<text>`` once per notation (same place), marked with ``data-n``."""
+    text = group.find(f"{{{_SVG_NS}}}text")
+    if text is None:
+        return
+    index = list(group).index(text)
+    group.remove(text)
+    for offset, style in enumerate(NOTATIONS):
+        copy = ET.Element(text.tag, dict(text.attrib))
+        copy.set("data-n", style)
+        copy.text = labels[style]
+        copy.tail = text.tail
+        group.insert(index + offset, copy)
+
+
 def builtin_svg(graph: Graph, network: Network, style: str = "relative") -> str:
     """A layered layout without Graphviz: a column per stage, nodes centred in their column."""
-    printer = NotationUnicodePrinter({"notation": Notation(network.widths, style)})
+    labels = _labels(graph, network)
     height = {c: sum(1 for n in graph.nodes if n.column == c) for c in range(graph.columns)}
     tallest = max(height.values())
     position: dict[str, tuple[float, float]] = {}
@@ -116,11 +143,15 @@ def builtin_svg(graph: Graph, network: Network, style: str = "relative") -> str:
         )
     for node in graph.nodes:
         x, y = position[node.key]
-        label = escape(printer.doprint(node.symbol))
+        texts = "".join(
+            f'<text x="{x:g}" y="{y + 5:g}" text-anchor="middle" data-n="{s}">'
+            f"{escape(labels[node.key][s])}</text>"
+            for s in NOTATIONS
+        )
         lines.append(
             f'<g class="node" data-node="{escape(node.key)}"><rect x="{x - half:g}" '
             f'y="{y - _NODE_HEIGHT / 2:g}" width="{_NODE_WIDTH}" height="{_NODE_HEIGHT}" '
-            f'rx="8"/><text x="{x:g}" y="{y + 5:g}" text-anchor="middle">{label}</text></g>'
+            f'rx="8"/>{texts}</g>'
         )
     lines.append("</svg>")
     return "\n".join(lines)
