@@ -283,7 +283,7 @@ def _utf16(text: str, offset: int) -> int:
 
 
 def _chain_marks(
-    equation: Equation, factors: tuple[Factor, ...], printer: NotationLatexPrinter, start: str
+    tex: str, factors: tuple[Factor, ...], printer: NotationLatexPrinter, start: str
 ) -> str | None:
     """Where the chain's factors are in its formula, on the Leibniz and the evaluated sides."""
     leibniz = [(i, printer.product([f.leibniz])) for i, f in enumerate(factors)]
@@ -292,7 +292,7 @@ def _chain_marks(
     kept = [(i, text) for (i, text), f in zip(values, factors, strict=True) if f.value != 1]
     if len(kept) != len(values) and kept:
         runs.append(kept)
-    return _marks(_formula(equation), start, runs)
+    return _marks(tex, start, runs)
 
 
 def _factor_edges(factors: tuple[Factor, ...]) -> str:
@@ -323,7 +323,7 @@ def _entry_article(
             extra = ""
             if equation.kind in ("chain", "error"):
                 start = equation.sides[1 if equation.kind == "error" else 0]
-                marks = _chain_marks(equation, entry.factors, printers[s], start)
+                marks = _chain_marks(tex, entry.factors, printers[s], start)
                 if marks is not None:
                     extra = f' data-marks="{marks}"'
                 extra += ' data-chain="1"'
