@@ -15,6 +15,7 @@ from tools import have_dot, require
 
 from symchain import Network, derive
 from symchain.cli import cli
+from symchain.errors import UnknownNameError
 from symchain.render import render_html
 from symchain.render.graph import dependency_graph
 from symchain.render.latex import latex_printer
@@ -145,9 +146,9 @@ def test_fragment_has_no_blank_line_and_no_document_parts() -> None:
 
 def test_bad_arguments_are_refused() -> None:
     derivation = derive(network("seed"))
-    with pytest.raises(ValueError, match="notation"):
+    with pytest.raises(UnknownNameError, match="notation 'sideways'; known: relative, absolute"):
         render_html(derivation, "sideways")
-    with pytest.raises(ValueError, match="graph layout"):
+    with pytest.raises(UnknownNameError, match="layout 'circo'; known: auto, dot, builtin"):
         render_html(derivation, graph="circo")
 
 

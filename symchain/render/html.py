@@ -20,6 +20,7 @@ from importlib import resources
 
 from .. import naming
 from ..derivation import Derivation, Factor
+from ..errors import UnknownNameError
 from ..naming import NOTATIONS
 from ..nodes import Partial
 from ..printing import NotationLatexPrinter, NotationUnicodePrinter
@@ -100,9 +101,9 @@ def render_html(
         graph: the graph layout, ``auto``, ``dot`` or ``builtin`` (see :mod:`.svg`).
     """
     if style not in NOTATIONS:
-        raise ValueError(f"unknown notation {style!r}")
+        raise UnknownNameError(f"unknown notation {style!r}; known: {', '.join(NOTATIONS)}")
     if graph not in ENGINES:
-        raise ValueError(f"unknown graph layout {graph!r}")
+        raise UnknownNameError(f"unknown graph layout {graph!r}; known: {', '.join(ENGINES)}")
     view = _view(derivation, style, graph, standalone)
     if not standalone:
         return view
