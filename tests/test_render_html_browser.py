@@ -188,6 +188,8 @@ def test_page_in_chromium(browser: Browser, tmp_path: Path, name: str, graph: st
         label_z = "z" + term.symbol.name.removeprefix("δ")
         path = dependency_graph(net, sp.Symbol(label_z, real=True)).path_edges
         assert loaded.highlighted("g.edge.on-path") == {(e.source, e.target) for e in path}
+        page.locator(f'g.node[data-node="{label_z}"]').click()  # its z node selects it too
+        assert page.locator(".entry.selected").get_attribute("data-entry") == term.symbol.name
         error_chain = page.locator('.entry.selected .math[data-n="relative"][data-kind="error"]')
         rows = latex_rows(derivation, term.symbol, "relative")
         assert_chain_matches_latex(error_chain.get_attribute("data-tex") or "", rows)
@@ -254,6 +256,9 @@ def test_page_without_javascript_shows_the_latex(browser: Browser, tmp_path: Pat
     chain = latex_rows(derivation, net.w(3, 0, 0), "relative")[0]
     assert chain.replace("&", "") in text.replace("&", "")
     assert page.locator('[data-choose="relative"]').is_visible() is False
+    # Each entry links to its section: the permalinks work without JavaScript too.
+    page.locator('[data-param="b^{(L-1)}"]').click()
+    assert page.locator(":target").get_attribute("data-entry") == net.b(2, 0).name
     context.close()
 
 

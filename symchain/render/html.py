@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 from html import escape
 from importlib import resources
+from urllib.parse import quote
 
 from .. import naming
 from ..derivation import Derivation, Factor
@@ -136,7 +137,7 @@ def _view(derivation: Derivation, style: str, engine: str, standalone: bool) -> 
         '<div class="layout">',
         '<section class="graph-panel"><h2>Dependency graph</h2>',
         '<div class="graph-box">' + svg + "</div></section>",
-        _entry_list(derivation, entries, style),
+        _entry_list(derivation, entries, style, standalone),
         "</div>",
         '<section class="chains"><h2>Chains</h2>',
         '<p class="hint">Pick a parameter or an error term to see its chain and its path to '
@@ -220,8 +221,12 @@ def _both(texts: dict[str, str], inline: bool = True, extra: str = "") -> str:
     )
 
 
-def _entry_list(derivation: Derivation, entries: list[_Entry], style: str) -> str:
-    """The list of entries: parameters grouped by layer, then the error terms."""
+def _entry_list(derivation: Derivation, entries: list[_Entry], style: str, standalone: bool) -> str:
+    """The list of entries: parameters grouped by layer, then the error terms.
+
+    In a whole page each entry is a link to its permalink (which works without JavaScript too);
+    in an embedded view, a button.
+    """
     parts = ['<nav class="entries"><h2>Parameters</h2>']
     groups: dict[tuple[str, int], list[_Entry]] = {}
     for entry in entries:
@@ -239,11 +244,19 @@ def _entry_list(derivation: Derivation, entries: list[_Entry], style: str) -> st
         )
         attribute = "data-error" if kind == "error" else "data-param"
         for entry in members:
+            name = entry.names[style]
+            opening = (
+                f'<a class="pick" href="#{quote(name, safe="")}"'
+                if standalone
+                else '<button type="button" class="pick"'
+            )
+            labels = "".join(
+                f'<span data-n="{s}">{escape(entry.labels[s])}</span>' for s in NOTATIONS
+            )
+            closing = "</a>" if standalone else "</button>"
             parts.append(
-                f'<li><button type="button" class="pick" {attribute}="'
-                f'{escape(entry.names[style])}" data-entry="{escape(entry.key)}">'
-                + "".join(f'<span data-n="{s}">{escape(entry.labels[s])}</span>' for s in NOTATIONS)
-                + "</button></li>"
+                f'<li>{opening} {attribute}="{escape(name)}" data-entry="{escape(entry.key)}">'
+                f"{labels}{closing}</li>"
             )
         parts.append("</ul></details>")
     parts.append("</nav>")

@@ -175,6 +175,7 @@
   View.prototype.onClick = function (event) {
     var pick = event.target.closest(".pick");
     if (pick && this.root.contains(pick)) {
+      event.preventDefault();
       this.select(pick.getAttribute("data-entry"), true);
       return;
     }
@@ -187,10 +188,10 @@
     }
     var node = event.target.closest("g.node");
     if (node && this.root.contains(node)) {
+      // A parameter's node selects the parameter; a z node, its error term when it has one.
       var key = node.getAttribute("data-node");
-      if (this.entries[key] && this.entries[key].getAttribute("data-kind") === "parameter") {
-        this.select(key, true);
-      }
+      if (!this.entries[key] && key.charAt(0) === "z") { key = "δ" + key.slice(1); }
+      if (this.entries[key]) { this.select(key, true); }
     }
   };
 
