@@ -319,3 +319,27 @@ def test_large_page_typesets_on_demand(browser: Browser, tmp_path: Path) -> None
     assert loaded.outside_requests() == []
     assert loaded.messages == []
     page.close()
+
+
+def test_theme_follows_the_browsers_preference(browser: Browser, tmp_path: Path) -> None:
+    net = Network.from_widths((1, 1, 1, 1), ("sigmoid",), "squared_error")
+    path = write_page(tmp_path, derive(net))
+    colours = {}
+    for scheme in ("light", "dark"):
+        page = browser.new_page(color_scheme=scheme)
+        page.goto(path.as_uri())
+        page.wait_for_selector(".symchain-view[data-ready]")
+        colours[scheme] = page.evaluate(
+            "() => { const s = getComputedStyle(document.querySelector('.symchain-view'));"
+            " return [s.color, s.backgroundColor]; }"
+        )
+        page.screenshot(path=str(tmp_path / f"seed-{scheme}.png"))
+        page.close()
+    (light_text, light_back), (dark_text, dark_back) = colours["light"], colours["dark"]
+    assert light_back == "rgb(255, 255, 255)" and dark_back != light_back
+    assert light_text != dark_text
+
+    def lightness(colour: str) -> float:
+        return sum(int(v) for v in re.findall(r"\d+", colour)[:3]) / 3
+
+    assert lightness(dark_back) < 64 < 192 < lightness(dark_text)
