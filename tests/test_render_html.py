@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -166,3 +167,17 @@ def test_page_is_byte_identical_across_hash_seeds() -> None:
         pages.append(result.stdout)
     assert pages[0] == pages[1] == pages[2]
     assert pages[0].startswith(b"<!DOCTYPE html>")
+
+
+def test_vendored_katex_is_the_tested_release() -> None:
+    assets = ROOT / "symchain" / "render" / "assets" / "katex"
+    pinned = json.loads((ROOT / "tests" / "katex" / "package.json").read_text())
+    assert (assets / "VERSION").read_text().strip() == pinned["dependencies"]["katex"]
+    dist = ROOT / "tests" / "katex" / "node_modules" / "katex" / "dist"
+    require(dist.is_dir(), "KaTeX is not installed in tests/katex (npm ci)")
+    for name in ("katex.min.js", "katex.min.css"):
+        assert (assets / name).read_bytes() == (dist / name).read_bytes(), name
+    fonts = sorted(p.name for p in (assets / "fonts").iterdir())
+    assert fonts == sorted(p.name for p in (dist / "fonts").glob("*.woff2"))
+    for font in fonts:
+        assert (assets / "fonts" / font).read_bytes() == (dist / "fonts" / font).read_bytes()
