@@ -133,6 +133,7 @@
     this.clear("subject");
     this.clear("active");
     article.classList.add("selected");
+    this.root.classList.add("has-selection");
     var shown = this.root.getAttribute("data-notation");
     article.querySelectorAll('.math[data-n="' + shown + '"]').forEach(typeset);
     var node = article.getAttribute("data-node");
