@@ -13,6 +13,8 @@ Blocks are found with markdown-it-py (CommonMark), so code in other fences and i
 left alone; a block inside a list or a quote keeps that indentation or quote marker. Each
 formula becomes a ``$$`` block (``aligned`` rows), which KaTeX and MathJax render (MkDocs with
 ``pymdownx.arithmatex``, GitHub, Jupyter); a label becomes an HTML anchor before its formula.
+A block with ``view: interactive`` becomes the interactive view (one raw HTML block, no blank
+line inside) for sites that keep raw HTML and scripts (MkDocs does; GitHub strips them).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import re
 from markdown_it import MarkdownIt
 
 from .errors import SpecError
-from .render.blocks import BlockOptionError, Formula, block_formulas, parse_block
+from .render.blocks import BlockOptionError, Formula, block_formulas, block_view, parse_block
 
 FENCE_INFO = "symchain"
 _PREFIX_RE = re.compile(r"^([\s>]*)")
@@ -36,8 +38,11 @@ def formula_markdown(formula: Formula) -> list[str]:
 
 def render_block(body: str) -> list[str]:
     """The Markdown lines replacing one block with body ``body`` (formulas, blank-separated)."""
+    options = parse_block(body)
+    if options.view == "interactive":
+        return block_view(options).split("\n")
     lines: list[str] = []
-    for formula in block_formulas(parse_block(body)):
+    for formula in block_formulas(options):
         if lines:
             lines.append("")
         lines.extend(formula_markdown(formula))

@@ -142,6 +142,10 @@ def index_text(indices: tuple[int | str, ...]) -> str:
     return ",".join(texts)
 
 
+# The notation styles a Notation takes: layers counted back from L, or numbered from 1.
+NOTATIONS = ("relative", "absolute")
+
+
 @dataclass(frozen=True)
 class Notation:
     """How a network's symbols are written: relative ((L), (L-1)) or absolute ((1)..(L)) layers.

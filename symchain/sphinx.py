@@ -12,7 +12,9 @@ Add ``"symchain.sphinx"`` to ``extensions`` in ``conf.py``, then::
 
 Options: ``:layers:``, ``:activation:``, ``:loss:``, ``:param:`` (names separated by spaces or
 commas), ``:form:`` (``chain``, ``gradient``, ``batch`` or ``all``), ``:label:`` (numbered and
-referenceable with ``:eq:``; several blocks get ``label-1``, ``label-2``, ...), ``:notation:``.
+referenceable with ``:eq:``; several blocks get ``label-1``, ``label-2``, ...), ``:notation:``,
+``:view:`` (``formulas``, or ``interactive``: the clickable page of
+:func:`symchain.render.html.render_html`, in HTML builds).
 A bad option is a Sphinx error naming the file and line.
 """
 
@@ -27,7 +29,7 @@ from sphinx.util.docutils import SphinxDirective
 
 from . import __version__
 from .errors import SymchainError
-from .render.blocks import BLOCK_KEYS, block_formulas, options_from_mapping
+from .render.blocks import BLOCK_KEYS, block_formulas, block_view, options_from_mapping
 
 
 class SymchainDeriveDirective(SphinxDirective):
@@ -41,6 +43,9 @@ class SymchainDeriveDirective(SphinxDirective):
     def run(self) -> list[nodes.Node]:
         try:
             options = options_from_mapping({k: v or "" for k, v in self.options.items()})
+            if options.view == "interactive":
+                view = block_view(options)
+                return [nodes.raw("", view, format="html")]
             formulas = block_formulas(options)
         except SymchainError as error:
             raise self.error(f"symchain-derive: {error.message}") from None

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import sympy as sp
 from click.testing import CliRunner
+from markdown_it import MarkdownIt
 
 from symchain import Network, derive
 from symchain.cli import cli
@@ -138,6 +139,9 @@ def test_parameter_lists_split_outside_braces() -> None:
         ("layers: 2,2\nparam: b^{(L)}_{5}", 1, "no parameter 'b^{(L)}_{5}'"),
         ("activation: tanh,tanh\nlayers: 1,1", None, "2 activations given for 1 layers"),
         ("layers: __import__('os')", 0, "is not a positive whole number"),
+        ("view: 3d", 0, "'3d' is not a view; accepted: formulas, interactive"),
+        ("view: interactive\nform: chain", None, "view: interactive shows every form"),
+        ("label: x\nview: interactive", None, "remove form and label"),
     ],
 )
 def test_bad_blocks(body: str, offset: int | None, message: str) -> None:
@@ -187,3 +191,20 @@ def test_cli_render_bad_input(tmp_path: Path, content: str | bytes | None, messa
     assert result.exit_code == 2
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and message in lines[0] and "Traceback" not in result.output
+
+
+def test_interactive_view_is_one_raw_html_block() -> None:
+    source = "# Notes\n\n```symchain\nlayers: 2,3,2\nview: interactive\n```\n\nAfter.\n"
+    text = render_markdown_blocks(source)
+    tokens = MarkdownIt("commonmark").parse(text)
+    assert [t.type for t in tokens if t.type in ("html_block", "fence", "paragraph_open")] == [
+        "html_block",
+        "paragraph_open",
+    ]
+    view = next(t for t in tokens if t.type == "html_block").content
+    network = Network.from_widths((2, 3, 2), ("sigmoid",), "squared_error")
+    printer = latex_printer(derive(network))
+    for parameter in network.parameters:
+        assert f'data-param="{printer.doprint(parameter)}"' in view
+    assert view.startswith('<div class="symchain-view" data-notation="relative"')
+    assert text.endswith("\n\nAfter.\n")

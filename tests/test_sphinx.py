@@ -107,6 +107,7 @@ BAD_OPTIONS = [
     (":activation: swish", "unknown activation 'swish'"),
     (":bogus: 1", 'unknown option: "bogus"'),
     (":layers: 1,2,1\n   :form: errors", "form 'errors' shows nothing for this network"),
+    (":view: 3d", "'3d' is not a view; accepted: formulas, interactive"),
 ]
 
 
@@ -158,3 +159,12 @@ def test_cli_reference_covers_every_command() -> None:
     text = (DOCS / "cli.rst").read_text(encoding="utf-8")
     for name in cli.commands:
         assert f".. click-help:: {name}\n" in text, f"docs/cli.rst lacks symchain {name}"
+
+
+def test_interactive_view_is_embedded_in_html_builds(tmp_path: Path) -> None:
+    index = "Notes\n=====\n\n.. symchain-derive::\n   :layers: 2,3,2\n   :view: interactive\n"
+    result = _build(tmp_path, index)
+    assert result.returncode == 0, result.stderr
+    page = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+    assert page.count('<div class="symchain-view"') == 1
+    assert 'data-param="w_{10}^{(L)}"' in page and "katex" in page

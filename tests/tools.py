@@ -87,3 +87,8 @@ def have_pdflatex() -> bool:
 
 def have_dot() -> bool:
     return shutil.which("dot") is not None
+
+
+def chromium_executable() -> str | None:
+    """Debian's Chromium (``/usr/bin/chromium``), which Playwright drives; None when missing."""
+    return shutil.which("chromium") or shutil.which("chromium-browser")

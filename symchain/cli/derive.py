@@ -11,7 +11,7 @@ from rich.console import Console
 from ..derivation import resolve_parameter
 from ..deriver import DEFAULT_BUDGET_SECONDS, derive
 from ..network import Network
-from ..render import FORMATS, render_json, render_latex, render_markdown, render_text
+from ..render import FORMATS, render_html, render_json, render_latex, render_markdown, render_text
 from ..render.standalone import render_standalone
 from ..spec import check_unrolled_size
 from .forms import FORMS, derive_progress, write_form
@@ -36,7 +36,7 @@ READABLE_PARAMETERS = 500
     type=click.Choice(FORMATS),
     default="text",
     show_default=True,
-    help="text (terminal), latex (amsmath), markdown ($$ blocks) or json.",
+    help="text (terminal), latex (amsmath), markdown ($$ blocks), json or html (a page).",
 )
 @click.option(
     "--form",
@@ -68,6 +68,8 @@ def derive_command(
     """
     if standalone and output_format != "latex":
         raise click.UsageError("--standalone needs --format latex")
+    if form != "unrolled" and output_format == "html":
+        raise click.UsageError("--format html is for the unrolled form")
     if form != "unrolled":
         write_form(network, notation, form, output_format, output, params, standalone)
         return
@@ -92,6 +94,7 @@ def derive_command(
             )
         return
     renderers = {"latex": render_latex, "markdown": render_markdown, "json": render_json}
+    renderers["html"] = render_html
     if standalone:
         renderers["latex"] = render_standalone
     text = renderers[output_format](derivation, notation)

@@ -1,7 +1,8 @@
 """Derivation blocks embedded in documentation: ``key: value`` options, parsed safely, to formulas.
 
 The Sphinx directive, the Markdown renderer and the MkDocs plugin all describe a block the same
-way (``layers``, ``activation``, ``loss``, ``param``, ``form``, ``label``, ``notation``). Values are
+way (``layers``, ``activation``, ``loss``, ``param``, ``form``, ``label``, ``notation``, ``view``:
+``formulas`` or the ``interactive`` page of :mod:`symchain.render.html`). Values are
 validated with :mod:`symchain.spec`'s parse functions and the registries; nothing is evaluated.
 """
 
@@ -15,14 +16,16 @@ from ..derivation import Derivation, resolve_parameter
 from ..deriver import derive
 from ..errors import SpecError, SymchainError
 from ..losses import get_loss
+from ..naming import NOTATIONS
 from ..network import Network
 from ..spec import SEED_WIDTHS, NetworkSpec, parse_activations, parse_widths
 from .document import Equation, Section, build_document
+from .html import render_html
 from .latex import aligned_rows, equation_latex, latex_printer
 
-BLOCK_KEYS = ("layers", "activation", "loss", "param", "form", "label", "notation")
+BLOCK_KEYS = ("layers", "activation", "loss", "param", "form", "label", "notation", "view")
 FORMS = ("chain", "gradient", "batch", "all", "forward", "errors", "vector")
-NOTATIONS = ("relative", "absolute")
+VIEWS = ("formulas", "interactive")
 MAX_BLOCK_PARAMETERS = 500
 _LABEL_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.:-]*$")
 _SPLIT_RE = re.compile(r"[\s,;]")
@@ -51,6 +54,9 @@ class BlockOptions:
             pass and C_0), ``errors`` (the error terms δ) or ``vector`` (∇C).
         label: a label for numbered, referenceable equations (several blocks: ``label-1``, ...).
         notation: ``relative`` ((L), (L-1)) or ``absolute`` ((1)..(L)) layer labels.
+        view: ``formulas`` (math blocks) or ``interactive`` (the page of
+            :func:`symchain.render.html.render_html`: graph, clickable parameters and their
+            chains, forward pass, error terms, ∇C; with ``param``: those parameters only).
     """
 
     widths: tuple[int, ...] = SEED_WIDTHS
@@ -60,6 +66,7 @@ class BlockOptions:
     form: str = "all"
     label: str | None = None
     notation: str = "relative"
+    view: str = "formulas"
 
     def network(self) -> Network:
         """The network these options describe (validated)."""
@@ -151,6 +158,8 @@ def options_from_pairs(pairs: Iterable[tuple[str, str, int | None]]) -> BlockOpt
                 values["form"] = _choice("form", value, FORMS)
             elif key == "notation":
                 values["notation"] = _choice("notation", value, NOTATIONS)
+            elif key == "view":
+                values["view"] = _choice("view", value, VIEWS)
             elif key == "label":
                 if not _LABEL_RE.match(value):
                     raise SpecError(
@@ -163,6 +172,10 @@ def options_from_pairs(pairs: Iterable[tuple[str, str, int | None]]) -> BlockOpt
         except SymchainError as error:
             raise BlockOptionError(f"{key}: {error.message}", offset) from None
     options = BlockOptions(**values, params=tuple(params))  # type: ignore[arg-type]
+    if options.view == "interactive" and ("form" in seen or "label" in seen):
+        raise BlockOptionError(
+            "view: interactive shows every form and has no label; remove form and label"
+        )
     try:
         network = options.network()
     except SymchainError as error:
@@ -252,6 +265,11 @@ def _selected(
     return chosen
 
 
+def block_view(options: BlockOptions) -> str:
+    """The interactive view a block with ``view: interactive`` shows (an embeddable ``<div>``)."""
+    return render_html(block_derivation(options), options.notation, standalone=False)
+
+
 def block_formulas(options: BlockOptions) -> list[Formula]:
     """The formulas a block shows, in reading order, labelled as the options ask."""
     return derivation_formulas(block_derivation(options), options)
@@ -291,7 +309,9 @@ __all__ = [
     "BlockOptionError",
     "BlockOptions",
     "Formula",
+    "VIEWS",
     "block_formulas",
+    "block_view",
     "equation_latex",
     "options_from_mapping",
     "parse_block",
