@@ -1,0 +1,329 @@
+"""Views of a graph derivation: LaTeX (amsmath), Markdown ($$ blocks), Unicode text and JSON.
+
+All four are built from one list of sections (forward pass, adjoints, one section per
+parameter), printed with the printers of :mod:`symchain.printing` taught the graph's own names.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sympy as sp
+
+from .. import naming
+from ..nodes import Partial, Sampled
+from ..printing import NotationLatexPrinter, NotationUnicodePrinter
+from .deriver import SAMPLE_INDEX, GraphDerivation, GraphGradient, Use
+from .names import Name
+
+FORMATS = ("text", "latex", "markdown", "json")
+
+
+class GraphLatexPrinter(NotationLatexPrinter):
+    """LaTeX with every graph symbol written as in the graph (``w_x``, ``\\hat{y}_1``)."""
+
+    _default_settings: dict[str, Any] = {**NotationLatexPrinter._default_settings, "names": {}}
+
+    def _print_Symbol(self, expr: sp.Symbol, style: str = "plain") -> str:  # noqa: N802
+        name: Name | None = self._settings["names"].get(expr)
+        if name is not None:
+            return name.latex
+        return super()._print_Symbol(expr, style)
+
+    def _print_Sampled(self, expr: Sampled) -> str:  # noqa: N802
+        sample = self._print(expr.sample)
+        quantity = expr.quantity
+        if isinstance(quantity, Partial):
+            numerator = _sampled(self._print(quantity.numerator), sample)
+            denominator = _sampled(self._print(quantity.denominator), sample)
+            return rf"\frac{{\partial {numerator}}}{{\partial {denominator}}}"
+        return _sampled(self._print(quantity), sample)
+
+    def _print_tanh(self, expr: sp.Expr, exp: str | None = None) -> str:
+        return self._call(r"\tanh", expr, exp)
+
+    def _print_log(self, expr: sp.Expr, exp: str | None = None) -> str:
+        return self._call(r"\ln", expr, exp)
+
+    def _print_exp(self, expr: sp.Expr, exp: str | None = None) -> str:
+        text = f"e^{{{self._print(expr.args[0])}}}"
+        return f"\\left({text}\\right)^{{{exp}}}" if exp else text
+
+    def _call(self, name: str, expr: sp.Expr, exp: str | None) -> str:
+        power = f"^{{{exp}}}" if exp else ""
+        return rf"{name}{power}\left({self._print(expr.args[0])}\right)"
+
+    def words(self, text: str) -> str:
+        """Words inside a formula."""
+        return rf"\text{{{text}}}"
+
+
+class GraphUnicodePrinter(NotationUnicodePrinter):
+    """Unicode with every graph symbol written as in the graph (``w_x``, ``ŷ₁``)."""
+
+    _default_settings: dict[str, Any] = {**NotationUnicodePrinter._default_settings, "names": {}}
+
+    def _print_Symbol(self, expr: sp.Symbol) -> str:  # noqa: N802
+        name: Name | None = self._settings["names"].get(expr)
+        if name is not None:
+            return name.unicode
+        return super()._print_Symbol(expr)
+
+    def _print_Sampled(self, expr: Sampled) -> str:  # noqa: N802
+        sample = self._print(expr.sample)
+        quantity = expr.quantity
+        if isinstance(quantity, Partial):
+            numerator = self._sampled(quantity.numerator, sample)
+            return f"∂{numerator}/∂{self._sampled(quantity.denominator, sample)}"
+        return self._sampled(quantity, sample)
+
+    def _sampled(self, quantity: sp.Expr, sample: str) -> str:
+        text = self._print(quantity)
+        if text == "C₀":
+            return "C" + naming.unicode_subscript(sample)
+        return f"{text}[{sample}]"
+
+    def words(self, text: str) -> str:
+        """Words inside a formula."""
+        return text
+
+
+def _sampled(text: str, sample: str) -> str:
+    """A quantity on sample i: ``C_0`` becomes ``C_{i}``, ``h_1`` becomes ``{h_1^{[i]}}``."""
+    if text == "C_0":
+        return f"C_{{{sample}}}"
+    return f"{{{{{text}}}^{{[{sample}]}}}}" if "^" in text else f"{{{text}^{{[{sample}]}}}}"
+
+
+Printer = GraphLatexPrinter | GraphUnicodePrinter
+
+
+def printers(names: Mapping[sp.Symbol, Name]) -> tuple[GraphLatexPrinter, GraphUnicodePrinter]:
+    """The LaTeX and Unicode printers of a graph's names."""
+    return GraphLatexPrinter({"names": names}), GraphUnicodePrinter({"names": names})
+
+
+@dataclass(frozen=True)
+class Row:
+    """``left = right[0] = right[1] ...``; ``label`` is a short note (``use in h_1``)."""
+
+    left: str
+    right: tuple[str, ...]
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    rows: tuple[Row, ...]
+
+
+def sections(derivation: GraphDerivation, printer: Printer) -> list[Section]:
+    """The document: forward pass, adjoints (defined once, reused), one section per parameter."""
+    graph = derivation.graph
+    p = printer.doprint
+    result = [
+        Section(
+            "Forward pass",
+            tuple(Row(p(e.target), (p(e.expr),)) for e in graph.equations),
+        )
+    ]
+    if derivation.adjoints:
+        rows = []
+        for adjoint in derivation.adjoints:
+            left = p(adjoint.leibniz)
+            rows.append(Row(left, _right(left, _chain(adjoint.uses, printer))))
+        result.append(Section("Adjoints, each defined once and reused", tuple(rows)))
+    for gradient in derivation:
+        result.append(_parameter_section(derivation, gradient, printer))
+    return result
+
+
+def _chain(uses: Sequence[Use], printer: Printer) -> tuple[str, ...]:
+    if not uses:
+        return ("0",)
+    leibniz = " + ".join(printer.product([f.leibniz for f in u.factors]) for u in uses)
+    values = " + ".join(printer.product([f.value for f in u.factors]) for u in uses)
+    return (leibniz, values) if leibniz != values else (leibniz,)
+
+
+def _right(left: str, right: tuple[str, ...]) -> tuple[str, ...]:
+    """A chain whose Leibniz form is its own left side (a use in the loss) shows only its value."""
+    return right[1:] if len(right) > 1 and right[0] == left else right
+
+
+def _parameter_section(
+    derivation: GraphDerivation, gradient: GraphGradient, printer: Printer
+) -> Section:
+    graph = derivation.graph
+    p = printer.doprint
+    title = p(gradient.leibniz)
+    rows = [Row(title, _right(title, _chain(gradient.uses, printer)))]
+    if len(gradient.uses) > 1:
+        for use in gradient.uses:
+            rows.append(
+                Row(
+                    printer.product([f.leibniz for f in use.factors]),
+                    (printer.product([f.value for f in use.factors]),),
+                    f"{printer.words('use in ')}{p(use.where)}",
+                )
+            )
+    if graph.per_sample:
+        sampled = Partial(Sampled(graph.loss, SAMPLE_INDEX), gradient.parameter)
+        batch_left = p(Partial(sp.Symbol("C"), gradient.parameter))
+        mean = printer.batch_mean(p(sampled))
+        terms = [
+            printer.product([derivation.sampled(f.value) for f in u.factors]) for u in gradient.uses
+        ]
+        body = " + ".join(terms) or "0"
+        bracketed = len(terms) > 0
+        rows.append(
+            Row(batch_left, (mean, printer.batch_mean(body, bracketed)), printer.words("batch"))
+        )
+    return Section(title, tuple(rows))
+
+
+def _header(derivation: GraphDerivation, printer: Printer) -> str:
+    graph = derivation.graph
+    p = printer.doprint
+
+    def listed(symbols: Sequence[sp.Symbol]) -> str:
+        return ", ".join(p(s) for s in symbols) or "none"
+
+    kind = "per sample, averaged over a batch" if graph.per_sample else "over a batch"
+    return (
+        f"graph: parameters {listed(graph.parameters)}; inputs {listed(graph.inputs)}; "
+        f"targets {listed(graph.targets)}; loss {p(graph.loss)} ({kind})"
+    )
+
+
+def render_graph_latex(derivation: GraphDerivation) -> str:
+    """One ``align*`` block per section, for an amsmath document."""
+    printer = printers(derivation.graph.names)[0]
+    lines = [f"% derived by symchain: {_header(derivation, printer)}"]
+    for line in derivation.graph.warnings:
+        lines.append(f"% warning: {line}")
+    for section in sections(derivation, printer):
+        lines.append(f"% {section.title}")
+        lines.append(r"\begin{align*}")
+        rows = []
+        for row in section.rows:
+            label = rf"{row.label}: \quad " if row.label else ""
+            first = f"{label}{row.left} &= {row.right[0]}"
+            rows.append(" \\\\\n".join([first, *(f"&= {r}" for r in row.right[1:])]))
+        lines.append(" \\\\\n".join(rows))
+        lines.append(r"\end{align*}")
+    return "\n".join(lines) + "\n"
+
+
+def render_graph_markdown(derivation: GraphDerivation) -> str:
+    """A heading per section and one ``$$`` block per row."""
+    printer = printers(derivation.graph.names)[0]
+    lines = ["# Backpropagation on a graph", "", _header(derivation, printer), ""]
+    for line in derivation.graph.warnings:
+        lines += [f"> warning: {line}", ""]
+    for section in sections(derivation, printer):
+        lines += [f"## {_markdown_title(section.title)}", ""]
+        for row in section.rows:
+            label = rf"{row.label}: \quad " if row.label else ""
+            body = label + " = ".join([row.left, *row.right])
+            lines += ["$$", body, "$$", ""]
+    return "\n".join(lines)
+
+
+def _markdown_title(title: str) -> str:
+    return f"${title}$" if "\\" in title else title
+
+
+def render_graph_text(derivation: GraphDerivation) -> str:
+    """Readable Unicode text for a terminal."""
+    printer = printers(derivation.graph.names)[1]
+    lines = [f"symchain · {_header(derivation, printer)}"]
+    for line in derivation.graph.warnings:
+        lines.append(f"warning: {line}")
+    for section in sections(derivation, printer):
+        lines += ["", section.title]
+        for row in section.rows:
+            label = f"  {row.label}: " if row.label else "  "
+            first = f"{label}{row.left} = {row.right[0]}"
+            pad = " " * (len(first) - len(row.right[0]) - 2)
+            lines.append(first)
+            lines.extend(f"{pad}= {r}" for r in row.right[1:])
+    return "\n".join(lines) + "\n"
+
+
+def graph_data(derivation: GraphDerivation) -> dict[str, Any]:
+    """The JSON-ready data: ``graph``, ``loss`` (srepr), ``adjoints``, ``parameters``, ``warnings``.
+
+    ``loss`` and each parameter's ``expression`` are SymPy ``srepr`` strings over the graph's
+    symbols, named as written (``Symbol('w_x', real=True)``), with SymPy's own functions only.
+    """
+    graph = derivation.graph
+    latex = printers(graph.names)[0]
+    p = latex.doprint
+    loss = sp.srepr(derivation.expanded_loss())
+    section_rows = {s.title: s.rows for s in sections(derivation, latex)}
+    parameters = []
+    for gradient in derivation:
+        rows = section_rows[p(gradient.leibniz)]
+        batch = next((r for r in rows if r.label == latex.words("batch")), None)
+        parameters.append(
+            {
+                "name": graph.names[gradient.parameter].latex,
+                "symbol": gradient.parameter.name,
+                "key": graph.names[gradient.parameter].identifier,
+                "leibniz": p(gradient.leibniz),
+                "uses": [_use_data(u, latex) for u in gradient.uses],
+                "gradient": _chain(gradient.uses, latex)[-1],
+                "batch": " = ".join([batch.left, *batch.right]) if batch else None,
+                "expression": sp.srepr(derivation.expanded(gradient.parameter)),
+            }
+        )
+    return {
+        "graph": {
+            "parameters": [graph.names[s].latex for s in graph.parameters],
+            "inputs": [graph.names[s].latex for s in graph.inputs],
+            "targets": [graph.names[s].latex for s in graph.targets],
+            "equations": [f"{p(e.target)} = {p(e.expr)}" for e in graph.equations],
+            "per_sample": graph.per_sample,
+        },
+        "loss": loss,
+        "loss_latex": f"{p(graph.loss)} = {p(graph.definitions[graph.loss])}",
+        "adjoints": [
+            {
+                "quantity": graph.names[a.quantity].latex,
+                "leibniz": p(a.leibniz),
+                "uses": [_use_data(u, latex) for u in a.uses],
+                "value": _chain(a.uses, latex)[-1],
+            }
+            for a in derivation.adjoints
+        ],
+        "parameters": parameters,
+        "warnings": list(graph.warnings),
+    }
+
+
+def _use_data(use: Use, printer: GraphLatexPrinter) -> dict[str, Any]:
+    return {
+        "where": printer.doprint(use.where),
+        "chain": [
+            {"leibniz": printer.doprint(f.leibniz), "value": printer.doprint(f.value)}
+            for f in use.factors
+        ],
+    }
+
+
+def render_graph_json(derivation: GraphDerivation) -> str:
+    """The derivation as one indented JSON document (deterministic key order)."""
+    return json.dumps(graph_data(derivation), indent=2, ensure_ascii=False) + "\n"
+
+
+RENDERERS = {
+    "text": render_graph_text,
+    "latex": render_graph_latex,
+    "markdown": render_graph_markdown,
+    "json": render_graph_json,
+}
