@@ -156,7 +156,7 @@ def derive_graph(
             definition = definitions[consumer]
             value = sp.diff(definition, used)
             if not isinstance(definition, sp.Symbol) and not definition.is_number:
-                value = value.xreplace({definition: consumer})
+                value = value.xreplace({definition: consumer, 1 / definition: 1 / consumer})
             local_cache[key] = value
         return local_cache[key]
 

@@ -145,9 +145,17 @@ def sections(derivation: GraphDerivation, printer: Printer) -> list[Section]:
 def _chain(uses: Sequence[Use], printer: Printer) -> tuple[str, ...]:
     if not uses:
         return ("0",)
-    leibniz = " + ".join(printer.product([f.leibniz for f in u.factors]) for u in uses)
-    values = " + ".join(printer.product([f.value for f in u.factors]) for u in uses)
+    alone = len(uses) == 1
+    leibniz = " + ".join(_product(printer, [f.leibniz for f in u.factors], alone) for u in uses)
+    values = " + ".join(_product(printer, [f.value for f in u.factors], alone) for u in uses)
     return (leibniz, values) if leibniz != values else (leibniz,)
+
+
+def _product(printer: Printer, values: list[sp.Expr], alone: bool) -> str:
+    """Factors in order; the only factor of the only use needs no parentheses."""
+    if len(values) == 1 and alone:
+        return printer.doprint(values[0])
+    return printer.product(values)
 
 
 def _right(left: str, right: tuple[str, ...]) -> tuple[str, ...]:
