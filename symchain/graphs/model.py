@@ -9,7 +9,7 @@ from functools import cached_property
 
 import sympy as sp
 
-from .names import GraphError, Name, default_name
+from .names import GraphError, Name, default_name, quoted
 
 # The loss written ``C`` spans a batch already; any other name is a per-sample loss.
 BATCH_LOSS_NAMES = ("C",)
@@ -27,7 +27,7 @@ class Equation:
     def where(self, number: int) -> str:
         """``equation 2 'h_2 = ...'`` for messages."""
         text = self.text if self.text is not None else f"{self.target} = {self.expr}"
-        return f"equation {number} {text!r}"
+        return f"equation {number} {quoted(text)}"
 
 
 @dataclass(frozen=True)

@@ -55,6 +55,11 @@ _PARTS = re.compile(
 )
 
 
+def quoted(text: str) -> str:
+    """Text as written, in quotes and on one line, for messages (backslashes kept single)."""
+    return "'" + " ".join(text.split()) + "'"
+
+
 def greek_unicode(command: str) -> str:
     """The Unicode letter of a Greek letter command (``alpha`` → α, ``Omega`` → Ω)."""
     if command in _VARIANTS:

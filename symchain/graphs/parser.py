@@ -27,7 +27,7 @@ from lark.exceptions import (
 )
 
 from ..activations import ACTIVATIONS
-from .names import GraphError, Name, greek_unicode, name_from_text
+from .names import GraphError, Name, greek_unicode, name_from_text, quoted
 
 # Longest equation accepted, in characters, and deepest nesting of brackets.
 MAX_EQUATION_CHARS = 4000
@@ -246,9 +246,9 @@ def _describe(error: UnexpectedInput, text: str) -> str:
         command = re.match(r"\\[A-Za-z]+", rest)
         found = command.group(0) if command else rest[:1]
         return (
-            f"cannot read {found!r}; names are letters or Greek letters (\\hat, \\bar, \\tilde; "
-            r"_x, _{hh}, ^{(1)}), functions take brackets (\tanh(x)), and \frac{}{}, \sqrt{}, "
-            "^ powers, + - \\cdot / and numbers are understood"
+            f"cannot read {quoted(found)}; names are letters or Greek letters "
+            r"(\hat, \bar, \tilde; _x, _{hh}, ^{(1)}), functions take brackets (\tanh(x)), "
+            r"and \frac{}{}, \sqrt{}, ^ powers, + - \cdot / and numbers are understood"
         )
     if isinstance(error, UnexpectedEOF):
         return "the equation ends too early"

@@ -26,7 +26,7 @@ import sympy as sp
 
 from ..errors import InputFileError
 from .model import Equation, Graph
-from .names import GraphError, Name
+from .names import GraphError, Name, quoted
 from .parser import parse_equation, parse_name
 
 MAX_SPEC_BYTES = 1_000_000
@@ -70,12 +70,12 @@ def graph_from_mapping(document: Mapping[str, Any]) -> Graph:
     for key in DECLARATIONS:
         declared[key] = []
         for number, text in enumerate(_strings(document, key), 1):
-            parsed = parse_name(text, f"{key}[{number}] {text!r}")
+            parsed = parse_name(text, f"{key}[{number}] {quoted(text)}")
             declared[key].append(parsed.value)
             _merge(names, parsed.names)
     equations = []
     for number, text in enumerate(_strings(document, "equations"), 1):
-        parsed = parse_equation(text, f"equation {number} {text!r}")
+        parsed = parse_equation(text, f"equation {number} {quoted(text)}")
         target, expr = parsed.value
         equations.append(Equation(target, expr, text, parsed.columns))
         _merge(names, parsed.names)
