@@ -161,6 +161,14 @@ def derive_graph(
         return local_cache[key]
 
     reused = _reused(graph, consumers)
+    # Every local derivative an equation contributes, taken equation by equation: SymPy's cache
+    # then serves the assumptions each equation's derivatives share, and each diff stays cheap.
+    wanted = set(chosen_parameters := parameters if parameters is not None else graph.parameters)
+    wanted |= {q for q in graph.quantities if q in graph.reaching}
+    for equation in graph.equations:
+        if equation.target in graph.reaching:
+            for used in sorted(equation.expr.free_symbols & wanted, key=lambda s: s.name):
+                local(equation.target, used)
 
     def tail(quantity: sp.Symbol) -> list[Factor]:
         """Factors from ``quantity`` to the loss: single-consumer links, then an adjoint."""
@@ -184,7 +192,7 @@ def derive_graph(
     adjoints = tuple(
         Adjoint(q, Partial(loss, q), uses(q)) for q in reversed(graph.quantities) if q in reused
     )
-    chosen = parameters if parameters is not None else graph.parameters
+    chosen = chosen_parameters
     gradients = []
     for done, parameter in enumerate(chosen):
         gradients.append(GraphGradient(parameter, Partial(loss, parameter), uses(parameter)))
