@@ -20,6 +20,7 @@ from ..derivation import Factor, check_size
 from ..errors import UnknownNameError
 from ..nodes import Partial, Sampled
 from .model import Graph
+from .printing import printers
 
 # Called as progress(done, total) while parameters are derived.
 Progress = Callable[[int, int], None]
@@ -94,6 +95,14 @@ class GraphDerivation:
     @property
     def loss(self) -> sp.Symbol:
         return self.graph.loss
+
+    def _repr_latex_(self) -> str:
+        printer = printers(self.graph.names)[0]
+        rows = []
+        for gradient in self.parameters:
+            value = " + ".join(printer.product([f.value for f in u.factors]) for u in gradient.uses)
+            rows.append(f"{printer.doprint(gradient.leibniz)} &= {value or '0'}")
+        return "$$\\begin{aligned}" + r" \\ ".join(rows) + "\\end{aligned}$$"
 
     def sampled(self, expr: sp.Expr) -> sp.Expr:
         """``expr`` with per-sample symbols (inputs, targets, quantities, adjoints) at sample i."""
