@@ -9,10 +9,12 @@ import pytest
 import sympy as sp
 import torch
 from conftest import assert_same_value
+from tools import KatexRenderer
 
 from symchain.activations import to_elementary
 from symchain.graphs import derive_graph
 from symchain.graphs.codegen import compile_graph
+from symchain.graphs.render import latex_blocks
 from symchain.graphs.spec import load_graph
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
@@ -90,3 +92,11 @@ def test_example_module_equals_torch_autograd(name: str) -> None:
     assert loss == pytest.approx(float(reference.detach()), rel=1e-12)
     for key, leaf in leaves.items():
         assert grads[key] == pytest.approx(float(leaf.grad), rel=1e-9, abs=1e-12), key
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_example_latex_renders_in_katex(name: str, katex: KatexRenderer) -> None:
+    """Every block of the derivation (as in the docs and derive --format latex) is valid LaTeX."""
+    derivation = derive_graph(load_graph(EXAMPLES / f"{name}.toml"))
+    for block in latex_blocks(derivation):
+        assert katex.render(r"\begin{aligned}" + block + r"\end{aligned}") is None, block

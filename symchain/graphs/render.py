@@ -141,6 +141,26 @@ def render_graph_latex(derivation: GraphDerivation) -> str:
     return "\n".join(lines) + "\n"
 
 
+def latex_blocks(derivation: GraphDerivation, parameters_only: bool = False) -> list[str]:
+    """One multi-row LaTeX block per section (rows ``left &= right \\\\ &= ...``), for docs."""
+    printer = printers(derivation.graph.names)[0]
+    found = sections(derivation, printer)
+    if parameters_only:
+        found = found[-len(derivation) :] if len(derivation) else []
+    blocks = []
+    for section in found:
+        rows = []
+        for row in section.rows:
+            label = rf"{row.label}: \quad " if row.label else ""
+            rows.append(
+                " \\\\ ".join(
+                    [f"{label}{row.left} &= {row.right[0]}", *(f"&= {r}" for r in row.right[1:])]
+                )
+            )
+        blocks.append(" \\\\\n".join(rows))
+    return blocks
+
+
 def render_graph_markdown(derivation: GraphDerivation) -> str:
     """A heading per section and one ``$$`` block per row."""
     printer = printers(derivation.graph.names)[0]
