@@ -133,3 +133,17 @@ def test_graph_deriver_work_is_linear_in_chain_length() -> None:
 
     small, medium, large = factors(20), factors(40), factors(60)
     assert medium - small == large - medium > 0
+
+
+def test_chosen_parameters_keep_only_the_adjoints_they_need() -> None:
+    w, u, v, x = sp.symbols("w u v x", real=True)
+    h1, h2 = sp.symbols("h_1 h_2", real=True)
+    graph = Graph.build(
+        [w, u, v], [x], [], [(h1, sp.tanh(w * x + u)), (h2, sp.tanh(w * h1 + v)), (LOSS, h2**2)]
+    )
+    assert [a.quantity for a in derive_graph(graph).adjoints] == [h2, h1]
+    only_v = derive_graph(graph, (v,))
+    assert [g.parameter for g in only_v] == [v]
+    assert [a.quantity for a in only_v.adjoints] == [h2]
+    assert_same_value(only_v.expanded(v), sp.diff(graph.composed_loss(), v))
+    assert [a.quantity for a in derive_graph(graph, (u,)).adjoints] == [h2, h1]

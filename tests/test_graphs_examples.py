@@ -8,10 +8,12 @@ import numpy as np
 import pytest
 import sympy as sp
 import torch
+from click.testing import CliRunner
 from conftest import assert_same_value
 from tools import KatexRenderer
 
 from symchain.activations import to_elementary
+from symchain.cli import cli
 from symchain.graphs import derive_graph
 from symchain.graphs.codegen import compile_graph
 from symchain.graphs.render import latex_blocks
@@ -100,3 +102,17 @@ def test_example_latex_renders_in_katex(name: str, katex: KatexRenderer) -> None
     derivation = derive_graph(load_graph(EXAMPLES / f"{name}.toml"))
     for block in latex_blocks(derivation):
         assert katex.render(r"\begin{aligned}" + block + r"\end{aligned}") is None, block
+
+
+def test_readme_shows_the_rnn_example_and_its_current_derivation() -> None:
+    readme = (EXAMPLES.parent / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Networks as equations") :]
+    blocks = section.split("```")
+    toml_block, output_block = blocks[1], blocks[3]
+    lines = [line for line in (EXAMPLES / "rnn.toml").read_text().splitlines() if line[:1] != "#"]
+    assert "\n".join(lines).strip() in toml_block
+    result = CliRunner().invoke(
+        cli, ["derive", "--graph", str(EXAMPLES / "rnn.toml"), "--param", "w_h"]
+    )
+    assert result.exit_code == 0
+    assert output_block.strip("\n") == result.output.strip("\n")

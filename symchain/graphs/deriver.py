@@ -207,7 +207,23 @@ def derive_graph(
         gradients.append(GraphGradient(parameter, Partial(loss, parameter), uses(parameter)))
         if progress is not None:
             progress(done + 1, len(chosen))
+    if parameters is not None:
+        adjoints = _needed(adjoints, [u for g in gradients for u in g.uses])
     return GraphDerivation(graph, adjoints, tuple(gradients))
+
+
+def _needed(adjoints: tuple[Adjoint, ...], uses: list[Use]) -> tuple[Adjoint, ...]:
+    """The adjoints the given uses refer to, directly or through other adjoints."""
+    by_leibniz = {a.leibniz: a for a in adjoints}
+    needed: set[Partial] = set()
+    stack = [f.value for u in uses for f in u.factors if f.value in by_leibniz]
+    while stack:
+        leibniz = stack.pop()
+        if leibniz not in needed:
+            needed.add(leibniz)
+            adjoint = by_leibniz[leibniz]
+            stack.extend(f.value for u in adjoint.uses for f in u.factors if f.value in by_leibniz)
+    return tuple(a for a in adjoints if a.leibniz in needed)
 
 
 def _reused(
