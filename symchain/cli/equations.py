@@ -12,6 +12,7 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
+from ..graphs.claims import POINTS, ClaimChecker
 from ..graphs.codegen import compile_graph, generate_graph_module
 from ..graphs.deriver import GraphDerivation, derive_graph
 from ..graphs.io import load_graph_data, load_graph_parameters
@@ -180,3 +181,35 @@ def check_graph_file(path: Path, seed: int, size: int, tolerance: float | None) 
 def codegen_graph_file(path: Path, output: Path | None) -> None:
     """``symchain codegen --graph FILE``: a straight-line NumPy module."""
     _write(generate_graph_module(derive_graph(read_graph(path))), output)
+
+
+def verify_graph_file(path: Path, claims: tuple[str, ...], output_format: str) -> int:
+    """``symchain verify --graph FILE CLAIM...``: exit 0 when every claim holds, 1 otherwise."""
+    checker = ClaimChecker(read_graph(path))
+    verdicts = [
+        checker.check(claim, f"claim {number}" if len(claims) > 1 else "claim")
+        for number, claim in enumerate(claims, 1)
+    ]
+    if output_format == "json":
+        document = [v.as_dict() for v in verdicts]
+        sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    else:
+        console = Console(highlight=False, soft_wrap=False, width=160)
+        table = Table(show_lines=True)
+        table.add_column("claim", overflow="fold")
+        table.add_column("verdict")
+        table.add_column("counterexample", overflow="fold")
+        for verdict in verdicts:
+            example = ""
+            if verdict.counterexample is not None:
+                values = verdict.counterexample["values"]
+                example = ", ".join(f"{k}={v:.6g}" for k, v in values.items()) + (
+                    f"; left {verdict.counterexample['left']:.10g} ≠ "
+                    f"right {verdict.counterexample['right']:.10g}"
+                )
+            colour = "green" if verdict.verdict == "holds" else "red"
+            table.add_row(verdict.claim, f"[{colour}]{verdict.verdict}[/]", example)
+        console.print(table)
+        holds = sum(v.verdict == "holds" for v in verdicts)
+        console.print(f"{holds} holds, {len(verdicts) - holds} fails (numeric, {POINTS} points)")
+    return 0 if all(v.verdict == "holds" for v in verdicts) else 1

@@ -27,6 +27,7 @@ from lark.exceptions import (
 )
 
 from ..activations import ACTIVATIONS
+from ..nodes import Partial
 from .names import GraphError, Name, greek_unicode, name_from_text, quoted
 
 # Longest equation accepted, in characters, and deepest nesting of brackets.
@@ -60,10 +61,23 @@ def function_table() -> dict[str, Callable[[sp.Expr], sp.Expr]]:
     return table
 
 
+def derivative_table() -> dict[str, Callable[[sp.Expr], sp.Expr]]:
+    """Derivatives written with a prime (``\\sigma'(z)``, ``\\tanh'(z)``): every activation's."""
+    table: dict[str, Callable[[sp.Expr], sp.Expr]] = {}
+    for activation in ACTIVATIONS.values():
+        if not activation.elementwise:
+            continue
+        table.setdefault(activation.name, activation.derivative)
+        match = _WRITTEN.fullmatch(activation.latex)
+        if match is not None:
+            table.setdefault(match["op"] or match["cmd"], activation.derivative)
+    return table
+
+
 @cache
 def _parser() -> Lark:
     grammar = Path(__file__).with_name("equations.lark").read_text(encoding="utf-8")
-    return Lark(grammar, parser="lalr", start=["equation", "expression", "declared"])
+    return Lark(grammar, parser="lalr", start=["equation", "expression", "declared", "claim"])
 
 
 @dataclass
@@ -82,9 +96,14 @@ def symbol(name: Name) -> sp.Symbol:
 
 @v_args(inline=True)
 class _Build(Transformer[Token, Any]):
-    def __init__(self, functions: dict[str, Callable[[sp.Expr], sp.Expr]]) -> None:
+    def __init__(
+        self,
+        functions: dict[str, Callable[[sp.Expr], sp.Expr]],
+        derivatives: dict[str, Callable[[sp.Expr], sp.Expr]],
+    ) -> None:
         super().__init__()
         self.functions = functions
+        self.derivatives = derivatives
         self.columns: dict[sp.Symbol, int] = {}
         self.names: dict[sp.Symbol, Name] = {}
 
@@ -93,6 +112,12 @@ class _Build(Transformer[Token, Any]):
 
     def expression(self, value: sp.Expr) -> sp.Expr:
         return value
+
+    def claim(self, *sides: sp.Expr) -> tuple[sp.Expr, ...]:
+        return sides
+
+    def leibniz(self, numerator: Token, denominator: Token) -> sp.Expr:
+        return Partial(self._symbol(numerator), self._symbol(denominator))
 
     def declared(self, token: Token) -> sp.Symbol:
         return self._symbol(token)
@@ -147,33 +172,66 @@ class _Build(Transformer[Token, Any]):
         return sp.sqrt(value)
 
     def call(self, token: Token, argument: sp.Expr) -> sp.Expr:
-        match = re.fullmatch(
-            r"\\(?:(?:operatorname|mathrm)\{(?P<op>[A-Za-z]+)\}|(?P<cmd>[A-Za-z]+))", str(token)
-        )
-        assert match is not None  # the FUNC terminal has this shape
-        written = match["op"] or match["cmd"]
-        function = self.functions.get(written)
+        function = self._function(token, self.functions)
+        if function is None:  # a Greek letter before a bracket: \gamma (x + 1)
+            return self._greek(token) * argument
+        return function(argument)
+
+    def call_prime(self, token: Token, _prime: Token, argument: sp.Expr) -> sp.Expr:
+        function = self._function(token, self.derivatives)
         if function is None:
-            folded = {key.casefold(): f for key, f in self.functions.items()}
+            known = ", ".join(f"{k}'" for k in sorted(self.derivatives, key=str.casefold))
+            raise _Located(token, f"no derivative known for {token}'; known: {known}")
+        return function(argument)
+
+    def call_power(self, token: Token, exponent: sp.Expr, argument: sp.Expr) -> sp.Expr:
+        function = self._function(token, self.functions)
+        if function is None:
+            return self._greek(token) ** exponent * argument  # type: ignore[no-any-return]
+        return function(argument) ** exponent  # type: ignore[no-any-return]
+
+    def _function(
+        self, token: Token, table: dict[str, Callable[[sp.Expr], sp.Expr]]
+    ) -> Callable[[sp.Expr], sp.Expr] | None:
+        """The function a FUNC token names, or None for a Greek letter; else an error."""
+        written = _written(token)
+        function = table.get(written)
+        if function is None:
+            folded = {key.casefold(): f for key, f in table.items()}
             function = folded.get(written.casefold())
         if function is not None:
-            return function(argument)
+            return function
         if written == "softmax":
             raise _Located(
                 token,
                 "softmax acts on several scores: write it out, e.g. "
                 r"\frac{e^{s_1}}{e^{s_1} + e^{s_2} + e^{s_3}}",
             )
-        if match["cmd"]:
-            try:  # a Greek letter before a bracket is a name times the bracket: \gamma (x + 1)
+        if str(token).startswith("\\") and not str(token).startswith(
+            ("\\operatorname", "\\mathrm")
+        ):
+            try:
                 greek_unicode(written)
             except KeyError:
                 pass
             else:
-                fake = Token("NAME", f"\\{written}", column=token.column)
-                return self._symbol(fake) * argument
-        known = ", ".join(sorted(self.functions, key=str.casefold))
+                return None
+        if table is self.derivatives:
+            known = ", ".join(f"{k}'" for k in sorted(table, key=str.casefold))
+            raise _Located(token, f"no derivative known for {token}'; known: {known}")
+        known = ", ".join(sorted(table, key=str.casefold))
         raise _Located(token, f"unknown function {token}; known: {known}, \\sqrt{{}}, e^{{}}")
+
+    def _greek(self, token: Token) -> sp.Symbol:
+        return self._symbol(Token("NAME", str(token), column=token.column))
+
+
+def _written(token: Token) -> str:
+    match = re.fullmatch(
+        r"\\(?:(?:operatorname|mathrm)\{(?P<op>[A-Za-z]+)\}|(?P<cmd>[A-Za-z]+))", str(token)
+    )
+    assert match is not None  # the FUNC terminal has this shape
+    return match["op"] or match["cmd"]
 
 
 class _Located(Exception):
@@ -196,7 +254,7 @@ def parse(text: str, start: str, where: str) -> Parsed:
         tree = _parser().parse(text, start=start)
     except UnexpectedInput as error:
         raise GraphError(f"{where}, column {error.column}: {_describe(error, text)}") from None
-    builder = _Build(function_table())
+    builder = _Build(function_table(), derivative_table())
     try:
         value = builder.transform(tree)
     except VisitError as error:
@@ -237,6 +295,7 @@ _TERMINALS = {
     "_RBRACE": "'}'",
     "_FRAC": r"'\frac'",
     "_SQRT": r"'\sqrt'",
+    "_PARTIAL": r"'\partial'",
 }
 
 
@@ -268,6 +327,11 @@ def parse_equation(text: str, where: str = "equation") -> Parsed:
 def parse_expression(text: str, where: str = "expression") -> Parsed:
     """A LaTeX expression: ``Parsed.value`` is the SymPy expression."""
     return parse(text, "expression", where)
+
+
+def parse_claim(text: str, where: str = "claim") -> Parsed:
+    """``A = B (= C ...)`` with Leibniz factors ``\\frac{\\partial N}{\\partial D}``: the sides."""
+    return parse(text, "claim", where)
 
 
 def parse_name(text: str, where: str = "name") -> Parsed:
