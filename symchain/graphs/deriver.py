@@ -76,6 +76,7 @@ class GraphDerivation:
     adjoints: tuple[Adjoint, ...]
     parameters: tuple[GraphGradient, ...]
     _expanded: dict[sp.Symbol, sp.Expr] = field(default_factory=dict, repr=False, compare=False)
+    _composition: dict[sp.Basic, sp.Expr] = field(default_factory=dict, repr=False, compare=False)
 
     def __iter__(self) -> Iterator[GraphGradient]:
         return iter(self.parameters)
@@ -121,11 +122,12 @@ class GraphDerivation:
 
     def composition(self) -> dict[sp.Basic, sp.Expr]:
         """Every quantity and adjoint written in inputs, parameters and targets (elementary)."""
-        values: dict[sp.Basic, sp.Expr] = {}
-        for equation in self.graph.equations:
-            values[equation.target] = to_elementary(equation.expr).xreplace(values)
-        for adjoint in self.adjoints:  # from the loss backwards: later adjoints come first
-            values[adjoint.leibniz] = to_elementary(adjoint.value).xreplace(values)
+        values = self._composition
+        if not values:
+            for equation in self.graph.equations:
+                values[equation.target] = to_elementary(equation.expr).xreplace(values)
+            for adjoint in self.adjoints:  # from the loss backwards: later adjoints come first
+                values[adjoint.leibniz] = to_elementary(adjoint.value).xreplace(values)
         return values
 
     def expanded(self, parameter: str | sp.Symbol) -> sp.Expr:
@@ -152,6 +154,7 @@ def derive_graph(
 ) -> GraphDerivation:
     """Chain-rule products for every parameter of ``graph`` (or the chosen ones)."""
     loss = graph.loss
+    chosen = parameters if parameters is not None else graph.parameters
     consumers = {
         s: tuple(c for c in users if c in graph.reaching) for s, users in graph.consumers.items()
     }
@@ -172,8 +175,7 @@ def derive_graph(
     reused = _reused(graph, consumers)
     # Every local derivative an equation contributes, taken equation by equation: SymPy's cache
     # then serves the assumptions each equation's derivatives share, and each diff stays cheap.
-    wanted = set(chosen_parameters := parameters if parameters is not None else graph.parameters)
-    wanted |= {q for q in graph.quantities if q in graph.reaching}
+    wanted = set(chosen) | {q for q in graph.quantities if q in graph.reaching}
     for equation in graph.equations:
         if equation.target in graph.reaching:
             for used in sorted(equation.expr.free_symbols & wanted, key=lambda s: s.name):
@@ -201,7 +203,6 @@ def derive_graph(
     adjoints = tuple(
         Adjoint(q, Partial(loss, q), uses(q)) for q in reversed(graph.quantities) if q in reused
     )
-    chosen = chosen_parameters
     gradients = []
     for done, parameter in enumerate(chosen):
         gradients.append(GraphGradient(parameter, Partial(loss, parameter), uses(parameter)))
