@@ -236,3 +236,16 @@ def test_parameter_that_never_reaches_the_loss_warns_and_derives_zero(tmp_path: 
 def test_missing_graph_file_is_exit_2(tmp_path: Path) -> None:
     result = run("derive", "--graph", str(tmp_path / "none.toml"))
     assert result.exit_code == 2 and "no such graph file" in result.output
+
+
+def test_graph_picture_draws_every_use_and_highlights_a_parameters_paths() -> None:
+    result = run("graph", "--graph", str(EXAMPLES / "residual.toml"), "--param", "w_2")
+    assert result.exit_code == 0
+    graph = load_graph(EXAMPLES / "residual.toml")
+    edges = [line for line in result.output.splitlines() if "->" in line]
+    assert len(edges) == sum(len(e.expr.free_symbols) for e in graph.equations)
+    red = [line for line in edges if "penwidth" in line]
+    # w_2 → h_2 → ŷ → C_0: three edges; h_1 → h_2 is not on w_2's path.
+    assert len(red) == 3
+    assert 'label="w₂", shape=box' in result.output and "shape=doublecircle" in result.output
+    assert run("graph", "--graph", str(RNN), "--format", "tikz").exit_code == 2

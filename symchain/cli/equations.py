@@ -17,6 +17,7 @@ from ..graphs.codegen import compile_graph, generate_graph_module
 from ..graphs.deriver import GraphDerivation, derive_graph
 from ..graphs.io import load_graph_data, load_graph_parameters
 from ..graphs.model import Graph
+from ..graphs.picture import graph_dot
 from ..graphs.reference import FD_STEP, finite_differences, torch_gradients
 from ..graphs.render import RENDERERS
 from ..graphs.spec import load_graph
@@ -213,3 +214,9 @@ def verify_graph_file(path: Path, claims: tuple[str, ...], output_format: str) -
         holds = sum(v.verdict == "holds" for v in verdicts)
         console.print(f"{holds} holds, {len(verdicts) - holds} fails (numeric, {POINTS} points)")
     return 0 if all(v.verdict == "holds" for v in verdicts) else 1
+
+
+def picture_graph_file(path: Path, param: str | None) -> str:
+    """``symchain graph --graph FILE``: the DOT of the graph (with a parameter's paths)."""
+    graph = read_graph(path)
+    return graph_dot(graph, _parameter(graph, param) if param is not None else None)
