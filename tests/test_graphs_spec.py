@@ -8,10 +8,12 @@ from pathlib import Path
 
 import pytest
 import sympy as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from symchain.activations import ACTIVATIONS, Relu, Sigmoid, Softplus
 from symchain.graphs import GraphError
-from symchain.graphs.parser import function_table, parse_equation, parse_expression
+from symchain.graphs.parser import function_table, parse_claim, parse_equation, parse_expression
 from symchain.graphs.spec import graph_from_mapping, load_graph
 
 
@@ -80,6 +82,7 @@ def test_every_elementwise_activation_is_readable_by_name() -> None:
         (r"h = \softmax(x)", "softmax acts on several scores"),
         ("= x", "column 1: unexpected '='"),
         ("h = x/0", "division by zero"),
+        ("h = 2^{2^{5}}", "exponent 32 is larger than 16"),
         ("h = " + "(" * 70 + "x" + ")" * 70, "nested brackets"),
     ],
 )
@@ -136,3 +139,33 @@ def test_parameter_that_never_reaches_the_loss_is_a_warning() -> None:
 def test_equations_may_be_written_in_any_order() -> None:
     graph = graph_from_mapping({**BASE, "equations": ["g = v h", "h = w x", "C_0 = (g - y)^2"]})
     assert [str(q) for q in graph.quantities] == ["h", "g", "C_0"]
+
+
+TOKENS = [
+    *"hwxyb_^{}()[]+-*/=.0123456789 '\n",
+    r"\tanh",
+    r"\sigma",
+    r"\frac",
+    r"\sqrt",
+    r"\hat",
+    r"\gamma",
+    r"\cdot",
+    r"\left(",
+    r"\right)",
+    r"\partial",
+    r"\exp",
+    r"\ln",
+    "e",
+    r"\operatorname{ReLU}",
+    r"\foo",
+]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(TOKENS), max_size=30).map("".join))
+def test_any_text_parses_or_is_one_line_graph_error(text: str) -> None:
+    for parse in (parse_equation, parse_expression, parse_claim):
+        try:
+            parse(text)
+        except GraphError as error:
+            assert "\n" not in str(error)

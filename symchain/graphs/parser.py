@@ -34,6 +34,7 @@ from .names import GraphError, Name, greek_unicode, name_from_text, quoted
 MAX_EQUATION_CHARS = 4000
 MAX_NESTING = 60
 MAX_NUMBER_DIGITS = 15
+MAX_EXPONENT = 16
 
 _ELEMENTARY: dict[str, Callable[[sp.Expr], sp.Expr]] = {
     "exp": sp.exp,
@@ -163,6 +164,8 @@ class _Build(Transformer[Token, Any]):
     def pow(self, base: sp.Expr, exponent: sp.Expr) -> sp.Expr:
         if base == 0 and exponent.is_number and exponent.is_negative:
             raise _Located(None, "0 to a negative power")
+        if exponent.is_number and abs(exponent) > MAX_EXPONENT:
+            raise _Located(None, f"exponent {exponent} is larger than {MAX_EXPONENT}")
         return base**exponent  # type: ignore[no-any-return]
 
     def frac(self, numerator: sp.Expr, denominator: sp.Expr) -> sp.Expr:
@@ -185,6 +188,8 @@ class _Build(Transformer[Token, Any]):
         return function(argument)
 
     def call_power(self, token: Token, exponent: sp.Expr, argument: sp.Expr) -> sp.Expr:
+        if exponent.is_number and abs(exponent) > MAX_EXPONENT:
+            raise _Located(token, f"exponent {exponent} is larger than {MAX_EXPONENT}")
         function = self._function(token, self.functions)
         if function is None:
             return self._greek(token) ** exponent * argument  # type: ignore[no-any-return]
