@@ -69,3 +69,29 @@ def test_unreadable_claim_names_the_column() -> None:
     checker = ClaimChecker(load_graph(EXAMPLES / "rnn.toml"))
     with pytest.raises(GraphError, match=re.escape(r"column 7: cannot read '\nabla'")):
         checker.check(r"h_1 = \nabla")
+
+
+RELU_GRAPH = """
+parameters = ["w", "v"]
+inputs = ["x"]
+targets = ["y"]
+equations = [
+  'h = \\operatorname{ReLU}(w x)',
+  'C_0 = (v h - y)^2',
+]
+"""
+
+
+def test_a_claim_through_a_kink_is_never_held_on_points_alone(tmp_path: Path) -> None:
+    from symchain.graphs.spec import load_graph as load
+
+    spec = tmp_path / "relu.toml"
+    spec.write_text(RELU_GRAPH)
+    checker = ClaimChecker(load(spec))
+    # ∂C_0/∂v = 2 h (v h - y) is true; written with Max it is proven symbolically.
+    proven = checker.check(r"\frac{\partial C_0}{\partial v} = 2 h (v h - y)")
+    assert proven.verdict == "holds", proven
+    # Dropping ReLU' is wrong for w x < 0, but agrees wherever w x > 0: never "holds".
+    dropped = checker.check(r"\frac{\partial C_0}{\partial w} = x v \cdot 2 (v h - y)")
+    assert dropped.verdict in ("fails", "unproven"), dropped
+    assert dropped.verdict != "holds"

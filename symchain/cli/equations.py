@@ -12,7 +12,7 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-from ..graphs.claims import POINTS, ClaimChecker
+from ..graphs.claims import VERDICTS, ClaimChecker
 from ..graphs.codegen import compile_graph, generate_graph_module
 from ..graphs.deriver import GraphDerivation, derive_graph
 from ..graphs.io import load_graph_data, load_graph_parameters
@@ -199,6 +199,7 @@ def verify_graph_file(path: Path, claims: tuple[str, ...], output_format: str) -
         table = Table(show_lines=True)
         table.add_column("claim", overflow="fold")
         table.add_column("verdict")
+        table.add_column("method", overflow="fold")
         table.add_column("counterexample", overflow="fold")
         for verdict in verdicts:
             example = ""
@@ -209,10 +210,12 @@ def verify_graph_file(path: Path, claims: tuple[str, ...], output_format: str) -
                     f"right {verdict.counterexample['right']:.10g}"
                 )
             colour = "green" if verdict.verdict == "holds" else "red"
-            table.add_row(verdict.claim, f"[{colour}]{verdict.verdict}[/]", example)
+            table.add_row(
+                verdict.claim, f"[{colour}]{verdict.verdict}[/]", verdict.method, example
+            )
         console.print(table)
-        holds = sum(v.verdict == "holds" for v in verdicts)
-        console.print(f"{holds} holds, {len(verdicts) - holds} fails (numeric, {POINTS} points)")
+        counts = {name: sum(v.verdict == name for v in verdicts) for name in VERDICTS}
+        console.print(", ".join(f"{count} {name}" for name, count in counts.items()))
     return 0 if all(v.verdict == "holds" for v in verdicts) else 1
 
 

@@ -7,7 +7,10 @@ whose equation uses D is the local factor (the derivative of that equation: ``�
 otherwise, and always for the loss, it is the derivative of N with D held as an independent
 variable (the composition stops at D): an adjoint ``∂C_0/∂h_1`` or a gradient ``∂C_0/∂w``.
 Every link of the chain is compared numerically at seeded random points (parameters
-uniform(-1, 1), inputs N(0, 1), targets uniform(0.05, 0.95)).
+uniform(-1, 1), inputs N(0, 1), targets uniform(0.05, 0.95)). Agreement is ``holds`` only where
+it proves something: links whose sides are smooth (no Max, Heaviside, |x|, sign or Piecewise)
+agree as analytic functions at random points, or their difference expands to 0; a link through a
+kink that random points may all leave on one side is ``unproven`` unless it expands to 0.
 """
 
 from __future__ import annotations
@@ -27,18 +30,29 @@ from .printing import printers
 
 POINTS = 4
 RELATIVE_TOLERANCE = 1e-9
+# Functions with a kink: random points may all fall on one side of it, so agreement there
+# proves nothing about the other side.
+VERDICTS = ("holds", "fails", "unproven")
+KINKS = (sp.Max, sp.Min, sp.Heaviside, sp.Abs, sp.sign, sp.Piecewise)
 
 
 @dataclass(frozen=True)
 class GraphVerdict:
-    """``holds`` or ``fails`` for one claim; a failing one carries its counterexample."""
+    """``holds``, ``fails`` or ``unproven`` for one claim, with the method that decided it; a
+    failing one carries its counterexample."""
 
     claim: str
     verdict: str
     counterexample: dict[str, Any] | None = None
+    method: str = ""
 
     def as_dict(self) -> dict[str, Any]:
-        return {"claim": self.claim, "verdict": self.verdict, "counterexample": self.counterexample}
+        return {
+            "claim": self.claim,
+            "verdict": self.verdict,
+            "method": self.method,
+            "counterexample": self.counterexample,
+        }
 
 
 class ClaimChecker:
@@ -85,7 +99,7 @@ class ClaimChecker:
                             "right": right,
                         },
                     )
-        return GraphVerdict(text, "holds")
+        return _proven(text, sides)
 
     def _resolve(self, side: sp.Expr) -> sp.Expr:
         """A side in leaves only: Leibniz factors by their true value, quantities composed."""
@@ -106,6 +120,32 @@ class ClaimChecker:
                 continue
             cut[equation.target] = to_elementary(equation.expr).xreplace(cut)
         return sp.diff(cut[numerator], denominator)
+
+
+def _proven(text: str, sides: list[sp.Expr]) -> GraphVerdict:
+    """The verdict on sides that agreed at every point: ``holds`` where that proves it."""
+    smooth = True
+    for left, right in zip(sides, sides[1:], strict=False):
+        if left == right:
+            continue
+        if left.has(*KINKS) or right.has(*KINKS):
+            if sp.expand(left - right) == 0:
+                continue
+            return GraphVerdict(
+                text,
+                "unproven",
+                method=f"agreed at {POINTS} seeded points, but a side has a kink (max, step, "
+                "|x|) those points may not cross, and the difference did not expand to 0",
+            )
+        smooth = False
+    if smooth:
+        return GraphVerdict(text, "holds", method="symbolic")  # every link identical or expands to 0
+    return GraphVerdict(
+        text,
+        "holds",
+        method=f"numeric ({POINTS} seeded points of analytic sides, float64, relative "
+        f"tolerance {RELATIVE_TOLERANCE:g})",
+    )
 
 
 def _value(expr: sp.Expr, point: dict[sp.Symbol, float]) -> float:
