@@ -139,7 +139,8 @@ def _proven(text: str, sides: list[sp.Expr]) -> GraphVerdict:
             )
         smooth = False
     if smooth:
-        return GraphVerdict(text, "holds", method="symbolic")  # every link identical or expands to 0
+        # every link is identical or its difference expands to 0
+        return GraphVerdict(text, "holds", method="symbolic")
     return GraphVerdict(
         text,
         "holds",
