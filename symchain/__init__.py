@@ -6,6 +6,11 @@ The pipeline, one stage per module::
     network = Network(spec)                       # forward graph as SymPy expressions
     derivation = derive(network)                  # chain factors, gradients, batch forms
     render_latex(derivation)                      # LaTeX / Markdown / text / JSON
+
+Any network written as equations (recurrent, residual, shared weights, penalties, batch norm)::
+
+    graph = load_graph(Path("examples/rnn.toml"))  # named quantities, the last is the loss
+    derivation = derive_graph(graph)               # one product per use, adjoints reused
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ from .activations import ACTIVATIONS, Activation
 from .derivation import Chain, Derivation, ErrorTerm, Factor, ParameterGradient
 from .deriver import derive, derive_activation
 from .errors import SymchainError
+from .graphs import Graph, GraphDerivation, GraphError, dense_graph, derive_graph
+from .graphs.spec import graph_from_mapping, load_graph
 from .losses import LOSSES, Loss
 from .naming import Notation
 from .network import Network
@@ -33,6 +40,9 @@ __all__ = [
     "Derivation",
     "ErrorTerm",
     "Factor",
+    "Graph",
+    "GraphDerivation",
+    "GraphError",
     "Loss",
     "Network",
     "NetworkSpec",
@@ -41,6 +51,10 @@ __all__ = [
     "Partial",
     "Sampled",
     "SymchainError",
+    "dense_graph",
     "derive",
     "derive_activation",
+    "derive_graph",
+    "graph_from_mapping",
+    "load_graph",
 ]

@@ -16,10 +16,15 @@ referenceable with ``:eq:``; several blocks get ``label-1``, ``label-2``, ...), 
 ``:view:`` (``formulas``, or ``interactive``: the clickable page of
 :func:`symchain.render.html.render_html`, in HTML builds).
 A bad option is a Sphinx error naming the file and line.
+
+``.. symchain-graph:: ../examples/rnn.toml`` (a path relative to the document) derives a network
+written as equations (:mod:`symchain.graphs`) and shows every section, or with ``:param: w_x b``
+only those parameters' sections.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, ClassVar
 
 from docutils import nodes
@@ -29,6 +34,9 @@ from sphinx.util.docutils import SphinxDirective
 
 from . import __version__
 from .errors import SymchainError
+from .graphs.deriver import derive_graph
+from .graphs.render import latex_blocks
+from .graphs.spec import load_graph
 from .render.blocks import BLOCK_KEYS, block_formulas, block_view, options_from_mapping
 
 
@@ -69,7 +77,47 @@ class SymchainDeriveDirective(SphinxDirective):
         return result
 
 
+class SymchainGraphDirective(SphinxDirective):
+    """Derive a graph file and show its sections (or the chosen parameters') as math blocks."""
+
+    has_content = False
+    required_arguments = 1
+    optional_arguments = 0
+    option_spec: ClassVar[dict[str, Any]] = {"param": directives.unchanged}
+
+    def run(self) -> list[nodes.Node]:
+        relative, path = self.env.relfn2path(self.arguments[0])
+        self.env.note_dependency(relative)
+        try:
+            graph = load_graph(Path(path))
+            chosen = None
+            if "param" in self.options:
+                names = (self.options["param"] or "").replace(",", " ").split()
+                chosen = tuple(_graph_parameter(graph, name) for name in names)
+            blocks = latex_blocks(derive_graph(graph, chosen), parameters_only=chosen is not None)
+        except SymchainError as error:
+            raise self.error(f"symchain-graph: {error.message}") from None
+        result: list[nodes.Node] = []
+        for latex in blocks:
+            node = nodes.math_block(
+                latex, latex, docname=self.env.docname, number=None, label=None, nowrap=False
+            )
+            node["no-wrap"] = False
+            self.set_source_info(node)
+            result.append(node)
+        return result
+
+
+def _graph_parameter(graph: Any, name: str) -> Any:
+    symbol = graph.symbol_named(name)
+    if symbol is None or symbol not in graph.parameters:
+        known = ", ".join(graph.names[p].latex for p in graph.parameters)
+        raise SymchainError(f"no parameter {name!r} in this graph; parameters: {known}")
+    return symbol
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
-    """Register the ``symchain-derive`` directive."""
+    """Register the ``symchain-derive`` and ``symchain-graph`` directives."""
     app.add_directive("symchain-derive", SymchainDeriveDirective)
+    app.add_directive("symchain-graph", SymchainGraphDirective)
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 import numpy as np
 from rich.console import Console
@@ -20,6 +22,7 @@ from ..numeric import (
     init_parameters,
     torch_gradients,
 )
+from .equations import check_graph_file, graph_option
 from .options import network_options
 
 # Default tolerances on the max relative error, per dtype of the checked gradient.
@@ -60,6 +63,7 @@ TOLERANCES = {
     show_default=True,
     help="Precision of the checked gradient (references are float64).",
 )
+@graph_option
 def check_command(
     network: Network,
     notation: str,
@@ -67,11 +71,18 @@ def check_command(
     size: int,
     tolerance: float | None,
     dtype: str,
+    graph_file: Path | None,
 ) -> None:
     """Prove the derived gradient with numbers: compare it with finite differences and autograd.
 
     Exits 1 when any parameter's max relative error (max |g - r| / max |r|) exceeds the tolerance.
+    With --graph FILE: the generated module of the graph, error |g - r| / max(|r|, 1).
     """
+    if graph_file is not None:
+        if dtype != "float64":
+            raise click.UsageError("--graph checks in float64 only")
+        check_graph_file(graph_file, seed, size, tolerance)
+        return
     derivation = derive(network)
     params = init_parameters(network, seed)
     rng = np.random.default_rng([seed, 1])

@@ -14,6 +14,7 @@ from ..network import Network
 from ..render import FORMATS, render_html, render_json, render_latex, render_markdown, render_text
 from ..render.standalone import render_standalone
 from ..spec import check_unrolled_size
+from .equations import derive_graph_file, graph_option
 from .forms import FORMS, derive_progress, write_form
 from .options import network_options, output_option, timeout_option
 
@@ -52,6 +53,7 @@ READABLE_PARAMETERS = 500
 )
 @output_option()
 @timeout_option(DEFAULT_BUDGET_SECONDS, "Seconds the symbolic work may take.")
+@graph_option
 def derive_command(
     network: Network,
     notation: str,
@@ -61,15 +63,25 @@ def derive_command(
     standalone: bool,
     output: Path | None,
     timeout: float,
+    graph_file: Path | None,
 ) -> None:
     """Derive dC_0/dθ factor by factor, and dC/dθ over a batch, for every weight and bias.
 
     With no options: the seed's network (3 layers of one sigmoid neuron, squared error).
+    With --graph FILE: the network written as equations in FILE.
     """
     if standalone and output_format != "latex":
         raise click.UsageError("--standalone needs --format latex")
     if form != "unrolled" and output_format == "html":
         raise click.UsageError("--format html is for the unrolled form")
+    if graph_file is not None:
+        if form != "unrolled" or standalone or output_format == "html":
+            raise click.UsageError(
+                "--graph derives the unrolled form as text, latex, markdown or json "
+                "(no --form, --standalone or --format html)"
+            )
+        derive_graph_file(graph_file, params, output_format, output)
+        return
     if form != "unrolled":
         write_form(network, notation, form, output_format, output, params, standalone)
         return

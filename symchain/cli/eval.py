@@ -18,6 +18,7 @@ from ..naming import Notation
 from ..network import Network
 from ..numeric import DTYPES, NumericError, compile_gradient, init_parameters
 from ..numeric.io import load_data, load_parameters
+from .equations import eval_graph_file, graph_option
 from .options import network_options
 
 
@@ -58,6 +59,7 @@ from .options import network_options
 @click.option(
     "--dtype", type=click.Choice(DTYPES), default="float64", show_default=True, help="Precision."
 )
+@graph_option
 def eval_command(
     network: Network,
     notation: str,
@@ -67,10 +69,20 @@ def eval_command(
     per_sample: bool,
     output_format: str,
     dtype: str,
+    graph_file: Path | None,
 ) -> None:
-    """Evaluate the loss C and the gradients dC/dθ (mean over the batch) from the derivation."""
+    """Evaluate the loss C and the gradients dC/dθ (mean over the batch) from the derivation.
+
+    With --graph FILE, parameters (--params .json/.npz) and data (--data .json/.csv/.npz) are
+    keyed by name: a number per parameter, a number or one value per sample per input and target.
+    """
     if (params_file is None) == (seed is None):
         raise click.UsageError("give exactly one of --params FILE and --init SEED")
+    if graph_file is not None:
+        if per_sample or dtype != "float64":
+            raise click.UsageError("--graph evaluates in float64 without --per-sample")
+        eval_graph_file(graph_file, params_file, seed, data_file, output_format)
+        return
     x, y = load_data(data_file, network)
     if params_file is not None:
         params = load_parameters(params_file, network)

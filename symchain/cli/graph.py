@@ -18,6 +18,7 @@ from ..render.graph import (
     render_graph,
     to_dot,
 )
+from .equations import graph_option, picture_graph_file
 from .options import network_options, output_option
 
 
@@ -50,6 +51,7 @@ from .options import network_options, output_option
     help="Node labels: unicode (default for dot, mermaid, svg, png) or latex (default for tikz).",
 )
 @output_option()
+@graph_option
 def graph_command(
     network: Network,
     notation: str,
@@ -58,12 +60,28 @@ def graph_command(
     output_format: str,
     labels: str | None,
     output: Path | None,
+    graph_file: Path | None,
 ) -> None:
     """Draw how w, a and b feed z, z feeds a, and a and y feed C_0, for the whole network.
 
     With --param the path of that parameter's chain is drawn thick and red; with --focus only
     that path and what feeds it (for the seed's w^{(L)}: the seed's tree).
+    With --graph FILE: the graph's quantities (formats dot, svg, png; --param highlights every
+    path of that parameter to the loss).
     """
+    if graph_file is not None:
+        if output_format not in ("dot", *IMAGE_FORMATS) or focus or labels is not None:
+            raise click.UsageError("--graph draws dot, svg or png, without --focus or --labels")
+        dot = picture_graph_file(graph_file, param)
+        if output_format in IMAGE_FORMATS:
+            image = dot_image(dot, output_format)
+            if image is not None:
+                _write_bytes(image, output)
+                return
+            click.echo("symchain: warning: Graphviz's dot is not installed; writing DOT", err=True)
+            output = output.with_suffix(".dot") if output is not None else None
+        _write_text(dot, output)
+        return
     if focus and param is None:
         raise click.UsageError("--focus needs --param NAME: the parameter whose path to draw")
     if output_format == "tikz" and labels == "unicode":

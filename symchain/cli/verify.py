@@ -16,6 +16,7 @@ from ..network import Network
 from ..verify import Checker, Verdict
 from ..verify.check import DEFAULT_CLAIM_BUDGET
 from ..verify.documents import Document, derivative_on_left, load_document
+from .equations import graph_option, verify_graph_file
 from .options import network_options
 
 EXIT_HOLDS, EXIT_FAILS, EXIT_ERROR = 0, 1, 2
@@ -118,6 +119,7 @@ def _report_table(verdicts: list[Verdict]) -> Table:
     show_default=True,
     help="Seconds each claim may take.",
 )
+@graph_option
 def verify_command(
     network: Network,
     notation: str,
@@ -126,13 +128,19 @@ def verify_command(
     documents: bool,
     output_format: str,
     timeout: float,
+    graph_file: Path | None,
 ) -> int:
     """Check hand-written derivatives against the true ones, with counterexamples.
 
     Each CLAIM is LaTeX in the seed's notation, e.g.
     '\\frac{\\partial C_0}{\\partial w^{(L)}} = a^{(L-1)} \\sigma'(z^{(L)}) 2(a^{(L)} - y)'.
     Exit code 0 when every claim holds, 1 when any fails, 2 for unreadable claims or files.
+    With --graph FILE, claims use the graph's own names (checked numerically).
     """
+    if graph_file is not None:
+        if files or documents or not claims:
+            raise click.UsageError("--graph checks claims given as arguments (no --file)")
+        return verify_graph_file(graph_file, claims, output_format)
     if documents:
         files, claims = files + tuple(Path(c) for c in claims), ()
     if not claims and not files:

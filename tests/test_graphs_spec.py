@@ -1,0 +1,171 @@
+"""Graph specs: the LaTeX equation grammar, names as written, and one-line errors for bad graphs."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from pathlib import Path
+
+import pytest
+import sympy as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from symchain.activations import ACTIVATIONS, Relu, Sigmoid, Softplus
+from symchain.graphs import GraphError
+from symchain.graphs.parser import function_table, parse_claim, parse_equation, parse_expression
+from symchain.graphs.spec import graph_from_mapping, load_graph
+
+
+def s(name: str) -> sp.Symbol:
+    return sp.Symbol(name, real=True)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (r"\tanh(w_x x_1 + b)", sp.tanh(s("w_x") * s("x_1") + s("b"))),
+        (r"(v h_3 - y)^2", (s("v") * s("h_3") - s("y")) ** 2),
+        (
+            r"\frac{x_1 - \mu}{\sqrt{\sigma^2 + \epsilon}}",
+            (s("x_1") - s(r"\mu")) / sp.sqrt(s(r"\sigma") ** 2 + s(r"\epsilon")),
+        ),
+        (
+            r"\sigma(z) + \operatorname{ReLU}(z) + \operatorname{softplus}(z)",
+            Sigmoid(s("z")) + Relu(s("z")) + Softplus(s("z")),
+        ),
+        (r"e^{s_1} + \exp(s_2) + e", sp.exp(s("s_1")) + sp.exp(s("s_2")) + sp.E),
+        (r"\ln(a) \cdot 0.5 / 2 - -x", sp.log(s("a")) / 4 + s("x")),
+        (
+            r"\hat{y}_1 \bar x \tilde{x}_{t} w_{hh}",
+            s(r"\hat{y}_1") * s(r"\bar{x}") * s(r"\tilde{x}_t") * s("w_{hh}"),
+        ),
+        (r"W^{(1)}_{10} + W_{10}^{(1)} + x_{1}", 2 * s("W_{10}^{(1)}") + s("x_1")),
+        (r"\gamma (x + 1) + \sigma_B^2", s(r"\gamma") * (s("x") + 1) + s(r"\sigma_B") ** 2),
+        (r"\left( a \right)^{-1} \times [b]", s("b") / s("a")),
+        (r"\alpha_1 \, \beta \; 3", 3 * s(r"\alpha_1") * s(r"\beta")),
+    ],
+)
+def test_grammar_builds_sympy_objects(text: str, expected: sp.Expr) -> None:
+    assert parse_expression(text).value == expected
+
+
+def test_names_print_as_written() -> None:
+    parsed = parse_equation(r"\hat{y}_1 = \gamma \hat{x}^{(2)} + w_{hh} + \sigma_B + x_{1}")
+    written = {n.latex: (n.unicode, n.identifier) for n in parsed.names.values()}
+    assert written == {
+        r"\hat{y}_1": (unicodedata.normalize("NFC", "y\u0302₁"), "hat_y_1"),
+        r"\gamma": ("γ", "gamma"),
+        r"\hat{x}^{(2)}": ("x\u0302⁽²⁾", "hat_x_2"),
+        "w_{hh}": ("w_hh", "w_hh"),
+        r"\sigma_B": ("σ_B", "sigma_B"),
+        "x_1": ("x₁", "x_1"),
+    }
+
+
+def test_every_elementwise_activation_is_readable_by_name() -> None:
+    table = function_table()
+    for activation in ACTIVATIONS.values():
+        if activation.elementwise:
+            parsed = parse_expression(rf"\operatorname{{{activation.name}}}(z)").value
+            assert parsed == activation.apply(s("z"))
+            assert table[activation.name] is activation.apply
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (r"h = \foo(x)", r"column 5: unknown function \foo"),
+        ("h = (x", "column 6: unexpected the end of the text"),
+        ("h = x +", "column 7: unexpected the end of the text"),
+        (r"h = x \% 2", "column 7: cannot read"),
+        (r"h = \softmax(x)", "softmax acts on several scores"),
+        ("= x", "column 1: unexpected '='"),
+        ("h = x/0", "division by zero"),
+        ("h = 2^{2^{5}}", "exponent 32 is larger than 16"),
+        ("h = " + "(" * 70 + "x" + ")" * 70, "nested brackets"),
+    ],
+)
+def test_unreadable_equations_name_the_column(text: str, message: str) -> None:
+    with pytest.raises(GraphError, match="^equation 1 .*" + re.escape(message)):
+        parse_equation(text, f"equation 1 {text!r}")
+
+
+BASE = {"parameters": ["w", "v"], "inputs": ["x"], "targets": ["y"]}
+
+
+@pytest.mark.parametrize(
+    ("equations", "message"),
+    [
+        (["h = w u", "C_0 = (v h - y)^2"], r"equation 1 'h = w u', column 7: u is not defined"),
+        (
+            ["h = w g", "g = v h", "C_0 = (g - y)^2"],
+            "equation 2 .g = v h., column 7: cycle h → g → h",
+        ),
+        (["h = w x", "h = v x", "C_0 = h^2"], "equation 2 'h = v x': h is defined twice"),
+        (["x = w", "C_0 = x^2"], "x is defined twice .*declared as input"),
+        ([], "at least one equation"),
+    ],
+)
+def test_bad_graphs_are_one_line_errors(equations: list[str], message: str) -> None:
+    with pytest.raises(GraphError, match=message) as error:
+        graph_from_mapping({**BASE, "equations": equations})
+    assert "\n" not in str(error.value)
+
+
+def test_loss_used_by_another_equation_is_refused() -> None:
+    with pytest.raises(GraphError, match="column 7: the loss C_0 .* is used here"):
+        graph_from_mapping({**BASE, "equations": ["h = w x", "g = v C_0", "C_0 = (h - y)^2"]})
+
+
+def test_spec_keys_and_types_are_checked(tmp_path: Path) -> None:
+    with pytest.raises(GraphError, match="unknown keys layers"):
+        graph_from_mapping({"layers": [1], "equations": ["C_0 = x"]})
+    with pytest.raises(GraphError, match="parameters must be a list of strings"):
+        graph_from_mapping({"parameters": "w", "equations": ["C_0 = w"]})
+    with pytest.raises(GraphError, match=r"parameters\[1\] 'w x', column 3"):
+        graph_from_mapping({"parameters": ["w x"], "equations": ["C_0 = w"]})
+    bad = tmp_path / "bad.toml"
+    bad.write_text("equations = [", encoding="utf-8")
+    with pytest.raises(Exception, match="not valid TOML"):
+        load_graph(bad)
+
+
+def test_parameter_that_never_reaches_the_loss_is_a_warning() -> None:
+    graph = graph_from_mapping({**BASE, "equations": ["C_0 = (w x - y)^2"]})
+    assert graph.warnings == ("parameter v never reaches the loss C_0; its gradient is 0",)
+
+
+def test_equations_may_be_written_in_any_order() -> None:
+    graph = graph_from_mapping({**BASE, "equations": ["g = v h", "h = w x", "C_0 = (g - y)^2"]})
+    assert [str(q) for q in graph.quantities] == ["h", "g", "C_0"]
+
+
+TOKENS = [
+    *"hwxyb_^{}()[]+-*/=.0123456789 '\n",
+    r"\tanh",
+    r"\sigma",
+    r"\frac",
+    r"\sqrt",
+    r"\hat",
+    r"\gamma",
+    r"\cdot",
+    r"\left(",
+    r"\right)",
+    r"\partial",
+    r"\exp",
+    r"\ln",
+    "e",
+    r"\operatorname{ReLU}",
+    r"\foo",
+]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(TOKENS), max_size=30).map("".join))
+def test_any_text_parses_or_is_one_line_graph_error(text: str) -> None:
+    for parse in (parse_equation, parse_expression, parse_claim):
+        try:
+            parse(text)
+        except GraphError as error:
+            assert "\n" not in str(error)
