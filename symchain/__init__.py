@@ -6,24 +6,65 @@ The pipeline, one stage per module::
     network = Network(spec)                       # forward graph as SymPy expressions
     derivation = derive(network)                  # chain factors, gradients, batch forms
     render_latex(derivation)                      # LaTeX / Markdown / text / JSON
+
+The names below are imported on first use (PEP 562), so ``import symchain`` and the command
+line's ``--help`` stay fast; ``from symchain import derive`` imports SymPy, never NumPy.
 """
 
 from __future__ import annotations
 
-from .activations import ACTIVATIONS, Activation
-from .derivation import Chain, Derivation, ErrorTerm, Factor, ParameterGradient
-from .deriver import derive, derive_activation
-from .errors import SymchainError
-from .losses import LOSSES, Loss
-from .naming import Notation
-from .network import Network
-from .nodes import Partial, Sampled
-from .spec import NetworkSpec
-
-# Importing these fills Derivation.lambdify's registry of compilers (unrolled and matrix forms).
-from . import codegen, numeric  # noqa: E402,F401  isort: skip
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+
+# Public name -> the module defining it.
+_EXPORTS = {
+    "ACTIVATIONS": "activations",
+    "Activation": "activations",
+    "Chain": "derivation",
+    "Derivation": "derivation",
+    "ErrorTerm": "derivation",
+    "Factor": "derivation",
+    "ParameterGradient": "derivation",
+    "derive": "deriver",
+    "derive_activation": "deriver",
+    "SymchainError": "errors",
+    "LOSSES": "losses",
+    "Loss": "losses",
+    "Notation": "naming",
+    "Network": "network",
+    "Partial": "nodes",
+    "Sampled": "nodes",
+    "NetworkSpec": "spec",
+    "load_ipython_extension": "ipython",
+}
+
+if TYPE_CHECKING:
+    from .activations import ACTIVATIONS, Activation
+    from .derivation import Chain, Derivation, ErrorTerm, Factor, ParameterGradient
+    from .deriver import derive, derive_activation
+    from .errors import SymchainError
+    from .ipython import load_ipython_extension
+    from .losses import LOSSES, Loss
+    from .naming import Notation
+    from .network import Network
+    from .nodes import Partial, Sampled
+    from .spec import NetworkSpec
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'symchain' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])
+
 
 __all__ = [
     "ACTIVATIONS",
@@ -43,4 +84,5 @@ __all__ = [
     "SymchainError",
     "derive",
     "derive_activation",
+    "load_ipython_extension",
 ]

@@ -5,6 +5,7 @@ These are plain frozen dataclasses of SymPy objects; renderers, numeric code and
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,10 +22,13 @@ from .printing import NotationLatexPrinter
 # Expanded forms larger than this many tree nodes are refused rather than printed.
 MAX_EXPANDED_NODES = 200_000
 
-# Numeric compilers by form, filled at import by symchain.numeric ("unrolled") and
-# symchain.codegen ("matrix"): each takes (derivation, backend, dtype) and returns a callable
+# Numeric compilers by form: (module, function), imported on first use so that deriving never
+# imports NumPy. Each function takes (derivation, backend, dtype) and returns a callable
 # f(params, X, Y) whose result unpacks as (loss, gradients).
-COMPILERS: dict[str, Callable[[Derivation, str, str], Callable[..., Any]]] = {}
+COMPILERS: dict[str, tuple[str, str]] = {
+    "unrolled": ("symchain.numeric.compiled", "_compile_unrolled"),
+    "matrix": ("symchain.codegen", "_compile_matrix_form"),
+}
 
 
 @dataclass(frozen=True)
@@ -209,11 +213,13 @@ class Derivation:
         The result unpacks as ``loss, grads`` with ``grads`` keyed ``W1, b1, ...`` in the layout
         of ``torch.nn.Linear``.
         """
-        compiler = COMPILERS.get(form)
-        if compiler is None:
+        where = COMPILERS.get(form)
+        if where is None:
             known = ", ".join(sorted(COMPILERS))
             raise UnknownNameError(f"unknown form {form!r} to compile; known: {known}")
-        return compiler(self, backend, dtype)
+        module, function = where
+        compiler = getattr(importlib.import_module(module), function)
+        return compiler(self, backend, dtype)  # type: ignore[no-any-return]
 
     def _repr_latex_(self) -> str:
         printer = self.printer()
