@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import sys
+from typing import Any
+
 import click
 import numpy as np
 from rich.console import Console
@@ -20,7 +24,7 @@ from ..numeric import (
     init_parameters,
     torch_gradients,
 )
-from .options import network_options
+from .options import network_options, seed_option
 
 # Default tolerances on the max relative error, per dtype of the checked gradient.
 TOLERANCES = {
@@ -31,13 +35,7 @@ TOLERANCES = {
 
 @click.command("check")
 @network_options
-@click.option(
-    "--seed",
-    type=click.IntRange(min=0),
-    default=0,
-    show_default=True,
-    help="Seed of the parameters (nn.Linear's uniform) and of the batch.",
-)
+@seed_option(0, "Seed of the parameters (nn.Linear's uniform, as in eval) and of the batch.")
 @click.option(
     "--batch",
     "size",
@@ -60,6 +58,14 @@ TOLERANCES = {
     show_default=True,
     help="Precision of the checked gradient (references are float64).",
 )
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text (a table) or json ({network, seed, batch, dtype, loss, comparisons, ok}).",
+)
 def check_command(
     network: Network,
     notation: str,
@@ -67,6 +73,7 @@ def check_command(
     size: int,
     tolerance: float | None,
     dtype: str,
+    output_format: str,
 ) -> None:
     """Prove the derived gradient with numbers: compare it with finite differences and autograd.
 
@@ -92,8 +99,42 @@ def check_command(
     if backend_available("torch"):
         references["torch autograd"] = torch_gradients(network, params, x, y)[1]
     else:
-        console.print("torch is not installed: the autograd comparison is skipped")
+        click.echo("symchain: torch is not installed: the autograd comparison is skipped", err=True)
     widths = "-".join(map(str, network.widths))
+    rows: list[dict[str, Any]] = []
+    for reference_name, reference in references.items():
+        limit = tolerance if tolerance is not None else TOLERANCES[dtype][reference_name]
+        for comparison in compare(network, tested, reference):
+            rows.append(
+                {
+                    "parameter": comparison.name,
+                    "reference": reference_name,
+                    "max_abs_error": comparison.max_abs,
+                    "max_rel_error": comparison.max_rel,
+                    "tolerance": limit,
+                    "ok": bool(comparison.max_rel <= limit),
+                }
+            )
+    failures = sum(not row["ok"] for row in rows)
+    if output_format == "json":
+        document = {
+            "network": {
+                "layers": list(network.widths),
+                "activations": list(network.spec.activations),
+                "loss": network.loss.name,
+            },
+            "seed": seed,
+            "batch": size,
+            "dtype": dtype,
+            "finite_difference_step": FD_STEPS["float64"],
+            "loss": float(result.loss),
+            "comparisons": rows,
+            "ok": failures == 0,
+        }
+        sys.stdout.write(json.dumps(document, indent=2) + "\n")
+        if failures:
+            raise SystemExit(1)
+        return
     table = Table(
         title=f"{widths} {'/'.join(network.spec.activations)}, {network.loss.name}; "
         f"seed {seed}, batch {size}, {dtype}; finite-difference step {FD_STEPS['float64']:.2e}",
@@ -103,20 +144,15 @@ def check_command(
         table.add_column(
             column, justify="left" if column in ("parameter", "reference") else "right"
         )
-    failures = 0
-    for reference_name, reference in references.items():
-        limit = tolerance if tolerance is not None else TOLERANCES[dtype][reference_name]
-        for comparison in compare(network, tested, reference):
-            ok = comparison.max_rel <= limit
-            failures += not ok
-            table.add_row(
-                comparison.name,
-                reference_name,
-                f"{comparison.max_abs:.2e}",
-                f"{comparison.max_rel:.2e}",
-                f"{limit:.0e}",
-                "[green]ok[/green]" if ok else "[red]FAIL[/red]",
-            )
+    for row in rows:
+        table.add_row(
+            row["parameter"],
+            row["reference"],
+            f"{row['max_abs_error']:.2e}",
+            f"{row['max_rel_error']:.2e}",
+            f"{row['tolerance']:.0e}",
+            "[green]ok[/green]" if row["ok"] else "[red]FAIL[/red]",
+        )
     console.print(table)
     console.print(f"C = {float(result.loss):.10g}")
     if failures:

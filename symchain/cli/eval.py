@@ -18,7 +18,7 @@ from ..naming import Notation
 from ..network import Network
 from ..numeric import DTYPES, NumericError, compile_gradient, init_parameters
 from ..numeric.io import load_data, load_parameters
-from .options import network_options
+from .options import network_options, seed_option
 
 
 @click.command("eval")
@@ -30,13 +30,8 @@ from .options import network_options
     default=None,
     help="Parameters W1, b1, ... (nn.Linear shapes) as a .json object of nested lists or a .npz.",
 )
-@click.option(
-    "--init",
-    "seed",
-    type=click.IntRange(min=0),
-    default=None,
-    metavar="SEED",
-    help="Instead of --params: draw them like nn.Linear, uniform(-1/√n_in, 1/√n_in), seeded.",
+@seed_option(
+    None, "Instead of --params: draw them like nn.Linear, uniform(-1/√n_in, 1/√n_in), seeded."
 )
 @click.option(
     "--data",
@@ -70,7 +65,7 @@ def eval_command(
 ) -> None:
     """Evaluate the loss C and the gradients dC/dθ (mean over the batch) from the derivation."""
     if (params_file is None) == (seed is None):
-        raise click.UsageError("give exactly one of --params FILE and --init SEED")
+        raise click.UsageError("give exactly one of --params FILE and --seed SEED")
     x, y = load_data(data_file, network)
     if params_file is not None:
         params = load_parameters(params_file, network)
