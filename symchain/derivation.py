@@ -6,7 +6,7 @@ These are plain frozen dataclasses of SymPy objects; renderers, numeric code and
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -321,22 +321,45 @@ def check_size(expr: sp.Expr, what: str) -> sp.Expr:
     return expr
 
 
+def resolve_parameters(network: Network, names: Iterable[str]) -> tuple[sp.Symbol, ...]:
+    """The parameters named, in the order given, each once (``W3`` names a whole layer).
+
+    Every spelling :class:`~symchain.naming.ParameterNames` reads is accepted: LaTeX and Unicode
+    as printed, either notation, the symbol name and the params-file keys.
+
+    Raises:
+        UnknownNameError: for a name that is no parameter, listing the closest names.
+    """
+    reader = naming.ParameterNames(network.widths)
+    chosen: dict[sp.Symbol, None] = {}
+    for name in names:
+        try:
+            labels = reader.labels(name)
+        except ValueError as error:
+            widths, last = "-".join(map(str, network.widths)), network.depth
+            parts = [f"no parameter {name!r} in this {widths} network ({error})"]
+            close = reader.suggestions(name)
+            if close:
+                parts.append(f"closest: {', '.join(close)}")
+            parts.append(
+                "name one as printed (w^{(L)}_{10}, w⁽ᴸ⁾₁₀, w^(L-1)), by absolute layer "
+                f"(w^{{({last})}}_{{10}}) or by params-file key (W{last}, W{last}[1,0], b{last})"
+            )
+            raise UnknownNameError("; ".join(parts)) from None
+        chosen.update(dict.fromkeys(label.symbol() for label in labels))
+    return tuple(chosen)
+
+
 def resolve_parameter(network: Network, name: str) -> sp.Symbol:
-    """The parameter a user named, e.g. ``w^{(L)}``, ``b^{(L-1)}``, ``w^{(2)}_{10}``."""
-    wanted = "".join(name.split())
-    notation = naming.Notation(network.widths)
-    for symbol in network.parameters:
-        label = naming.label_of(symbol)
-        assert label is not None
-        if wanted in notation.parameter_names(label):
-            return symbol
-    examples = []
-    for symbol in network.parameters[:1] + network.parameters[-1:]:
-        label = naming.label_of(symbol)
-        assert label is not None
-        examples.append(notation.latex(label))
-    raise UnknownNameError(
-        f"no parameter {name!r} in this {'-'.join(map(str, network.widths))} network; "
-        f"name one as printed, e.g. {' or '.join(examples)} "
-        f"({len(network.parameters)} parameters)"
-    )
+    """The one parameter a user named, e.g. ``w^{(L)}``, ``b⁽ᴸ⁻¹⁾``, ``w^{(2)}_{10}``, ``W2[1,0]``.
+
+    Raises:
+        UnknownNameError: for an unknown name, or one naming several parameters (``W3``).
+    """
+    symbols = resolve_parameters(network, [name])
+    if len(symbols) != 1:
+        raise UnknownNameError(
+            f"{name!r} names {len(symbols)} parameters; name one, e.g. "
+            f"{naming.Notation(network.widths).latex(naming.label_of(symbols[-1]))}"  # type: ignore[arg-type]
+        )
+    return symbols[0]

@@ -120,7 +120,8 @@ def test_parameter_lists_split_outside_braces() -> None:
         "b^{(L)}",
         "w^{(1)}_{10}",
     )
-    with pytest.raises(SpecError, match="unbalanced braces"):
+    assert split_parameters("W3[1,0] w^(L-1)_{1,0}, b2") == ("W3[1,0]", "w^(L-1)_{1,0}", "b2")
+    with pytest.raises(SpecError, match="unbalanced brackets"):
         split_parameters("w^{(L)")
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from ..derivation import resolve_parameter
+from ..derivation import resolve_parameters
 from ..deriver import DEFAULT_BUDGET_SECONDS, derive
 from ..network import Network
 from ..render import FORMATS, render_json, render_latex, render_markdown, render_text
@@ -28,7 +28,8 @@ READABLE_PARAMETERS = 500
     "params",
     multiple=True,
     metavar="NAME",
-    help="Only this parameter, named as printed (w^{(L)}, b^{(L-1)}, w^{(2)}_{10}); repeatable.",
+    help="Only this parameter, named as printed (w^{(L)}_{10}, w⁽ᴸ⁾₁₀, w^(L-1), w^{(2)}_{10}) or "
+    "by params-file key (W3: every weight of layer 3, W3[1,0], b2); repeatable, kept in order.",
 )
 @click.option(
     "--format",
@@ -72,8 +73,7 @@ def derive_command(
         write_form(network, notation, form, output_format, output, params, standalone)
         return
     check_unrolled_size(network.spec)
-    named = {resolve_parameter(network, p) for p in params}
-    chosen = tuple(p for p in network.parameters if p in named) or None
+    chosen = resolve_parameters(network, params) or None
     with derive_progress(len(chosen or network.parameters)) as progress:
         derivation = derive(network, chosen, budget=timeout, progress=progress)
     if len(derivation) > READABLE_PARAMETERS and output_format != "json":

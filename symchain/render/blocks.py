@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from ..derivation import Derivation, resolve_parameter
+from ..derivation import Derivation, resolve_parameters
 from ..deriver import derive
 from ..errors import SpecError, SymchainError
 from ..losses import get_loss
@@ -89,14 +89,14 @@ class Formula:
 
 
 def split_parameters(text: str) -> tuple[str, ...]:
-    """Parameter names separated by commas, semicolons or spaces outside braces."""
+    """Parameter names separated by commas, semicolons or spaces outside brackets of any kind."""
     names: list[str] = []
     current = ""
     depth = 0
     for char in text:
-        if char == "{":
+        if char in "{[(":
             depth += 1
-        elif char == "}":
+        elif char in "}])":
             depth -= 1
         if depth == 0 and _SPLIT_RE.match(char):
             if current:
@@ -107,7 +107,7 @@ def split_parameters(text: str) -> tuple[str, ...]:
     if current:
         names.append(current)
     if depth != 0:
-        raise SpecError(f"unbalanced braces in parameter list {text!r}")
+        raise SpecError(f"unbalanced brackets in parameter list {text!r}")
     return tuple(names)
 
 
@@ -169,7 +169,7 @@ def options_from_pairs(pairs: Iterable[tuple[str, str, int | None]]) -> BlockOpt
         raise BlockOptionError(error.message) from None
     for name, offset in zip(params, param_lines, strict=True):
         try:
-            resolve_parameter(network, name)
+            resolve_parameters(network, [name])
         except SymchainError as error:
             raise BlockOptionError(f"param: {error.message}", offset) from None
     return options
@@ -203,14 +203,13 @@ def parse_block(text: str) -> BlockOptions:
 def block_derivation(options: BlockOptions) -> Derivation:
     """The derivation a block asks for (only the named parameters, when it names some)."""
     network = options.network()
-    named = {resolve_parameter(network, name) for name in options.params}
-    if len(named or network.parameters) > MAX_BLOCK_PARAMETERS:
+    chosen = resolve_parameters(network, options.params)
+    if len(chosen or network.parameters) > MAX_BLOCK_PARAMETERS:
         raise SpecError(
-            f"{len(network.parameters)} parameters is too many for a docs block "
+            f"{len(chosen or network.parameters)} parameters is too many for a docs block "
             f"(at most {MAX_BLOCK_PARAMETERS}); name some with param"
         )
-    chosen = tuple(p for p in network.parameters if p in named) or None
-    return derive(network, chosen)
+    return derive(network, chosen or None)
 
 
 def _rows(equations: Iterable[Equation]) -> tuple[str, ...]:
@@ -263,11 +262,10 @@ def derivation_formulas(derivation: Derivation, options: BlockOptions) -> list[F
     ``derivation`` must be of the network the options describe; ``options.params`` narrows it.
     """
     if options.params:
-        named = {resolve_parameter(derivation.network, name) for name in options.params}
+        named = resolve_parameters(derivation.network, options.params)
+        by_symbol = {g.parameter: g for g in derivation.parameters}
         derivation = Derivation(
-            derivation.network,
-            tuple(g for g in derivation.parameters if g.parameter in named),
-            derivation.errors,
+            derivation.network, tuple(by_symbol[p] for p in named), derivation.errors
         )
     printer = latex_printer(derivation, options.notation)
     selected = _selected(build_document(derivation, printer), options)
