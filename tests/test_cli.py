@@ -107,3 +107,23 @@ def test_import_symchain_pulls_nothing_heavy_and_derive_no_numpy() -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert out.stdout.split() == ["False", "False", "True", "False"]
+
+
+SEED_CLAIM = r"\frac{\partial C_0}{\partial w^{(L)}} = a^{(L-1)} \sigma'(z^{(L)}) 2(a^{(L)} - y)"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["verify", SEED_CLAIM],
+        ["verify", SEED_CLAIM.replace("2(a", "3(a")],
+        ["check", "--layers", "2,3,2", "--batch", "2"],
+        ["derive", "--layers", "2,3,2"],
+    ],
+)
+@pytest.mark.parametrize("columns", [72, 120])
+def test_tables_and_text_fit_the_terminal_width(args: list[str], columns: int) -> None:
+    result = CliRunner().invoke(cli, args, env={"COLUMNS": str(columns)})
+    assert result.exit_code in (0, 1), result.output
+    lines = result.stdout.splitlines()
+    assert lines and max(len(line) for line in lines) <= columns

@@ -22,7 +22,7 @@ def run(*args: str) -> Result:
 
 
 def test_default_prints_the_seed_derivation() -> None:
-    result = run()
+    result = CliRunner().invoke(cli, ["derive"], env={"COLUMNS": "200"})  # no line wraps
     assert result.exit_code == 0, result.output
     out = result.output
     assert "network 1-1-1-1, activation sigmoid, loss squared_error" in out

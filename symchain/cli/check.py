@@ -95,7 +95,7 @@ def check_command(
         )
     reference64 = compile_gradient(derivation) if dtype != "float64" else checked
     references = {"finite diff": finite_differences(reference64, params, x, y)}
-    console = Console(highlight=False, soft_wrap=True)
+    console = Console(highlight=False)  # the table and its title fit the terminal (or COLUMNS)
     if backend_available("torch"):
         references["torch autograd"] = torch_gradients(network, params, x, y)[1]
     else:

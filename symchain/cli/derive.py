@@ -84,12 +84,12 @@ def derive_command(
         )
     if output_format == "text":
         if output is None:
-            Console(highlight=False, soft_wrap=True).print(render_text(derivation, notation))
+            console = Console(highlight=False, soft_wrap=True)
+            console.print(render_text(derivation, notation, console.width))
             return
         with output.open("w", encoding="utf-8") as handle:
-            Console(file=handle, highlight=False, soft_wrap=True, color_system=None).print(
-                render_text(derivation, notation)
-            )
+            console = Console(file=handle, highlight=False, soft_wrap=True, color_system=None)
+            console.print(render_text(derivation, notation, console.width))
         return
     renderers = {"latex": render_latex, "markdown": render_markdown, "json": render_json}
     if standalone:
