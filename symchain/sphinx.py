@@ -5,15 +5,17 @@ Add ``"symchain.sphinx"`` to ``extensions`` in ``conf.py``, then::
     .. symchain-derive::
        :layers: 1,1,1,1
        :param: w^{(L)}
-       :form: chain
+       :show: chain
        :label: seed-chain
 
     The chain :eq:`seed-chain` ...
 
-Options: ``:layers:``, ``:activation:``, ``:loss:``, ``:param:`` (names separated by spaces or
-commas), ``:form:`` (``chain``, ``gradient``, ``batch`` or ``all``), ``:label:`` (numbered and
-referenceable with ``:eq:``; several blocks get ``label-1``, ``label-2``, ...), ``:notation:``.
-A bad option is a Sphinx error naming the file and line.
+Options: ``:layers:``, ``:activation:``, ``:loss:``, ``:param:`` (names as ``--param`` takes
+them, separated by spaces or commas, shown in that order), ``:form:`` (``unrolled``, ``index`` or
+``matrix``, as ``--form``), ``:show:`` (``all``, ``forward``, ``errors``, ``chain``,
+``gradient``, ``batch`` or ``vector``), ``:label:`` (numbered and referenceable with ``:eq:``;
+several blocks get ``label-1``, ``label-2``, ...), ``:notation:``. A bad option is a Sphinx error
+naming the file and line; an old spelling (``:form: chain``) is a warning.
 """
 
 from __future__ import annotations
@@ -23,11 +25,14 @@ from typing import Any, ClassVar
 from docutils import nodes
 from docutils.parsers.rst import directives
 from sphinx.application import Sphinx
+from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
 from . import __version__
 from .errors import SymchainError
 from .render.blocks import BLOCK_KEYS, block_formulas, options_from_mapping
+
+logger = logging.getLogger(__name__)
 
 
 class SymchainDeriveDirective(SphinxDirective):
@@ -44,6 +49,8 @@ class SymchainDeriveDirective(SphinxDirective):
             formulas = block_formulas(options)
         except SymchainError as error:
             raise self.error(f"symchain-derive: {error.message}") from None
+        for message in options.deprecations:
+            logger.warning(f"symchain-derive: {message}", location=self.get_location())
         docname = self.env.docname
         domain = self.env.get_domain("math")
         result: list[nodes.Node] = []

@@ -10,11 +10,12 @@ from rich.console import Console
 
 from ..derivation import resolve_parameters
 from ..deriver import DEFAULT_BUDGET_SECONDS, derive
+from ..forms import FORMS
 from ..network import Network
 from ..render import FORMATS, render_json, render_latex, render_markdown, render_text
 from ..render.standalone import render_standalone
 from ..spec import check_unrolled_size
-from .forms import FORMS, derive_progress, write_form
+from .forms import derive_progress, write_form
 from .options import network_options, output_option, timeout_option
 
 # More parameters than this in a printed derivation is unreadable; a warning suggests --param.

@@ -15,8 +15,6 @@ from ..forms import matrix_document, render_form
 from ..forms.index import network_index_document
 from ..network import Network
 
-FORMS = ("unrolled", "index", "matrix")
-
 # Derivations of more parameters than this show a progress bar (on a terminal only).
 PROGRESS_PARAMETERS = 2000
 

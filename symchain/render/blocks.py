@@ -1,27 +1,49 @@
 """Derivation blocks embedded in documentation: ``key: value`` options, parsed safely, to formulas.
 
 The Sphinx directive, the Markdown renderer and the MkDocs plugin all describe a block the same
-way (``layers``, ``activation``, ``loss``, ``param``, ``form``, ``label``, ``notation``). Values are
-validated with :mod:`symchain.spec`'s parse functions and the registries; nothing is evaluated.
+way (``layers``, ``activation``, ``loss``, ``param``, ``form``, ``show``, ``label``, ``notation``),
+in the command line's vocabulary: ``form`` is ``unrolled``, ``index`` or ``matrix`` (as
+``--form``), ``show`` picks the sections. The old ``form: chain`` (a section name where the form
+belongs) still works and adds a deprecation message to :attr:`BlockOptions.deprecations`.
+Values are validated with :mod:`symchain.spec`'s parse functions and the registries; nothing is
+evaluated.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..derivation import Derivation, resolve_parameters
 from ..deriver import derive
 from ..errors import SpecError, SymchainError
+from ..forms import FORMS, FormDocument, matrix_document
+from ..forms.index import network_index_document
 from ..losses import get_loss
 from ..network import Network
 from ..spec import SEED_WIDTHS, NetworkSpec, parse_activations, parse_widths
 from .document import Equation, Section, build_document
 from .latex import aligned_rows, equation_latex, latex_printer
 
-BLOCK_KEYS = ("layers", "activation", "loss", "param", "form", "label", "notation")
-FORMS = ("chain", "gradient", "batch", "all", "forward", "errors", "vector")
+BLOCK_KEYS = ("layers", "activation", "loss", "param", "form", "show", "label", "notation")
+SHOWS = ("all", "forward", "errors", "chain", "gradient", "batch", "vector")
+# What ``show`` selects in the index and matrix forms, by the name of their equations (``all``:
+# every equation); ``chain`` and ``vector`` belong to the unrolled form only.
+FORM_SHOWS: dict[str, dict[str, tuple[str, ...]]] = {
+    "index": {
+        "forward": ("z", "a", "C0"),
+        "errors": ("dC0/da", "delta"),
+        "gradient": ("dC0/dw", "dC0/db"),
+        "batch": ("dC/dw",),
+    },
+    "matrix": {
+        "forward": ("forward", "loss"),
+        "errors": ("loss gradient", "BP1", "BP2"),
+        "gradient": ("BP3", "BP4"),
+        "batch": tuple(f"{name} (batch)" for name in ("forward", "BP1", "BP2", "BP3", "BP4")),
+    },
+}
 NOTATIONS = ("relative", "absolute")
 MAX_BLOCK_PARAMETERS = 500
 _LABEL_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.:-]*$")
@@ -44,22 +66,27 @@ class BlockOptions:
         widths: layer widths, inputs first.
         activations: one activation name for all layers, or one per layer.
         loss: the loss name.
-        params: parameter names as printed (empty: every parameter).
-        form: ``chain`` (the chain rule product), ``gradient`` (the result), ``batch`` (the batch
-            average), ``all`` (every section: forward pass, error terms, chains, ∇C; with
+        params: parameter names as ``--param`` takes them (empty: every parameter), in order.
+        show: the sections: ``all`` (every section: forward pass, error terms, chains, ∇C; with
             ``param``: the error terms and those parameters' sections), ``forward`` (the forward
-            pass and C_0), ``errors`` (the error terms δ) or ``vector`` (∇C).
+            pass and C_0), ``errors`` (the error terms δ), ``chain`` (the chain rule product),
+            ``gradient`` (the result), ``batch`` (the batch average) or ``vector`` (∇C).
         label: a label for numbered, referenceable equations (several blocks: ``label-1``, ...).
         notation: ``relative`` ((L), (L-1)) or ``absolute`` ((1)..(L)) layer labels.
+        form: ``unrolled`` (every neuron), ``index`` (Σ over symbolic widths) or ``matrix``
+            (BP1-BP4), as the command line's ``--form``.
+        deprecations: messages about old spellings found while parsing (shown as warnings).
     """
 
     widths: tuple[int, ...] = SEED_WIDTHS
     activations: tuple[str, ...] = ("sigmoid",)
     loss: str = "squared_error"
     params: tuple[str, ...] = ()
-    form: str = "all"
+    show: str = "all"
     label: str | None = None
     notation: str = "relative"
+    form: str = "unrolled"
+    deprecations: tuple[str, ...] = field(default=(), compare=False)
 
     def network(self) -> Network:
         """The network these options describe (validated)."""
@@ -126,6 +153,7 @@ def options_from_pairs(pairs: Iterable[tuple[str, str, int | None]]) -> BlockOpt
     values: dict[str, object] = {}
     params: list[str] = []
     param_lines: list[int | None] = []
+    deprecations: list[str] = []
     seen: set[str] = set()
     for key, raw, offset in pairs:
         value = raw.strip()
@@ -147,8 +175,16 @@ def options_from_pairs(pairs: Iterable[tuple[str, str, int | None]]) -> BlockOpt
                 names = split_parameters(value)
                 params.extend(names)
                 param_lines.extend([offset] * len(names))
+            elif key == "form" and value in SHOWS:
+                values["show"] = value
+                deprecations.append(
+                    f"form: {value} is deprecated: form is now unrolled, index or matrix "
+                    f"(as the command line's --form); write show: {value}"
+                )
             elif key == "form":
                 values["form"] = _choice("form", value, FORMS)
+            elif key == "show":
+                values["show"] = _choice("show", value, SHOWS)
             elif key == "notation":
                 values["notation"] = _choice("notation", value, NOTATIONS)
             elif key == "label":
@@ -162,7 +198,24 @@ def options_from_pairs(pairs: Iterable[tuple[str, str, int | None]]) -> BlockOpt
             raise
         except SymchainError as error:
             raise BlockOptionError(f"{key}: {error.message}", offset) from None
-    options = BlockOptions(**values, params=tuple(params))  # type: ignore[arg-type]
+    if "show" in seen and deprecations:
+        raise BlockOptionError("give show: for the sections and form: unrolled, index or matrix")
+    options = BlockOptions(
+        **values,  # type: ignore[arg-type]
+        params=tuple(params),
+        deprecations=tuple(deprecations),
+    )
+    if options.form != "unrolled":
+        if params:
+            raise BlockOptionError(
+                f"param selects parameters of the unrolled form, not of form: {options.form}"
+            )
+        accepted = ("all", *FORM_SHOWS[options.form])
+        if options.show not in accepted:
+            raise BlockOptionError(
+                f"show: {options.show} is for form: unrolled; with form: {options.form} "
+                f"show one of {', '.join(accepted)}"
+            )
     try:
         network = options.network()
     except SymchainError as error:
@@ -220,7 +273,7 @@ def _rows(equations: Iterable[Equation]) -> tuple[str, ...]:
 
 
 def _parameter_rows(section: Section, form: str) -> tuple[str, ...]:
-    """The rows of a parameter's section that ``form`` (chain, gradient, batch) shows."""
+    """The rows of a parameter's section that ``show`` (chain, gradient, batch) keeps."""
     chain = next(e for e in section.equations if e.kind == "chain")
     if form == "chain":
         return _rows([chain])
@@ -236,7 +289,7 @@ def _selected(
     sections: list[Section], options: BlockOptions
 ) -> list[tuple[Section, tuple[str, ...]]]:
     chosen: list[tuple[Section, tuple[str, ...]]] = []
-    form = options.form
+    form = options.show
     for section in sections:
         kind = section.key if section.key in ("forward", "gradient") else "parameter"
         if section.key.startswith("δ"):
@@ -253,7 +306,47 @@ def _selected(
 
 def block_formulas(options: BlockOptions) -> list[Formula]:
     """The formulas a block shows, in reading order, labelled as the options ask."""
+    if options.form != "unrolled":
+        network = options.network()
+        if options.form == "matrix":
+            document = matrix_document(network, options.notation)
+        else:
+            document = network_index_document(network, options.notation)
+        return form_formulas(document, options)
     return derivation_formulas(block_derivation(options), options)
+
+
+def form_formulas(document: FormDocument, options: BlockOptions) -> list[Formula]:
+    """A formula per section of an index or matrix form, keeping the equations ``show`` asks."""
+    names = FORM_SHOWS[document.form].get(options.show)
+    selected: list[tuple[str, tuple[str, ...]]] = []
+    for section in document.sections:
+        rows = []
+        for equation in section.equations:
+            if names is not None and equation.name not in names:
+                continue
+            lhs, equals, rhs = equation.latex.partition(" = ")
+            row = f"{lhs} &= {rhs}" if equals else equation.latex
+            if equation.note:
+                row += rf" \quad \text{{({equation.note})}}"
+            rows.append(row)
+        if rows:
+            selected.append((section.title, tuple(rows)))
+    return _labelled(
+        [(f"{document.form}-{n}", title, rows) for n, (title, rows) in enumerate(selected, 1)],
+        options.label,
+    )
+
+
+def _labelled(formulas: list[tuple[str, str, tuple[str, ...]]], label: str | None) -> list[Formula]:
+    """Formulas numbered ``label-1``, ``label-2``, ... (one formula: ``label`` itself)."""
+    result = []
+    for number, (key, title, rows) in enumerate(formulas, start=1):
+        name = None
+        if label is not None:
+            name = label if len(formulas) == 1 else f"{label}-{number}"
+        result.append(Formula(key, title, rows, name))
+    return result
 
 
 def derivation_formulas(derivation: Derivation, options: BlockOptions) -> list[Formula]:
@@ -271,21 +364,16 @@ def derivation_formulas(derivation: Derivation, options: BlockOptions) -> list[F
     selected = _selected(build_document(derivation, printer), options)
     if not selected:
         raise SpecError(
-            f"form {options.form!r} shows nothing for this network: it has no error terms "
-            "(δ is used only where a later layer has several neurons); try form: all"
+            f"show: {options.show} shows nothing for this network: it has no error terms "
+            "(δ is used only where a later layer has several neurons); try show: all"
         )
-    formulas = []
-    for number, (section, rows) in enumerate(selected, start=1):
-        label = None
-        if options.label is not None:
-            label = options.label if len(selected) == 1 else f"{options.label}-{number}"
-        formulas.append(Formula(section.key, section.title, rows, label))
-    return formulas
+    return _labelled([(s.key, s.title, rows) for s, rows in selected], options.label)
 
 
 __all__ = [
     "BLOCK_KEYS",
-    "FORMS",
+    "FORM_SHOWS",
+    "SHOWS",
     "BlockOptionError",
     "BlockOptions",
     "Formula",

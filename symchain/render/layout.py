@@ -182,7 +182,7 @@ def _text_breaks(text: str) -> list[tuple[int, float]]:
         elif char in _CLOSING:
             depth = max(depth - 1, 0)
         elif char == " " and 0 < index < len(text) - 1:
-            before = text[: index].rsplit(" ", 1)[-1]
+            before = text[:index].rsplit(" ", 1)[-1]
             if before in _TEXT_OPERATORS or before.startswith("Σ"):
                 continue  # an operator or a sum sign stays with what follows it
             after = text[index + 1 :]
