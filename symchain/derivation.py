@@ -14,10 +14,11 @@ import sympy as sp
 
 from . import naming
 from .activations import to_elementary
+from .display import Shown, capped, html_display, latex_display, markdown_display, one_line
 from .errors import TooLargeError, UnknownNameError
 from .network import Network
 from .nodes import Partial, Sampled
-from .printing import NotationLatexPrinter
+from .printing import NotationLatexPrinter, NotationUnicodePrinter
 
 # Expanded forms larger than this many tree nodes are refused rather than printed.
 MAX_EXPANDED_NODES = 200_000
@@ -83,9 +84,24 @@ class ErrorTerm:
     chain: Chain
     widths: tuple[int, ...] = ()
 
+    def _shown(self) -> Shown:
+        printer = NotationLatexPrinter({"notation": _notation(self.widths)})
+        row = f"{printer.doprint(self.symbol)} &= {self.chain.latex(printer)}"
+        return capped([row], 1, "terms", "the chain's terms")
+
     def _repr_latex_(self) -> str:
-        printer = NotationLatexPrinter({"notation": naming.Notation(self.widths)})
-        return f"$${printer.doprint(self.symbol)} = {self.chain.latex(printer)}$$"
+        return latex_display(self._shown())
+
+    def _repr_markdown_(self) -> str:
+        return markdown_display(f"error term {_unicode(self.symbol, self.widths)}", self._shown())
+
+    def _repr_html_(self) -> str:
+        return html_display(f"error term {_unicode(self.symbol, self.widths)}", self._shown())
+
+    def __repr__(self) -> str:
+        printer = NotationUnicodePrinter({"notation": _notation(self.widths)})
+        return one_line(f"<ErrorTerm {printer.doprint(self.symbol)} = "
+                        f"{printer.doprint(self.value)}>")
 
     @property
     def value(self) -> sp.Expr:
@@ -108,9 +124,25 @@ class ParameterGradient:
     gradient: sp.Expr
     widths: tuple[int, ...] = ()
 
+    def _shown(self) -> Shown:
+        printer = NotationLatexPrinter({"notation": _notation(self.widths)})
+        return capped([self.latex(printer).replace(" = ", " &= ", 1)], 1, "rows", "latex()")
+
+    def _title(self) -> str:
+        return f"∂C₀/∂{_unicode(self.parameter, self.widths)}"
+
     def _repr_latex_(self) -> str:
-        printer = NotationLatexPrinter({"notation": naming.Notation(self.widths)})
-        return f"$${self.latex(printer)}$$"
+        return latex_display(self._shown())
+
+    def _repr_markdown_(self) -> str:
+        return markdown_display(self._title(), self._shown())
+
+    def _repr_html_(self) -> str:
+        return html_display(self._title(), self._shown())
+
+    def __repr__(self) -> str:
+        printer = NotationUnicodePrinter({"notation": _notation(self.widths)})
+        return one_line(f"<ParameterGradient {self._title()} = {printer.doprint(self.gradient)}>")
 
     @property
     def batch(self) -> sp.Expr:
@@ -221,10 +253,30 @@ class Derivation:
         compiler = getattr(importlib.import_module(module), function)
         return compiler(self, backend, dtype)  # type: ignore[no-any-return]
 
-    def _repr_latex_(self) -> str:
+    def _shown(self) -> Shown:
         printer = self.printer()
-        rows = [g.latex(printer).replace(" = ", " &= ", 1) for g in self.parameters]
-        return "$$\\begin{aligned}" + r" \\ ".join(rows) + "\\end{aligned}$$"
+        rows = (g.latex(printer).replace(" = ", " &= ", 1) for g in self.parameters)
+        hint = "derivation['w^{(L)}'] for one parameter, render_latex(derivation) for all"
+        return capped(rows, len(self.parameters), "parameters", hint)
+
+    def _title(self) -> str:
+        spec = self.network.spec
+        widths = "-".join(map(str, self.network.widths))
+        activations = ",".join(dict.fromkeys(spec.activations))
+        count = len(self.parameters)
+        return f"Derivation {widths} {activations}/{spec.loss}: {count} parameters"
+
+    def _repr_latex_(self) -> str:
+        return latex_display(self._shown())
+
+    def _repr_markdown_(self) -> str:
+        return markdown_display(self._title(), self._shown())
+
+    def _repr_html_(self) -> str:
+        return html_display(self._title(), self._shown())
+
+    def __repr__(self) -> str:
+        return f"<{self._title()}>"
 
     def __iter__(self) -> Iterator[ParameterGradient]:
         return iter(self.parameters)
@@ -290,6 +342,16 @@ class Derivation:
                 value = to_elementary(term.value)
                 composed[term.symbol] = value.xreplace({**forward, **composed})
         return self._composed_errors
+
+
+def _notation(widths: tuple[int, ...]) -> naming.Notation | None:
+    """The notation of a network of these widths (None when unknown: plain symbol names)."""
+    return naming.Notation(widths) if widths else None
+
+
+def _unicode(symbol: sp.Symbol, widths: tuple[int, ...]) -> str:
+    """A symbol as printed in Unicode, e.g. ``w⁽ᴸ⁾₁₀``."""
+    return str(NotationUnicodePrinter({"notation": _notation(widths)}).doprint(symbol))
 
 
 def _error_order(term: ErrorTerm) -> tuple[int, int]:
