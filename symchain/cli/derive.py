@@ -13,7 +13,6 @@ from ..deriver import DEFAULT_BUDGET_SECONDS, derive
 from ..forms import FORMS
 from ..network import Network
 from ..render import FORMATS, render_json, render_latex, render_markdown, render_text
-from ..render.standalone import render_standalone
 from ..spec import check_unrolled_size
 from .forms import derive_progress, write_form
 from .options import network_options, output_option, timeout_option
@@ -94,6 +93,9 @@ def derive_command(
         return
     renderers = {"latex": render_latex, "markdown": render_markdown, "json": render_json}
     if standalone:
+        # imported here: the TikZ graph code it needs slows every other run's start by 35 ms
+        from ..render.standalone import render_standalone
+
         renderers["latex"] = render_standalone
     text = renderers[output_format](derivation, notation)
     if output is None:
