@@ -100,8 +100,8 @@ class ErrorTerm:
 
     def __repr__(self) -> str:
         printer = NotationUnicodePrinter({"notation": _notation(self.widths)})
-        return one_line(f"<ErrorTerm {printer.doprint(self.symbol)} = "
-                        f"{printer.doprint(self.value)}>")
+        equation = f"{printer.doprint(self.symbol)} = {printer.doprint(self.value)}"
+        return one_line(f"<ErrorTerm {equation}>")
 
     @property
     def value(self) -> sp.Expr:
@@ -264,7 +264,8 @@ class Derivation:
         widths = "-".join(map(str, self.network.widths))
         activations = ",".join(dict.fromkeys(spec.activations))
         count = len(self.parameters)
-        return f"Derivation {widths} {activations}/{spec.loss}: {count} parameters"
+        noun = "parameter" if count == 1 else "parameters"
+        return f"Derivation {widths} {activations}/{spec.loss}: {count} {noun}"
 
     def _repr_latex_(self) -> str:
         return latex_display(self._shown())
@@ -420,8 +421,9 @@ def resolve_parameter(network: Network, name: str) -> sp.Symbol:
     """
     symbols = resolve_parameters(network, [name])
     if len(symbols) != 1:
+        label = naming.label_of(symbols[-1])
+        example = naming.Notation(network.widths).latex(label) if label else str(symbols[-1])
         raise UnknownNameError(
-            f"{name!r} names {len(symbols)} parameters; name one, e.g. "
-            f"{naming.Notation(network.widths).latex(naming.label_of(symbols[-1]))}"  # type: ignore[arg-type]
+            f"{name!r} names {len(symbols)} parameters; name one, e.g. {example}"
         )
     return symbols[0]

@@ -6,7 +6,9 @@ import re
 
 import pytest
 
-from symchain import naming
+from symchain import Network, derive, naming
+from symchain.derivation import resolve_parameter
+from symchain.errors import UnknownNameError
 from symchain.naming import Kind, Label, Notation, ParameterNames
 
 
@@ -154,3 +156,11 @@ def test_suggestions_are_close_printed_names() -> None:
     assert "w_{10}^{(L)}" in reader.suggestions("w_{10}^{(L+1)}")
     assert "W2" in reader.suggestions("W3")
     assert reader.suggestions("qqqq") == []
+
+
+def test_one_parameter_lookups_refuse_a_whole_layer() -> None:
+    network = Network.from_widths(WIDE)
+    assert resolve_parameter(network, "W2[1,0]") == network.w(2, 1, 0)
+    assert derive(network, (network.b(1, 2),))["b1[2]"].parameter == network.b(1, 2)
+    with pytest.raises(UnknownNameError, match=r"'W2' names 6 parameters; name one, e.g. w_\{12\}"):
+        resolve_parameter(network, "W2")

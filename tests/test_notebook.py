@@ -105,5 +105,5 @@ def test_magic_result_displays_through_ipython(shell: InteractiveShell) -> None:
     formatter = shell.display_formatter
     result = shell.run_line_magic("symchain", "--param 'w^{(L)}'")
     data, _ = formatter.format(result)
-    assert data["text/plain"] == "<Derivation 1-1-1-1 sigmoid/squared_error: 1 parameters>"
+    assert data["text/plain"] == "<Derivation 1-1-1-1 sigmoid/squared_error: 1 parameter>"
     assert {"text/latex", "text/markdown", "text/html"} <= set(data)
