@@ -58,8 +58,8 @@ def latex_display(shown: Shown, with_summary: bool = True) -> str:
     rows = list(shown.rows)
     if shown.summary and with_summary:
         rows.append(r"&\text{" + _latex_text(shown.summary) + "}")
-    if len(rows) == 1 and "&" not in rows[0]:
-        return f"$${rows[0]}$$"
+    if len(rows) == 1:  # one equation: no alignment needed
+        return f"$${rows[0].replace(' &= ', ' = ', 1)}$$"
     return "$$\\begin{aligned}" + r" \\ ".join(rows) + "\\end{aligned}$$"
 
 
