@@ -8,11 +8,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from rich.console import Console
 
 from symchain import Network, derive
+from symchain.cli import cli
 from symchain.render import render_text
-from symchain.render.layout import cell_width, wrap_text
+from symchain.render.layout import cell_width, wrap_equation_lines, wrap_text
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -84,3 +86,27 @@ def test_wrap_text_breaks_at_operators_outside_brackets_first(
     text: str, limit: int, rows: list[str]
 ) -> None:
     assert wrap_text(text, limit) == rows
+
+
+@pytest.mark.parametrize("form", ["index", "matrix"])
+@pytest.mark.parametrize("columns", [60, 80])
+def test_index_and_matrix_forms_fit_the_terminal(form: str, columns: int) -> None:
+    args = ["derive", "--layers", "2,3,2", "--activation", "tanh,softmax"]
+    args += ["--loss", "cross_entropy", "--form", form]
+    wrapped = CliRunner().invoke(cli, args, env={"COLUMNS": str(columns)})
+    whole = CliRunner().invoke(cli, args, env={"COLUMNS": "1000"})
+    assert wrapped.exit_code == whole.exit_code == 0
+    assert max(cell_width(line) for line in wrapped.stdout.splitlines()) <= columns
+    assert max(cell_width(line) for line in whole.stdout.splitlines()) > columns
+    assert wrapped.stdout.split() == whole.stdout.split()
+
+
+def test_wrapped_equations_align_their_equals_signs() -> None:
+    text = "  δ = ∂C₀/∂z = Σ_{m=0}^{n} (∂a/∂z · ∂C₀/∂a) = a·Σ_{m=0}^{n} y - y = a - y"
+    assert wrap_equation_lines(text, 40).split("\n") == [
+        "  δ = ∂C₀/∂z",
+        "    = Σ_{m=0}^{n} (∂a/∂z · ∂C₀/∂a)",
+        "    = a·Σ_{m=0}^{n} y - y",
+        "    = a - y",
+    ]
+    assert wrap_equation_lines(text, 200) == text

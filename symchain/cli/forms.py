@@ -12,6 +12,7 @@ from rich.console import Console
 
 from .. import forms
 from ..network import Network
+from ..render.layout import wrap_equation_lines
 
 # Derivations of more parameters than this show a progress bar (on a terminal only).
 PROGRESS_PARAMETERS = 2000
@@ -38,6 +39,8 @@ def write_form(
     else:
         document = forms.network_index_document(network, notation)
     text = forms.render_form(document, output_format)
+    if output_format == "text":
+        text = wrap_equation_lines(text, Console().width)
     if output is None:
         sys.stdout.write(text)
     else:

@@ -226,3 +226,50 @@ def wrap_text(text: str, limit: int) -> list[str]:
         if rows is not None:
             return rows
     return _pack(_split(text, [index for index, _ in breaks]), limit, overflow=True) or [text]
+
+
+def _top_level_sides(text: str) -> list[str]:
+    """``text`` split at the `` = `` signs outside brackets."""
+    sides, depth, start = [], 0, 0
+    for index, char in enumerate(text):
+        if char in _OPENING:
+            depth += 1
+        elif char in _CLOSING:
+            depth = max(depth - 1, 0)
+        elif depth == 0 and text.startswith(" = ", index) and index >= start:
+            sides.append(text[start:index])
+            start = index + 3
+    return [*sides, text[start:]]
+
+
+def wrap_equation_lines(text: str, limit: int) -> str:
+    """Plain text whose too-wide lines ``indent a = b = c`` are wrapped to ``limit`` columns.
+
+    Each further side starts a row with its ``=`` under the first one; a side too wide for its
+    row continues four columns further in, broken by :func:`wrap_text`. When the left side takes
+    more than a third of the width, the right sides start on their own rows under the indent.
+    """
+    lines = []
+    for line in text.split("\n"):
+        if cell_width(line) <= limit:
+            lines.append(line)
+            continue
+        body = line.lstrip(" ")
+        indent = len(line) - len(body)
+        left, *sides = _top_level_sides(body)
+        if not sides:
+            rows = wrap_text(body, max(limit - indent - 4, 20))
+            lines.append(" " * indent + rows[0])
+            lines.extend(" " * (indent + 4) + row for row in rows[1:])
+            continue
+        column = indent + cell_width(left) + 1  # where the first "=" is
+        first = " " * indent + left
+        if column > limit // 3:
+            lines.append(first)
+            column, first = indent + 4, ""
+        for number, side in enumerate(sides):
+            rows = wrap_text(side, max(limit - column - 6, 20))
+            lead = f"{first} = " if number == 0 and first else " " * column + "= "
+            lines.append(lead + rows[0])
+            lines.extend(" " * (column + 4) + row for row in rows[1:])
+    return "\n".join(lines)
