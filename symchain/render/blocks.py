@@ -15,11 +15,11 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from .. import forms
 from ..derivation import Derivation, resolve_parameters
 from ..deriver import derive
 from ..errors import SpecError, SymchainError
-from ..forms import FORMS, FormDocument, matrix_document
-from ..forms.index import network_index_document
+from ..forms import FORMS, FormDocument
 from ..losses import get_loss
 from ..network import Network
 from ..spec import SEED_WIDTHS, NetworkSpec, parse_activations, parse_widths
@@ -309,9 +309,9 @@ def block_formulas(options: BlockOptions) -> list[Formula]:
     if options.form != "unrolled":
         network = options.network()
         if options.form == "matrix":
-            document = matrix_document(network, options.notation)
+            document = forms.matrix_document(network, options.notation)
         else:
-            document = network_index_document(network, options.notation)
+            document = forms.network_index_document(network, options.notation)
         return form_formulas(document, options)
     return derivation_formulas(block_derivation(options), options)
 
