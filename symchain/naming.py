@@ -207,34 +207,16 @@ class Notation:
             text += unicode_subscript(index_text(indices))
         return text
 
-    def parameter_names(self, label: Label) -> tuple[str, ...]:
-        """Every spelling accepted for a parameter on the command line (both notations)."""
-        names = []
-        for style in ("relative", "absolute"):
-            notation = Notation(self.widths, style)
-            base = _LATEX_BASE[label.kind]
-            assert label.layer is not None
-            sup = f"^{{({notation.layer_text(label.layer)})}}"
-            subs = {""}
-            shown = notation._shown_indices(label)
-            for idx in (shown, label.indices):
-                if idx:
-                    subs.add("_{" + index_text(idx) + "}")
-                    subs.add("_{" + ",".join(str(i) for i in idx) + "}")
-                    if len(index_text(idx)) == 1:
-                        subs.add("_" + index_text(idx))
-            if shown:
-                subs.discard("")
-            for sub in sorted(subs):
-                names.extend([base + sub + sup, base + sup + sub])
-        names.append(label.symbol().name)
-        return tuple(dict.fromkeys(names))
+
+def _inverse(table: dict[int, int], characters: str) -> dict[str, str]:
+    """The printed digits, letters and signs of a translation ``table``, back to ASCII."""
+    return {chr(table[ord(char)]): char for char in characters}
 
 
-# Unicode superscripts and subscripts as printed (see unicode_superscript/unicode_subscript), back
-# to ASCII, for reading a parameter name typed as printed (``w⁽ᴸ⁻¹⁾₁₀``).
-_FROM_SUPERSCRIPT = {v: k for k, v in zip("0123456789L-+()", "⁰¹²³⁴⁵⁶⁷⁸⁹ᴸ⁻⁺⁽⁾", strict=True)}
-_FROM_SUBSCRIPT = {v: k for k, v in zip("0123456789", "₀₁₂₃₄₅₆₇₈₉", strict=True)}
+# Unicode superscripts and subscripts as printed (unicode_superscript/unicode_subscript), back to
+# ASCII, for reading a parameter name typed as printed (``w⁽ᴸ⁻¹⁾₁₀``).
+_FROM_SUPERSCRIPT = _inverse(_SUPERSCRIPT, "0123456789L-+()")
+_FROM_SUBSCRIPT = _inverse(_SUBSCRIPT, "0123456789")
 # A layer superscript ``^{(L-1)}``, ``^(L-1)`` or ``^{L-1}``, and a subscript ``_{10}``, ``_{1,0}``
 # or ``_10``; NAME is replaced by the group's name.
 _LAYER = r"\^(?:\{\((?P<NAME>[^()]*)\)\}|\((?P<NAMEb>[^()]*)\)|\{(?P<NAMEc>[^(){}]*)\})"
