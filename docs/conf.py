@@ -32,9 +32,10 @@ class ClickHelpDirective(SphinxDirective):
     def run(self) -> list[nodes.Node]:
         name = self.arguments[0]
         parent = click.Context(cli, info_name="symchain", terminal_width=92, max_content_width=92)
-        command = cli if name == "symchain" else cli.commands.get(name)
+        command = cli if name == "symchain" else cli.get_command(parent, name)
         if command is None:
-            raise self.error(f"no symchain command {name!r}; known: {', '.join(cli.commands)}")
+            known = ", ".join(cli.list_commands(parent))
+            raise self.error(f"no symchain command {name!r}; known: {known}")
         ctx = parent if command is cli else click.Context(command, info_name=name, parent=parent)
         text = command.get_help(ctx)
         return [nodes.literal_block(text, text)]

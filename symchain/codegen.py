@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import naming
-from .derivation import COMPILERS, Derivation
+from .derivation import Derivation
 from .errors import UnknownNameError
 from .forms.matrix import unicode_equations
 from .network import Network
@@ -496,6 +496,3 @@ def _compile_matrix_form(derivation: Derivation, backend: str, dtype: str) -> Ca
     if dtype not in ("float64", "float32"):
         raise UnknownNameError(f"unknown dtype {dtype!r}; known: float64, float32")
     return compile_matrix(derivation.network, backend)
-
-
-COMPILERS["matrix"] = _compile_matrix_form

@@ -5,7 +5,8 @@ These are plain frozen dataclasses of SymPy objects; renderers, numeric code and
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import importlib
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,18 +14,22 @@ import sympy as sp
 
 from . import naming
 from .activations import to_elementary
+from .display import Shown, capped, html_display, latex_display, markdown_display, one_line
 from .errors import TooLargeError, UnknownNameError
 from .network import Network
 from .nodes import Partial, Sampled
-from .printing import NotationLatexPrinter
+from .printing import NotationLatexPrinter, NotationUnicodePrinter
 
 # Expanded forms larger than this many tree nodes are refused rather than printed.
 MAX_EXPANDED_NODES = 200_000
 
-# Numeric compilers by form, filled at import by symchain.numeric ("unrolled") and
-# symchain.codegen ("matrix"): each takes (derivation, backend, dtype) and returns a callable
+# Numeric compilers by form: (module, function), imported on first use so that deriving never
+# imports NumPy. Each function takes (derivation, backend, dtype) and returns a callable
 # f(params, X, Y) whose result unpacks as (loss, gradients).
-COMPILERS: dict[str, Callable[[Derivation, str, str], Callable[..., Any]]] = {}
+COMPILERS: dict[str, tuple[str, str]] = {
+    "unrolled": ("symchain.numeric.compiled", "_compile_unrolled"),
+    "matrix": ("symchain.codegen", "_compile_matrix_form"),
+}
 
 
 @dataclass(frozen=True)
@@ -79,9 +84,24 @@ class ErrorTerm:
     chain: Chain
     widths: tuple[int, ...] = ()
 
+    def _shown(self) -> Shown:
+        printer = NotationLatexPrinter({"notation": _notation(self.widths)})
+        row = f"{printer.doprint(self.symbol)} &= {self.chain.latex(printer)}"
+        return capped([row], 1, "terms", "the chain's terms")
+
     def _repr_latex_(self) -> str:
-        printer = NotationLatexPrinter({"notation": naming.Notation(self.widths)})
-        return f"$${printer.doprint(self.symbol)} = {self.chain.latex(printer)}$$"
+        return latex_display(self._shown())
+
+    def _repr_markdown_(self) -> str:
+        return markdown_display(f"error term {_unicode(self.symbol, self.widths)}", self._shown())
+
+    def _repr_html_(self) -> str:
+        return html_display(f"error term {_unicode(self.symbol, self.widths)}", self._shown())
+
+    def __repr__(self) -> str:
+        printer = NotationUnicodePrinter({"notation": _notation(self.widths)})
+        equation = f"{printer.doprint(self.symbol)} = {printer.doprint(self.value)}"
+        return one_line(f"<ErrorTerm {equation}>")
 
     @property
     def value(self) -> sp.Expr:
@@ -104,9 +124,25 @@ class ParameterGradient:
     gradient: sp.Expr
     widths: tuple[int, ...] = ()
 
+    def _shown(self) -> Shown:
+        printer = NotationLatexPrinter({"notation": _notation(self.widths)})
+        return capped([self.latex(printer).replace(" = ", " &= ", 1)], 1, "rows", "latex()")
+
+    def _title(self) -> str:
+        return f"∂C₀/∂{_unicode(self.parameter, self.widths)}"
+
     def _repr_latex_(self) -> str:
-        printer = NotationLatexPrinter({"notation": naming.Notation(self.widths)})
-        return f"$${self.latex(printer)}$$"
+        return latex_display(self._shown())
+
+    def _repr_markdown_(self) -> str:
+        return markdown_display(self._title(), self._shown())
+
+    def _repr_html_(self) -> str:
+        return html_display(self._title(), self._shown())
+
+    def __repr__(self) -> str:
+        printer = NotationUnicodePrinter({"notation": _notation(self.widths)})
+        return one_line(f"<ParameterGradient {self._title()} = {printer.doprint(self.gradient)}>")
 
     @property
     def batch(self) -> sp.Expr:
@@ -209,16 +245,39 @@ class Derivation:
         The result unpacks as ``loss, grads`` with ``grads`` keyed ``W1, b1, ...`` in the layout
         of ``torch.nn.Linear``.
         """
-        compiler = COMPILERS.get(form)
-        if compiler is None:
+        where = COMPILERS.get(form)
+        if where is None:
             known = ", ".join(sorted(COMPILERS))
             raise UnknownNameError(f"unknown form {form!r} to compile; known: {known}")
-        return compiler(self, backend, dtype)
+        module, function = where
+        compiler = getattr(importlib.import_module(module), function)
+        return compiler(self, backend, dtype)  # type: ignore[no-any-return]
+
+    def _shown(self) -> Shown:
+        printer = self.printer()
+        rows = (g.latex(printer).replace(" = ", " &= ", 1) for g in self.parameters)
+        hint = "derivation['w^{(L)}'] for one parameter, render_latex(derivation) for all"
+        return capped(rows, len(self.parameters), "parameters", hint)
+
+    def _title(self) -> str:
+        spec = self.network.spec
+        widths = "-".join(map(str, self.network.widths))
+        activations = ",".join(dict.fromkeys(spec.activations))
+        count = len(self.parameters)
+        noun = "parameter" if count == 1 else "parameters"
+        return f"Derivation {widths} {activations}/{spec.loss}: {count} {noun}"
 
     def _repr_latex_(self) -> str:
-        printer = self.printer()
-        rows = [g.latex(printer).replace(" = ", " &= ", 1) for g in self.parameters]
-        return "$$\\begin{aligned}" + r" \\ ".join(rows) + "\\end{aligned}$$"
+        return latex_display(self._shown())
+
+    def _repr_markdown_(self) -> str:
+        return markdown_display(self._title(), self._shown())
+
+    def _repr_html_(self) -> str:
+        return html_display(self._title(), self._shown())
+
+    def __repr__(self) -> str:
+        return f"<{self._title()}>"
 
     def __iter__(self) -> Iterator[ParameterGradient]:
         return iter(self.parameters)
@@ -286,6 +345,16 @@ class Derivation:
         return self._composed_errors
 
 
+def _notation(widths: tuple[int, ...]) -> naming.Notation | None:
+    """The notation of a network of these widths (None when unknown: plain symbol names)."""
+    return naming.Notation(widths) if widths else None
+
+
+def _unicode(symbol: sp.Symbol, widths: tuple[int, ...]) -> str:
+    """A symbol as printed in Unicode, e.g. ``w⁽ᴸ⁾₁₀``."""
+    return str(NotationUnicodePrinter({"notation": _notation(widths)}).doprint(symbol))
+
+
 def _error_order(term: ErrorTerm) -> tuple[int, int]:
     """Error terms by (layer, neuron), so later layers compose first when reversed."""
     label = naming.label_of(term.symbol)
@@ -315,22 +384,46 @@ def check_size(expr: sp.Expr, what: str) -> sp.Expr:
     return expr
 
 
+def resolve_parameters(network: Network, names: Iterable[str]) -> tuple[sp.Symbol, ...]:
+    """The parameters named, in the order given, each once (``W3`` names a whole layer).
+
+    Every spelling :class:`~symchain.naming.ParameterNames` reads is accepted: LaTeX and Unicode
+    as printed, either notation, the symbol name and the params-file keys.
+
+    Raises:
+        UnknownNameError: for a name that is no parameter, listing the closest names.
+    """
+    reader = naming.ParameterNames(network.widths)
+    chosen: dict[sp.Symbol, None] = {}
+    for name in names:
+        try:
+            labels = reader.labels(name)
+        except ValueError as error:
+            widths, last = "-".join(map(str, network.widths)), network.depth
+            parts = [f"no parameter {name!r} in this {widths} network ({error})"]
+            close = reader.suggestions(name)
+            if close:
+                parts.append(f"closest: {', '.join(close)}")
+            parts.append(
+                "name one as printed (w^{(L)}_{10}, w⁽ᴸ⁾₁₀, w^(L-1)), by absolute layer "
+                f"(w^{{({last})}}_{{10}}) or by params-file key (W{last}, W{last}[1,0], b{last})"
+            )
+            raise UnknownNameError("; ".join(parts)) from None
+        chosen.update(dict.fromkeys(label.symbol() for label in labels))
+    return tuple(chosen)
+
+
 def resolve_parameter(network: Network, name: str) -> sp.Symbol:
-    """The parameter a user named, e.g. ``w^{(L)}``, ``b^{(L-1)}``, ``w^{(2)}_{10}``."""
-    wanted = "".join(name.split())
-    notation = naming.Notation(network.widths)
-    for symbol in network.parameters:
-        label = naming.label_of(symbol)
-        assert label is not None
-        if wanted in notation.parameter_names(label):
-            return symbol
-    examples = []
-    for symbol in network.parameters[:1] + network.parameters[-1:]:
-        label = naming.label_of(symbol)
-        assert label is not None
-        examples.append(notation.latex(label))
-    raise UnknownNameError(
-        f"no parameter {name!r} in this {'-'.join(map(str, network.widths))} network; "
-        f"name one as printed, e.g. {' or '.join(examples)} "
-        f"({len(network.parameters)} parameters)"
-    )
+    """The one parameter a user named, e.g. ``w^{(L)}``, ``b⁽ᴸ⁻¹⁾``, ``w^{(2)}_{10}``, ``W2[1,0]``.
+
+    Raises:
+        UnknownNameError: for an unknown name, or one naming several parameters (``W3``).
+    """
+    symbols = resolve_parameters(network, [name])
+    if len(symbols) != 1:
+        label = naming.label_of(symbols[-1])
+        example = naming.Notation(network.widths).latex(label) if label else str(symbols[-1])
+        raise UnknownNameError(
+            f"{name!r} names {len(symbols)} parameters; name one, e.g. {example}"
+        )
+    return symbols[0]

@@ -6,7 +6,7 @@ A block holds the same ``key: value`` options as the Sphinx directive (see
     ```symchain
     layers: 1,1,1,1
     param: w^{(L)}
-    form: chain
+    show: chain
     ```
 
 Blocks are found with markdown-it-py (CommonMark), so code in other fences and indented code is
@@ -15,16 +15,22 @@ formula becomes a ``$$`` block (``aligned`` rows), which KaTeX and MathJax rende
 ``pymdownx.arithmatex``, GitHub, Jupyter); a label becomes an HTML anchor before its formula.
 A block with ``view: interactive`` becomes the interactive view (one raw HTML block, no blank
 line inside) for sites that keep raw HTML and scripts (MkDocs does; GitHub strips them).
+An old spelling (``form: chain``) is rendered and reported through ``warn`` (by default a
+:class:`DeprecationWarning`).
 """
 
 from __future__ import annotations
 
 import re
+import warnings
+from collections.abc import Callable
 
 from markdown_it import MarkdownIt
 
 from .errors import SpecError
 from .render.blocks import BlockOptionError, Formula, block_formulas, block_view, parse_block
+
+Warn = Callable[[str], None]
 
 FENCE_INFO = "symchain"
 _PREFIX_RE = re.compile(r"^([\s>]*)")
@@ -36,9 +42,16 @@ def formula_markdown(formula: Formula) -> list[str]:
     return [*lines, "$$", *formula.aligned().split("\n"), "$$"]
 
 
-def render_block(body: str) -> list[str]:
+def deprecation_warning(message: str) -> None:
+    """The default ``warn``: a :class:`DeprecationWarning` at the caller of the renderer."""
+    warnings.warn(message, DeprecationWarning, stacklevel=4)
+
+
+def render_block(body: str, warn: Warn | None = None) -> list[str]:
     """The Markdown lines replacing one block with body ``body`` (formulas, blank-separated)."""
     options = parse_block(body)
+    for message in options.deprecations:
+        (warn or deprecation_warning)(message)
     if options.view == "interactive":
         return block_view(options).split("\n")
     lines: list[str] = []
@@ -49,8 +62,11 @@ def render_block(body: str) -> list[str]:
     return lines
 
 
-def render_markdown_blocks(text: str, source: str = "<markdown>") -> str:
+def render_markdown_blocks(text: str, source: str = "<markdown>", warn: Warn | None = None) -> str:
     """``text`` with every ```` ```symchain ```` block replaced by its formulas.
+
+    ``warn`` receives ``source:line: message`` for each deprecated spelling (default: a
+    :class:`DeprecationWarning`).
 
     Raises:
         SpecError: ``source:line: message`` for the first bad block (line of the bad option,
@@ -62,8 +78,12 @@ def render_markdown_blocks(text: str, source: str = "<markdown>") -> str:
     for token in reversed(fences):
         assert token.map is not None
         start, end = token.map
+
+        def located(message: str, line: int = start + 1) -> None:
+            (warn or deprecation_warning)(f"{source}:{line}: {message}")
+
         try:
-            replacement = render_block(token.content)
+            replacement = render_block(token.content, located)
         except BlockOptionError as error:
             line = start + 1 if error.offset is None else start + 2 + error.offset
             raise SpecError(f"{source}:{line}: {error.message}") from None

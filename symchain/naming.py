@@ -13,6 +13,7 @@ Per-sample quantities carry the sample as a bracketed superscript: ``a^{(L)[i]}`
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -210,25 +211,180 @@ class Notation:
             text += unicode_subscript(index_text(indices))
         return text
 
-    def parameter_names(self, label: Label) -> tuple[str, ...]:
-        """Every spelling accepted for a parameter on the command line (both notations)."""
-        names = []
-        for style in ("relative", "absolute"):
-            notation = Notation(self.widths, style)
-            base = _LATEX_BASE[label.kind]
-            assert label.layer is not None
-            sup = f"^{{({notation.layer_text(label.layer)})}}"
-            subs = {""}
-            shown = notation._shown_indices(label)
-            for idx in (shown, label.indices):
-                if idx:
-                    subs.add("_{" + index_text(idx) + "}")
-                    subs.add("_{" + ",".join(str(i) for i in idx) + "}")
-                    if len(index_text(idx)) == 1:
-                        subs.add("_" + index_text(idx))
+
+def _inverse(table: dict[int, int], characters: str) -> dict[str, str]:
+    """The printed digits, letters and signs of a translation ``table``, back to ASCII."""
+    return {chr(table[ord(char)]): char for char in characters}
+
+
+# Unicode superscripts and subscripts as printed (unicode_superscript/unicode_subscript), back to
+# ASCII, for reading a parameter name typed as printed (``w⁽ᴸ⁻¹⁾₁₀``).
+_FROM_SUPERSCRIPT = _inverse(_SUPERSCRIPT, "0123456789L-+()")
+_FROM_SUBSCRIPT = _inverse(_SUBSCRIPT, "0123456789")
+# A layer superscript ``^{(L-1)}``, ``^(L-1)`` or ``^{L-1}``, and a subscript ``_{10}``, ``_{1,0}``
+# or ``_10``; NAME is replaced by the group's name.
+_LAYER = r"\^(?:\{\((?P<NAME>[^()]*)\)\}|\((?P<NAMEb>[^()]*)\)|\{(?P<NAMEc>[^(){}]*)\})"
+_INDICES = r"_(?:\{(?P<NAME>[0-9,]+)\}|(?P<NAMEb>[0-9,]+))"
+_PRINTED_RE = re.compile(
+    r"^(?P<base>[wb])(?:"
+    + _LAYER.replace("NAME", "l1")
+    + "(?:"
+    + _INDICES.replace("NAME", "i1")
+    + ")?|"
+    + _INDICES.replace("NAME", "i2")
+    + _LAYER.replace("NAME", "l2")
+    + ")$"
+)
+_KEY_RE = re.compile(r"^(?P<base>[Wb])(?P<layer>[0-9]+)(?:\[(?P<indices>[0-9]+(?:,[0-9]+)*)\])?$")
+_SYMBOL_RE = re.compile(r"^(?P<base>[wb])_(?P<layer>[0-9]+)_(?P<indices>[0-9]+(?:_[0-9]+)*)$")
+# Networks with more parameters than this suggest only layer-level names when a name is unknown.
+MAX_SUGGESTION_NAMES = 5000
+
+
+def _ascii_name(text: str) -> str:
+    """``text`` without spaces, Unicode super/subscript runs written as ``^{...}`` / ``_{...}``."""
+    out = []
+    index = 0
+    text = "".join(text.split()).replace("−", "-")
+    while index < len(text):
+        char = text[index]
+        for table, mark in ((_FROM_SUPERSCRIPT, "^"), (_FROM_SUBSCRIPT, "_")):
+            if char in table:
+                run = ""
+                while index < len(text) and (
+                    text[index] in table or (mark == "_" and text[index] == ",")
+                ):
+                    run += table.get(text[index], ",")
+                    index += 1
+                out.append(mark + "{" + run + "}" if mark == "_" else mark + run)
+                break
+        else:
+            out.append(char)
+            index += 1
+    return "".join(out)
+
+
+class ParameterNames:
+    """Reads every way a parameter of a network is written, back to its label(s).
+
+    Accepted: LaTeX as printed in either notation and either order of sub- and superscript
+    (``w^{(L)}_{10}``, ``w_{1,0}^{(2)}``, ``w^(L-1)_10``), Unicode as printed (``w⁽ᴸ⁾₁₀``), the
+    symbol name (``w_2_1_0``) and the params-file keys: ``W3`` (every weight of absolute layer 3),
+    ``W3[1,0]``, ``b2``, ``b2[1]``. Subscripts may be left out where the layers they index have
+    width 1.
+    """
+
+    def __init__(self, widths: tuple[int, ...]) -> None:
+        self.notation = Notation(widths)
+
+    @property
+    def depth(self) -> int:
+        return self.notation.depth
+
+    def labels(self, name: str) -> tuple[Label, ...]:
+        """The parameters ``name`` denotes, in ∇C order (several only for ``W3``/``b2``).
+
+        Raises:
+            ValueError: with a message saying what is wrong (the caller adds close matches).
+        """
+        text = _ascii_name(name)
+        match = _KEY_RE.match(text)
+        if match:
+            kind = Kind.WEIGHT if match["base"] == "W" else Kind.BIAS
+            layer = self._absolute_layer(match["layer"])
+            if match["indices"] is None:
+                return self._whole_layer(kind, layer)
+            numbers = tuple(int(i) for i in match["indices"].split(","))
+            return (self._label(kind, layer, numbers, explicit=True),)
+        match = _SYMBOL_RE.match(text)
+        if match:
+            kind = Kind(match["base"])
+            layer = self._absolute_layer(match["layer"])
+            numbers = tuple(int(i) for i in match["indices"].split("_"))
+            return (self._label(kind, layer, numbers, explicit=True),)
+        match = _PRINTED_RE.match(text)
+        if match is None:
+            raise ValueError("parameters are weights w and biases b")
+        groups = {key: value for key, value in match.groupdict().items() if value is not None}
+        layer_text = next(v for k, v in groups.items() if k.startswith("l"))
+        index_text_ = next((v for k, v in groups.items() if k.startswith("i")), "")
+        kind = Kind(match["base"])
+        layer = self._layer(layer_text)
+        return (self._label(kind, layer, self._indices(kind, index_text_), explicit=False),)
+
+    def _absolute_layer(self, text: str) -> int:
+        layer = int(text)
+        if not 1 <= layer <= self.depth:
+            raise ValueError(f"layer {layer} is not in 1..{self.depth}")
+        return layer
+
+    def _layer(self, text: str) -> int:
+        """``L``, ``L-1`` (relative) or ``2`` (absolute) as an absolute layer."""
+        relative = re.fullmatch(r"L(?:-([0-9]+))?", text)
+        if relative:
+            layer = self.depth - int(relative.group(1) or 0)
+            if layer < 1:
+                raise ValueError(f"layer ({text}) is before the first layer (L-{self.depth - 1})")
+            return layer
+        if text.isdigit():
+            return self._absolute_layer(text)
+        raise ValueError(f"({text}) is not a layer; write (L), (L-1), ... or (1) .. ({self.depth})")
+
+    @staticmethod
+    def _indices(kind: Kind, text: str) -> tuple[int, ...]:
+        """Subscript digits: comma-separated, or one digit per index when written together."""
+        if not text:
+            return ()
+        if "," in text:
+            return tuple(int(part) for part in text.split(",") if part)
+        if kind is Kind.WEIGHT and len(text) == 2:
+            return (int(text[0]), int(text[1]))
+        if kind is Kind.BIAS:
+            return (int(text),)
+        raise ValueError(f"subscript {text!r}: separate indices above 9 with a comma (w_{{12,3}})")
+
+    def _label(self, kind: Kind, layer: int, numbers: tuple[int, ...], explicit: bool) -> Label:
+        widths = self.notation.widths
+        needed = 2 if kind is Kind.WEIGHT else 1
+        if not numbers and not explicit:
+            shown = self.notation._shown_indices(Label(kind, layer, 0, 0 if needed == 2 else None))
             if shown:
-                subs.discard("")
-            for sub in sorted(subs):
-                names.extend([base + sub + sup, base + sup + sub])
-        names.append(label.symbol().name)
-        return tuple(dict.fromkeys(names))
+                raise ValueError(
+                    f"layer {layer} has several {'weights' if needed == 2 else 'biases'}; "
+                    "give the neuron subscript"
+                )
+            numbers = (0,) * needed
+        if len(numbers) != needed:
+            raise ValueError(f"a {'weight' if needed == 2 else 'bias'} has {needed} subscript(s)")
+        limits = (widths[layer], widths[layer - 1])[:needed]
+        for number, limit in zip(numbers, limits, strict=True):
+            if number >= limit:
+                raise ValueError(f"neuron {number} is outside 0..{limit - 1}")
+        return Label(kind, layer, *numbers)
+
+    def _whole_layer(self, kind: Kind, layer: int) -> tuple[Label, ...]:
+        widths = self.notation.widths
+        if kind is Kind.BIAS:
+            return tuple(Label(kind, layer, j) for j in range(widths[layer]))
+        return tuple(
+            Label(kind, layer, j, k) for j in range(widths[layer]) for k in range(widths[layer - 1])
+        )
+
+    def suggestions(self, name: str, count: int = 3) -> list[str]:
+        """The printed names closest to ``name`` (difflib), for an error message."""
+        widths = self.notation.widths
+        candidates = [
+            key for layer in range(1, self.depth + 1) for key in (f"W{layer}", f"b{layer}")
+        ]
+        parameters = sum(widths[i] * widths[i - 1] + widths[i] for i in range(1, len(widths)))
+        if parameters <= MAX_SUGGESTION_NAMES:
+            relative, absolute = self.notation, Notation(widths, "absolute")
+            for layer in range(1, self.depth + 1):
+                for kind in (Kind.WEIGHT, Kind.BIAS):
+                    for label in self._whole_layer(kind, layer):
+                        candidates += [
+                            relative.latex(label),
+                            absolute.latex(label),
+                            relative.unicode(label),
+                        ]
+        return difflib.get_close_matches("".join(name.split()), candidates, n=count, cutoff=0.5)

@@ -5,17 +5,19 @@ Add ``"symchain.sphinx"`` to ``extensions`` in ``conf.py``, then::
     .. symchain-derive::
        :layers: 1,1,1,1
        :param: w^{(L)}
-       :form: chain
+       :show: chain
        :label: seed-chain
 
     The chain :eq:`seed-chain` ...
 
-Options: ``:layers:``, ``:activation:``, ``:loss:``, ``:param:`` (names separated by spaces or
-commas), ``:form:`` (``chain``, ``gradient``, ``batch`` or ``all``), ``:label:`` (numbered and
-referenceable with ``:eq:``; several blocks get ``label-1``, ``label-2``, ...), ``:notation:``,
-``:view:`` (``formulas``, or ``interactive``: the clickable page of
-:func:`symchain.render.html.render_html`, in HTML builds).
-A bad option is a Sphinx error naming the file and line.
+Options: ``:layers:``, ``:activation:``, ``:loss:``, ``:param:`` (names as ``--param`` takes
+them, separated by spaces or commas, shown in that order), ``:form:`` (``unrolled``, ``index`` or
+``matrix``, as ``--form``), ``:show:`` (``all``, ``forward``, ``errors``, ``chain``,
+``gradient``, ``batch`` or ``vector``), ``:label:`` (numbered and referenceable with ``:eq:``;
+several blocks get ``label-1``, ``label-2``, ...), ``:notation:``, ``:view:`` (``formulas``, or
+``interactive``: the clickable page of :func:`symchain.render.html.render_html`, in HTML builds).
+A bad option is a Sphinx error naming the file and line; an old spelling (``:form: chain``) is a
+warning.
 
 ``.. symchain-graph:: ../examples/rnn.toml`` (a path relative to the document) derives a network
 written as equations (:mod:`symchain.graphs`) and shows every section, or with ``:param: w_x b``
@@ -30,6 +32,7 @@ from typing import Any, ClassVar
 from docutils import nodes
 from docutils.parsers.rst import directives
 from sphinx.application import Sphinx
+from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
 from . import __version__
@@ -38,6 +41,8 @@ from .graphs.deriver import derive_graph
 from .graphs.render import latex_blocks
 from .graphs.spec import load_graph
 from .render.blocks import BLOCK_KEYS, block_formulas, block_view, options_from_mapping
+
+logger = logging.getLogger(__name__)
 
 
 class SymchainDeriveDirective(SphinxDirective):
@@ -57,6 +62,8 @@ class SymchainDeriveDirective(SphinxDirective):
             formulas = block_formulas(options)
         except SymchainError as error:
             raise self.error(f"symchain-derive: {error.message}") from None
+        for message in options.deprecations:
+            logger.warning(f"symchain-derive: {message}", location=self.get_location())
         docname = self.env.docname
         domain = self.env.get_domain("math")
         result: list[nodes.Node] = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -137,3 +138,38 @@ def test_outputs_outside_the_loss_domain_give_one_line_and_exit_2() -> None:
     assert result.exit_code == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "not finite" in lines[0]
+
+
+def test_json_format_holds_every_comparison_and_the_verdict() -> None:
+    args = ["--layers", "2,3,1", "--seed", "2", "--batch", "4"]
+    result = run(*args, "--format", "json")
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert document["network"] == {
+        "layers": [2, 3, 1],
+        "activations": ["sigmoid", "sigmoid"],
+        "loss": "squared_error",
+    }
+    assert (document["seed"], document["batch"], document["dtype"]) == (2, 4, "float64")
+    assert document["ok"] is True
+    comparisons = document["comparisons"]
+    assert {c["parameter"] for c in comparisons} == {"W1", "b1", "W2", "b2"}
+    assert all(c["max_rel_error"] <= c["tolerance"] and c["ok"] for c in comparisons)
+    text = run(*args)
+    assert f"C = {document['loss']:.10g}" in text.stdout
+    finite = [c for c in comparisons if c["reference"] == "finite diff"]
+    table = [row for row in rows(text) if row[1] == "finite diff"]
+    assert [f"{c['max_rel_error']:.2e}" for c in finite] == [row[3] for row in table]
+
+
+def test_json_format_reports_a_failure_with_exit_1() -> None:
+    result = run("--layers", "2,2,1", "--tolerance", "1e-300", "--format", "json")
+    assert result.exit_code == 1
+    document = json.loads(result.stdout)
+    assert document["ok"] is False
+    assert any(not c["ok"] for c in document["comparisons"])
+
+
+def test_init_is_the_old_spelling_of_seed() -> None:
+    args = ["--layers", "2,2,1", "--batch", "3", "--format", "json"]
+    assert run(*args, "--seed", "5").stdout == run(*args, "--init", "5").stdout

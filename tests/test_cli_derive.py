@@ -22,7 +22,7 @@ def run(*args: str) -> Result:
 
 
 def test_default_prints_the_seed_derivation() -> None:
-    result = run()
+    result = CliRunner().invoke(cli, ["derive"], env={"COLUMNS": "200"})  # no line wraps
     assert result.exit_code == 0, result.output
     out = result.output
     assert "network 1-1-1-1, activation sigmoid, loss squared_error" in out
@@ -99,8 +99,41 @@ def test_param_selects_and_repeats() -> None:
                  "w^{(L)}")
     assert result.exit_code == 0
     data = json.loads(result.output)
-    # in ∇C order, each once
-    assert [p["name"] for p in data["parameters"]] == ["b^{(L-1)}", "w^{(L)}"]
+    # in the order given, each once
+    assert [p["name"] for p in data["parameters"]] == ["w^{(L)}", "b^{(L-1)}"]
+
+
+@pytest.mark.parametrize(
+    ("spellings", "expected"),
+    [
+        (["w^{(L)}", "b^{(L-1)}"], ["w^{(L)}", "b^{(L-1)}"]),
+        (["w⁽ᴸ⁾", "w^(L-1)", "W1"], ["w^{(L)}", "w^{(L-1)}", "w^{(L-2)}"]),
+        (["b2", "W3[0,0]", "w^{(1)}"], ["b^{(L-1)}", "w^{(L)}", "w^{(L-2)}"]),
+    ],
+)
+def test_param_accepts_every_printed_spelling_and_keeps_the_order(
+    spellings: list[str], expected: list[str]
+) -> None:
+    args = [arg for name in spellings for arg in ("--param", name)]
+    result = run("--format", "json", *args)
+    assert result.exit_code == 0, result.output
+    assert [p["name"] for p in json.loads(result.output)["parameters"]] == expected
+
+
+def test_param_key_of_a_whole_layer_and_unicode_names_on_a_wide_network() -> None:
+    result = run("--layers", "2,3,2", "--format", "json", "--param", "W2", "--param", "b⁽ᴸ⁻¹⁾₂")
+    assert result.exit_code == 0, result.output
+    names = [p["name"] for p in json.loads(result.output)["parameters"]]
+    weights = [f"w_{{{j}{k}}}^{{(L)}}" for j in range(2) for k in range(3)]
+    assert names == [*weights, "b_{2}^{(L-1)}"]
+
+
+def test_unknown_param_lists_close_matches() -> None:
+    result = run("--layers", "2,3,2", "--param", "w^{(L)}_{30}")
+    assert result.exit_code == 2
+    assert "neuron 3 is outside 0..1" in result.stderr
+    assert "closest: w_{" in result.stderr and "}^{(L)}" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
 
 
 def test_output_file(tmp_path: Path) -> None:

@@ -232,7 +232,7 @@ def test_bad_data_files_give_one_line_and_exit_2(
 
 def test_params_and_init_are_exclusive(tmp_path: Path) -> None:
     data = write_csv(tmp_path / "d.csv")
-    _one_error_line(run(*NET, "--data", str(data)), "exactly one of --params FILE and --init SEED")
+    _one_error_line(run(*NET, "--data", str(data)), "exactly one of --params FILE and --seed SEED")
     np.savez(tmp_path / "p.npz", **params_of(0))
     _one_error_line(
         run(*NET, "--data", str(data), "--init", "1", "--params", str(tmp_path / "p.npz")),
@@ -246,3 +246,13 @@ def test_outputs_outside_the_loss_domain_give_one_line_and_exit_2(tmp_path: Path
     result = run(*tanh_bce, "--init", "0", "--data", str(data), "--format", "json")
     _one_error_line(result, "not finite")
     assert result.stdout == ""
+
+
+def test_seed_is_the_spelling_shared_with_check_and_init_still_works(tmp_path: Path) -> None:
+    data = write_csv(tmp_path / "d.csv")
+    new = run(*NET, "--seed", "7", "--data", str(data), "--format", "json")
+    old = run(*NET, "--init", "7", "--data", str(data), "--format", "json")
+    assert new.exit_code == 0
+    assert new.stdout == old.stdout
+    loss, _ = expected(params_of(7))
+    assert json.loads(new.stdout)["loss"] == pytest.approx(loss, rel=1e-15)

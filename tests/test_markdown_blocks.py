@@ -12,8 +12,11 @@ from markdown_it import MarkdownIt
 from symchain import Network, derive
 from symchain.cli import cli
 from symchain.errors import SpecError
+from symchain.forms import FormDocument, matrix_document
+from symchain.forms.index import network_index_document
 from symchain.markdown_blocks import render_markdown_blocks
 from symchain.render.blocks import (
+    FORM_SHOWS,
     BlockOptionError,
     BlockOptions,
     block_formulas,
@@ -31,7 +34,7 @@ Some text with `inline code` and $x$ math.
 # the seed's last weight
 layers: 1,1,1,1
 param: w^{(L)}
-form: chain
+show: chain
 label: seed
 ```
 
@@ -45,12 +48,12 @@ layers: not a symchain block
   layers: 2,3,2
   activation: tanh
   param: b^{(L)}_{1}
-  form: gradient
+  show: gradient
   ```
 
 > ```symchain
 > param: b^{(L)}
-> form: batch
+> show: batch
 > ```
 """
 
@@ -73,7 +76,7 @@ def test_blocks_are_replaced_by_formulas() -> None:
 
 
 def test_block_formulas_match_the_derivation() -> None:
-    options = parse_block("layers: 2,3,2\nparam: w^{(L-1)}_{21}\nform: gradient")
+    options = parse_block("layers: 2,3,2\nparam: w^{(L-1)}_{21}\nshow: gradient")
     (formula,) = block_formulas(options)
     network = Network.from_widths((2, 3, 2))
     gradient = derive(network)[network.w(1, 2, 1)]
@@ -95,7 +98,7 @@ def test_block_formulas_match_the_derivation() -> None:
     ],
 )
 def test_forms_and_labels(form: str, count: int, titles: str | None) -> None:
-    formulas = block_formulas(BlockOptions(form=form, label="eq"))
+    formulas = block_formulas(BlockOptions(show=form, label="eq"))
     assert len(formulas) == count
     assert [f.label for f in formulas] == (
         [f"eq-{i}" for i in range(1, count + 1)] if count > 1 else ["eq"]
@@ -103,16 +106,16 @@ def test_forms_and_labels(form: str, count: int, titles: str | None) -> None:
     if titles is not None:
         assert formulas[0].title == titles
     if form not in ("forward", "vector"):
-        (single,) = block_formulas(BlockOptions(form=form, params=("b^{(L)}",), label="one"))
+        (single,) = block_formulas(BlockOptions(show=form, params=("b^{(L)}",), label="one"))
         assert single.label == "one"
 
 
 def test_error_terms_form() -> None:
-    formulas = block_formulas(BlockOptions((2, 3, 2), form="errors"))
+    formulas = block_formulas(BlockOptions((2, 3, 2), show="errors"))
     assert [f.key for f in formulas] == ["δ_2_0", "δ_2_1"]
     assert formulas[0].rows[0].startswith("\\delta_{0}^{(L)} &= \\frac{\\partial C_0}")
-    with pytest.raises(SpecError, match="form 'errors' shows nothing for this network"):
-        block_formulas(BlockOptions(form="errors"))
+    with pytest.raises(SpecError, match="show: errors shows nothing for this network"):
+        block_formulas(BlockOptions(show="errors"))
 
 
 def test_parameter_lists_split_outside_braces() -> None:
@@ -121,7 +124,8 @@ def test_parameter_lists_split_outside_braces() -> None:
         "b^{(L)}",
         "w^{(1)}_{10}",
     )
-    with pytest.raises(SpecError, match="unbalanced braces"):
+    assert split_parameters("W3[1,0] w^(L-1)_{1,0}, b2") == ("W3[1,0]", "w^(L-1)_{1,0}", "b2")
+    with pytest.raises(SpecError, match="unbalanced brackets"):
         split_parameters("w^{(L)")
 
 
@@ -130,7 +134,11 @@ def test_parameter_lists_split_outside_braces() -> None:
     [
         ("layers: 2,0", 0, "width 0 at position 1"),
         ("layers: 2,3\nloss: l1", 1, "unknown loss 'l1'; known:"),
-        ("\n\nform: none", 2, "'none' is not a form"),
+        ("\n\nform: none", 2, "'none' is not a form; accepted: unrolled, index, matrix"),
+        ("show: none", 0, "'none' is not a show; accepted: all, forward"),
+        ("form: matrix\nshow: vector", None, "show: vector is for form: unrolled"),
+        ("form: index\nparam: w^{(L)}", None, "param selects parameters of the unrolled form"),
+        ("form: chain\nshow: chain", None, "give show: for the sections and form: unrolled"),
         ("notation: sideways", 0, "'sideways' is not a notation"),
         ("label: 9lives", 0, "label '9lives' is not valid"),
         ("layers: 1,1\nlayers: 1,1", 1, "option 'layers' is given twice"),
@@ -140,8 +148,8 @@ def test_parameter_lists_split_outside_braces() -> None:
         ("activation: tanh,tanh\nlayers: 1,1", None, "2 activations given for 1 layers"),
         ("layers: __import__('os')", 0, "is not a positive whole number"),
         ("view: 3d", 0, "'3d' is not a view; accepted: formulas, interactive"),
-        ("view: interactive\nform: chain", None, "view: interactive shows every form"),
-        ("label: x\nview: interactive", None, "remove form and label"),
+        ("view: interactive\nform: chain", None, "view: interactive shows every section"),
+        ("label: x\nview: interactive", None, "remove form, show and label"),
     ],
 )
 def test_bad_blocks(body: str, offset: int | None, message: str) -> None:
@@ -208,3 +216,71 @@ def test_interactive_view_is_one_raw_html_block() -> None:
         assert f'data-param="{printer.doprint(parameter)}"' in view
     assert view.startswith('<div class="symchain-view" data-notation="relative"')
     assert text.endswith("\n\nAfter.\n")
+
+
+@pytest.mark.parametrize("old", ["chain", "gradient", "batch", "all", "forward", "vector"])
+def test_old_form_spelling_means_show_and_warns(old: str) -> None:
+    options = parse_block(f"form: {old}")
+    assert (options.form, options.show) == ("unrolled", old)
+    assert options.deprecations == (
+        f"form: {old} is deprecated: form is now unrolled, index or matrix "
+        f"(as the command line's --form); write show: {old}",
+    )
+    assert block_formulas(options) == block_formulas(parse_block(f"show: {old}"))
+    source = f"# t\n\n```symchain\nform: {old}\n```\n"
+    with pytest.warns(DeprecationWarning, match=rf"^n\.md:3: form: {old} is deprecated"):
+        old_output = render_markdown_blocks(source, "n.md")
+    assert old_output == render_markdown_blocks(source.replace("form:", "show:"), "n.md")
+
+
+def test_cli_render_reports_the_old_spelling_on_stderr(tmp_path: Path) -> None:
+    source = tmp_path / "n.md.in"
+    source.write_text("```symchain\nform: chain\n```\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["render", str(source)])
+    assert result.exit_code == 0
+    assert result.stderr == (
+        f"symchain: warning: {source}:1: form: chain is deprecated: form is now unrolled, "
+        "index or matrix (as the command line's --form); write show: chain\n"
+    )
+    assert "\\frac{\\partial C_0}{\\partial w^{(L)}}" in result.stdout
+
+
+def form_document(form: str, widths: tuple[int, ...]) -> FormDocument:
+    network = Network.from_widths(widths)
+    return matrix_document(network) if form == "matrix" else network_index_document(network)
+
+
+@pytest.mark.parametrize("form", ["index", "matrix"])
+@pytest.mark.parametrize("show", ["all", *FORM_SHOWS["matrix"]])
+def test_index_and_matrix_forms_are_embeddable(form: str, show: str) -> None:
+    formulas = block_formulas(parse_block(f"layers: 2,3,2\nform: {form}\nshow: {show}\nlabel: f"))
+    document = form_document(form, (2, 3, 2))
+    names = FORM_SHOWS[form].get(show)
+    expected = [
+        e.latex.partition(" = ")[0]
+        for e in document.equations
+        if names is None or e.name in names
+    ]
+    rows = [row for formula in formulas for row in formula.rows]
+    # every selected equation, in the document's order, as an alignment row
+    assert [row.partition(" &= ")[0] for row in rows] == expected
+    titles = [s.title for s in document.sections]
+    assert [f.title for f in formulas] == [t for t in titles if t in {f.title for f in formulas}]
+    labels = [f.label for f in formulas]
+    numbered = [f"f-{n}" for n in range(1, 1 + len(labels))]
+    assert labels == (["f"] if len(formulas) == 1 else numbered)
+
+
+def test_matrix_block_shows_bp1_to_bp4_with_the_networks_matrices() -> None:
+    (errors,) = block_formulas(parse_block("layers: 2,3,2\nform: matrix\nshow: errors"))
+    assert errors.rows[0].startswith("\\delta^{(L)} &= 2\\left(a^{(L)} - y\\right) \\odot")
+    (gradient,) = block_formulas(parse_block("layers: 2,3,2\nform: matrix\nshow: gradient"))
+    assert "\\frac{\\partial C_0}{\\partial W^{(L)}} &= \\delta^{(L)}" in gradient.aligned()
+
+
+def test_params_keep_the_order_given_and_so_do_labels() -> None:
+    options = parse_block("layers: 2,3,2\nparam: b⁽ᴸ⁻¹⁾₂ W2[1,0]\nshow: gradient\nlabel: g")
+    first, second = block_formulas(options)
+    assert (first.label, second.label) == ("g-1", "g-2")
+    assert first.rows[0].startswith("\\frac{\\partial C_0}{\\partial b_{2}^{(L-1)}}")
+    assert second.rows[0].startswith("\\frac{\\partial C_0}{\\partial w_{10}^{(L)}}")

@@ -23,7 +23,7 @@ from symchain import ACTIVATIONS, LOSSES, Network, derive
 from symchain.errors import SymchainError
 from symchain.markdown_blocks import render_markdown_blocks
 from symchain.render import render_json, render_latex, render_markdown
-from symchain.render.blocks import FORMS, BlockOptions, derivation_formulas
+from symchain.render.blocks import SHOWS, BlockOptions, derivation_formulas
 from symchain.render.graph import dependency_graph, to_mermaid, to_tikz
 from symchain.render.standalone import render_standalone
 
@@ -116,7 +116,7 @@ def network_formulas(
     base = BlockOptions(widths, activations, loss, notation=style)
     # forward, errors, vector, chain and batch rows are rows of "all"; gradient's are new
     for form in ("all", "chain", "gradient"):
-        options = BlockOptions(**{**base.__dict__, "form": form})
+        options = BlockOptions(**{**base.__dict__, "show": form})
         for formula in derivation_formulas(derivation, options):
             yield formula.aligned(), True
     last = network.parameters[-1]
@@ -177,8 +177,11 @@ def test_spread_covers_every_activation_and_loss() -> None:
 
 def test_markdown_blocks_render_in_katex(katex: KatexRenderer) -> None:
     source = "\n".join(
-        f"```symchain\nlayers: 2,3,2\nactivation: softplus\nform: {form}\nlabel: f{form}\n```\n"
-        for form in FORMS
+        f"```symchain\nlayers: 2,3,2\nactivation: softplus\nshow: {show}\nlabel: f{show}\n```\n"
+        for show in SHOWS
+    ) + "".join(
+        f"```symchain\nlayers: 2,3,2\nform: {form}\nlabel: {form}\n```\n"
+        for form in ("index", "matrix")
     )
     formulas = list(markdown_math(render_markdown_blocks(source)))
     assert len(formulas) > 10

@@ -18,7 +18,7 @@ from tools import NodeRenderer, start_node_renderer
 from symchain import ACTIVATIONS, LOSSES, Network
 from symchain.errors import SymchainError
 from symchain.markdown_blocks import render_markdown_blocks
-from symchain.render.blocks import FORMS, BlockOptions, block_formulas
+from symchain.render.blocks import SHOWS, BlockOptions, block_formulas
 
 MATHJAX_DIR = Path(__file__).parent / "mathjax"
 
@@ -50,8 +50,8 @@ def sphinx_forms() -> Iterator[tuple[str, bool]]:
         except SymchainError:  # e.g. softmax with a loss it does not pair with
             names = ("tanh", "softmax")
             loss = "cross_entropy"
-        for form in FORMS:
-            for formula in block_formulas(BlockOptions((1, 2, 2), names, loss, form=form)):
+        for show in SHOWS:
+            for formula in block_formulas(BlockOptions((1, 2, 2), names, loss, show=show)):
                 rows = formula.split_rows()
                 yield (f"\\begin{{split}}{rows}\\end{{split}}" if "\\\\" in rows else rows), True
 
@@ -61,7 +61,10 @@ def test_every_format_renders_in_mathjax(mathjax: NodeRenderer) -> None:
     failures = []
     sources: list[Iterator[tuple[str, bool]]] = [network_formulas(*case) for case in NETWORKS]
     sources.append(sphinx_forms())
-    blocks = "\n".join(f"```symchain\nlayers: 2,3,2\nform: {form}\n```\n" for form in FORMS)
+    blocks = "\n".join(
+        f"```symchain\nlayers: 2,3,2\n{key}: {value}\n```\n"
+        for key, value in [*(("show", s) for s in SHOWS), ("form", "index"), ("form", "matrix")]
+    )
     sources.append(markdown_math(render_markdown_blocks(blocks)))
     for source in sources:
         for formula, display in source:

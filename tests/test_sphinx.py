@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
 from tools import require
 
 from symchain.cli import cli
@@ -27,7 +28,7 @@ The seed's chain:
 
 .. symchain-derive::
    :param: w^{(L)}
-   :form: chain
+   :show: chain
    :label: seed-chain
 
 Equation :eq:`seed-chain` is the chain rule. Two results of a wider network:
@@ -36,8 +37,8 @@ Equation :eq:`seed-chain` is the chain rule. Two results of a wider network:
    :layers: 2,3,2
    :activation: tanh
    :loss: half_squared_error
-   :param: w^{(L)}_{10}, b^{(L-1)}_{2}
-   :form: gradient
+   :param: b^{(L-1)}_{2}, w^{(L)}_{10}
+   :show: gradient
    :label: wide
 
 See :eq:`wide-1` and :eq:`wide-2`.
@@ -45,17 +46,29 @@ See :eq:`wide-1` and :eq:`wide-2`.
 .. symchain-derive::
    :layers: 1,2,1
    :notation: absolute
-   :form: batch
+   :show: batch
 
 .. symchain-derive::
    :layers: 1,1
+
+The matrix form's error terms (:eq:`bp`) and the index form's gradients:
+
+.. symchain-derive::
+   :layers: 2,3,2
+   :form: matrix
+   :show: errors
+   :label: bp
+
+.. symchain-derive::
+   :form: index
+   :show: gradient
 """
 
 
-def _build(tmp_path: Path, index: str) -> subprocess.CompletedProcess[str]:
+def _build(tmp_path: Path, index: str, strict: bool = True) -> subprocess.CompletedProcess[str]:
     require(sphinx is not None, "sphinx is not installed (pip install sphinx)")
     source = tmp_path / "src"
-    source.mkdir()
+    source.mkdir(parents=True)
     (source / "conf.py").write_text(CONF, encoding="utf-8")
     (source / "index.rst").write_text(index, encoding="utf-8")
     return subprocess.run(
@@ -63,7 +76,7 @@ def _build(tmp_path: Path, index: str) -> subprocess.CompletedProcess[str]:
             sys.executable,
             "-m",
             "sphinx",
-            "-W",
+            *(["-W"] if strict else []),
             "-q",
             "-b",
             "html",
@@ -94,19 +107,49 @@ def test_project_builds_with_warnings_as_errors(tmp_path: Path) -> None:
     assert '<a class="reference internal" href="#equation-seed-chain">(1)</a>' in page
     assert '<a class="reference internal" href="#equation-wide-1">(2)</a>' in page
     assert '<a class="reference internal" href="#equation-wide-2">(3)</a>' in page
+    # the parameters in the order given: b first, then w
+    wide_1 = page.split('id="equation-wide-1"', 1)[1].split("</div>", 1)[0]
+    assert r"\partial b_{2}^{(L-1)}" in html.unescape(wide_1)
+    assert '<a class="reference internal" href="#equation-bp">(4)</a>' in page
+    # the matrix and index forms, embedded
+    assert r"\delta^{(L)} &= 2\left(a^{(L)} - y\right) \odot \sigma'(z^{(L)})" in text
+    assert r"\frac{\partial C_0}{\partial w_{jk}^{(L)}} &=" in text
     assert "mathjax" in page.lower()
     # one math block per chain, per result, per batch form (1-2-1: 7 parameters) and per section
-    # of the full 1-1 derivation (forward pass, w, b, ∇C)
-    assert page.count('class="math notranslate nohighlight"') == 1 + 2 + 7 + 4
+    # of the full 1-1 derivation (forward pass, w, b, ∇C), then one per embedded form
+    assert page.count('class="math notranslate nohighlight"') == 1 + 2 + 7 + 4 + 1 + 1
+
+
+OLD_SPELLING = """\
+Notes
+=====
+
+.. symchain-derive::
+   :param: w^{(L)}
+   :form: chain
+"""
+
+
+def test_old_form_spelling_works_with_a_deprecation_warning(tmp_path: Path) -> None:
+    result = _build(tmp_path / "lenient", OLD_SPELLING, strict=False)
+    assert result.returncode == 0, result.stderr
+    assert "index.rst:4: WARNING: symchain-derive: form: chain is deprecated" in result.stderr
+    assert "write show: chain" in result.stderr
+    page = html.unescape((tmp_path / "lenient" / "out" / "index.html").read_text("utf-8"))
+    assert r"&= a^{(L-1)} \sigma'(z^{(L)}) \cdot 2 \left(a^{(L)} - y\right)" in page
+    strict = _build(tmp_path / "strict", OLD_SPELLING)
+    assert strict.returncode != 0
 
 
 BAD_OPTIONS = [
     (":layers: 2,x", "layers: layer width 'x' is not a positive whole number"),
     (":param: w^{(9)}", "param: no parameter 'w^{(9)}'"),
-    (":form: everything", "'everything' is not a form; accepted: chain, gradient, batch"),
+    (":form: everything", "'everything' is not a form; accepted: unrolled, index, matrix"),
+    (":show: everything", "'everything' is not a show; accepted: all, forward, errors"),
+    (":form: matrix\n   :show: chain", "show: chain is for form: unrolled"),
     (":activation: swish", "unknown activation 'swish'"),
     (":bogus: 1", 'unknown option: "bogus"'),
-    (":layers: 1,2,1\n   :form: errors", "form 'errors' shows nothing for this network"),
+    (":layers: 1,2,1\n   :show: errors", "show: errors shows nothing for this network"),
     (":view: 3d", "'3d' is not a view; accepted: formulas, interactive"),
 ]
 
@@ -157,7 +200,9 @@ def test_user_guide_builds_with_warnings_as_errors(tmp_path: Path) -> None:
 
 def test_cli_reference_covers_every_command() -> None:
     text = (DOCS / "cli.rst").read_text(encoding="utf-8")
-    for name in cli.commands:
+    names = cli.list_commands(click.Context(cli))
+    assert len(names) >= 7
+    for name in names:
         assert f".. click-help:: {name}\n" in text, f"docs/cli.rst lacks symchain {name}"
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import sys
 from pathlib import Path
+from typing import Any
 
 import click
 import numpy as np
@@ -22,8 +25,9 @@ from ..numeric import (
     init_parameters,
     torch_gradients,
 )
-from .equations import check_graph_file, graph_option
-from .options import network_options
+from .equations import graph_option
+from .equations_numeric import check_graph_file
+from .options import network_options, seed_option
 
 # Default tolerances on the max relative error, per dtype of the checked gradient.
 TOLERANCES = {
@@ -34,13 +38,7 @@ TOLERANCES = {
 
 @click.command("check")
 @network_options
-@click.option(
-    "--seed",
-    type=click.IntRange(min=0),
-    default=0,
-    show_default=True,
-    help="Seed of the parameters (nn.Linear's uniform) and of the batch.",
-)
+@seed_option(0, "Seed of the parameters (nn.Linear's uniform, as in eval) and of the batch.")
 @click.option(
     "--batch",
     "size",
@@ -64,6 +62,14 @@ TOLERANCES = {
     help="Precision of the checked gradient (references are float64).",
 )
 @graph_option
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text (a table) or json ({network, seed, batch, dtype, loss, comparisons, ok}).",
+)
 def check_command(
     network: Network,
     notation: str,
@@ -72,6 +78,7 @@ def check_command(
     tolerance: float | None,
     dtype: str,
     graph_file: Path | None,
+    output_format: str,
 ) -> None:
     """Prove the derived gradient with numbers: compare it with finite differences and autograd.
 
@@ -79,8 +86,8 @@ def check_command(
     With --graph FILE: the generated module of the graph, error |g - r| / max(|r|, 1).
     """
     if graph_file is not None:
-        if dtype != "float64":
-            raise click.UsageError("--graph checks in float64 only")
+        if dtype != "float64" or output_format != "text":
+            raise click.UsageError("--graph checks in float64 with a text table only")
         check_graph_file(graph_file, seed, size, tolerance)
         return
     derivation = derive(network)
@@ -99,12 +106,46 @@ def check_command(
         )
     reference64 = compile_gradient(derivation) if dtype != "float64" else checked
     references = {"finite diff": finite_differences(reference64, params, x, y)}
-    console = Console(highlight=False, soft_wrap=True)
+    console = Console(highlight=False)  # the table and its title fit the terminal (or COLUMNS)
     if backend_available("torch"):
         references["torch autograd"] = torch_gradients(network, params, x, y)[1]
     else:
-        console.print("torch is not installed: the autograd comparison is skipped")
+        click.echo("symchain: torch is not installed: the autograd comparison is skipped", err=True)
     widths = "-".join(map(str, network.widths))
+    rows: list[dict[str, Any]] = []
+    for reference_name, reference in references.items():
+        limit = tolerance if tolerance is not None else TOLERANCES[dtype][reference_name]
+        for comparison in compare(network, tested, reference):
+            rows.append(
+                {
+                    "parameter": comparison.name,
+                    "reference": reference_name,
+                    "max_abs_error": comparison.max_abs,
+                    "max_rel_error": comparison.max_rel,
+                    "tolerance": limit,
+                    "ok": bool(comparison.max_rel <= limit),
+                }
+            )
+    failures = sum(not row["ok"] for row in rows)
+    if output_format == "json":
+        document = {
+            "network": {
+                "layers": list(network.widths),
+                "activations": list(network.spec.activations),
+                "loss": network.loss.name,
+            },
+            "seed": seed,
+            "batch": size,
+            "dtype": dtype,
+            "finite_difference_step": FD_STEPS["float64"],
+            "loss": float(result.loss),
+            "comparisons": rows,
+            "ok": failures == 0,
+        }
+        sys.stdout.write(json.dumps(document, indent=2) + "\n")
+        if failures:
+            raise SystemExit(1)
+        return
     table = Table(
         title=f"{widths} {'/'.join(network.spec.activations)}, {network.loss.name}; "
         f"seed {seed}, batch {size}, {dtype}; finite-difference step {FD_STEPS['float64']:.2e}",
@@ -114,20 +155,15 @@ def check_command(
         table.add_column(
             column, justify="left" if column in ("parameter", "reference") else "right"
         )
-    failures = 0
-    for reference_name, reference in references.items():
-        limit = tolerance if tolerance is not None else TOLERANCES[dtype][reference_name]
-        for comparison in compare(network, tested, reference):
-            ok = comparison.max_rel <= limit
-            failures += not ok
-            table.add_row(
-                comparison.name,
-                reference_name,
-                f"{comparison.max_abs:.2e}",
-                f"{comparison.max_rel:.2e}",
-                f"{limit:.0e}",
-                "[green]ok[/green]" if ok else "[red]FAIL[/red]",
-            )
+    for row in rows:
+        table.add_row(
+            row["parameter"],
+            row["reference"],
+            f"{row['max_abs_error']:.2e}",
+            f"{row['max_rel_error']:.2e}",
+            f"{row['tolerance']:.0e}",
+            "[green]ok[/green]" if row["ok"] else "[red]FAIL[/red]",
+        )
     console.print(table)
     console.print(f"C = {float(result.loss):.10g}")
     if failures:

@@ -9,7 +9,8 @@ import click
 
 from ..codegen import BACKENDS, generate_module
 from ..network import Network
-from .equations import codegen_graph_file, graph_option
+from .equations import graph_option
+from .equations_numeric import codegen_graph_file
 from .options import network_options, output_option
 
 

@@ -8,14 +8,14 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from ..derivation import resolve_parameter
+from ..derivation import resolve_parameters
 from ..deriver import DEFAULT_BUDGET_SECONDS, derive
+from ..forms import FORMS
 from ..network import Network
 from ..render import FORMATS, render_html, render_json, render_latex, render_markdown, render_text
-from ..render.standalone import render_standalone
 from ..spec import check_unrolled_size
 from .equations import derive_graph_file, graph_option
-from .forms import FORMS, derive_progress, write_form
+from .forms import derive_progress, write_form
 from .options import network_options, output_option, timeout_option
 
 # More parameters than this in a printed derivation is unreadable; a warning suggests --param.
@@ -29,7 +29,8 @@ READABLE_PARAMETERS = 500
     "params",
     multiple=True,
     metavar="NAME",
-    help="Only this parameter, named as printed (w^{(L)}, b^{(L-1)}, w^{(2)}_{10}); repeatable.",
+    help="Only this parameter, named as printed (w^{(L)}_{10}, w⁽ᴸ⁾₁₀, w^(L-1), w^{(2)}_{10}) or "
+    "by params-file key (W3: every weight of layer 3, W3[1,0], b2); repeatable, kept in order.",
 )
 @click.option(
     "--format",
@@ -86,8 +87,7 @@ def derive_command(
         write_form(network, notation, form, output_format, output, params, standalone)
         return
     check_unrolled_size(network.spec)
-    named = {resolve_parameter(network, p) for p in params}
-    chosen = tuple(p for p in network.parameters if p in named) or None
+    chosen = resolve_parameters(network, params) or None
     with derive_progress(len(chosen or network.parameters)) as progress:
         derivation = derive(network, chosen, budget=timeout, progress=progress)
     if len(derivation) > READABLE_PARAMETERS and output_format != "json":
@@ -98,16 +98,19 @@ def derive_command(
         )
     if output_format == "text":
         if output is None:
-            Console(highlight=False, soft_wrap=True).print(render_text(derivation, notation))
+            console = Console(highlight=False, soft_wrap=True)
+            console.print(render_text(derivation, notation, console.width))
             return
         with output.open("w", encoding="utf-8") as handle:
-            Console(file=handle, highlight=False, soft_wrap=True, color_system=None).print(
-                render_text(derivation, notation)
-            )
+            console = Console(file=handle, highlight=False, soft_wrap=True, color_system=None)
+            console.print(render_text(derivation, notation, console.width))
         return
     renderers = {"latex": render_latex, "markdown": render_markdown, "json": render_json}
     renderers["html"] = render_html
     if standalone:
+        # imported here: the TikZ graph code it needs slows every other run's start by 35 ms
+        from ..render.standalone import render_standalone
+
         renderers["latex"] = render_standalone
     text = renderers[output_format](derivation, notation)
     if output is None:

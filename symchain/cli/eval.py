@@ -18,8 +18,9 @@ from ..naming import Notation
 from ..network import Network
 from ..numeric import DTYPES, NumericError, compile_gradient, init_parameters
 from ..numeric.io import load_data, load_parameters
-from .equations import eval_graph_file, graph_option
-from .options import network_options
+from .equations import graph_option
+from .equations_numeric import eval_graph_file
+from .options import network_options, seed_option
 
 
 @click.command("eval")
@@ -31,13 +32,8 @@ from .options import network_options
     default=None,
     help="Parameters W1, b1, ... (nn.Linear shapes) as a .json object of nested lists or a .npz.",
 )
-@click.option(
-    "--init",
-    "seed",
-    type=click.IntRange(min=0),
-    default=None,
-    metavar="SEED",
-    help="Instead of --params: draw them like nn.Linear, uniform(-1/√n_in, 1/√n_in), seeded.",
+@seed_option(
+    None, "Instead of --params: draw them like nn.Linear, uniform(-1/√n_in, 1/√n_in), seeded."
 )
 @click.option(
     "--data",
@@ -77,7 +73,7 @@ def eval_command(
     keyed by name: a number per parameter, a number or one value per sample per input and target.
     """
     if (params_file is None) == (seed is None):
-        raise click.UsageError("give exactly one of --params FILE and --init SEED")
+        raise click.UsageError("give exactly one of --params FILE and --seed SEED")
     if graph_file is not None:
         if per_sample or dtype != "float64":
             raise click.UsageError("--graph evaluates in float64 without --per-sample")

@@ -9,13 +9,10 @@ from pathlib import Path
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from ..forms import matrix_document, render_form
-from ..forms.index import network_index_document
+from .. import forms
 from ..network import Network
-
-FORMS = ("unrolled", "index", "matrix")
+from ..render.layout import wrap_equation_lines
 
 # Derivations of more parameters than this show a progress bar (on a terminal only).
 PROGRESS_PARAMETERS = 2000
@@ -38,10 +35,12 @@ def write_form(
     if standalone:
         raise click.UsageError("--standalone is for the unrolled form")
     if form == "matrix":
-        document = matrix_document(network, notation)
+        document = forms.matrix_document(network, notation)
     else:
-        document = network_index_document(network, notation)
-    text = render_form(document, output_format)
+        document = forms.network_index_document(network, notation)
+    text = forms.render_form(document, output_format)
+    if output_format == "text":
+        text = wrap_equation_lines(text, Console().width)
     if output is None:
         sys.stdout.write(text)
     else:
@@ -54,6 +53,15 @@ def derive_progress(total: int) -> Iterator[Callable[[int, int], None] | None]:
     if total < PROGRESS_PARAMETERS or not sys.stderr.isatty():
         yield None
         return
+    # imported here: only long derivations on a terminal need it (it slows every start by 20 ms)
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     console = Console(stderr=True)
     columns = (
         TextColumn("deriving"),

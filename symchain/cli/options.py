@@ -79,6 +79,20 @@ def timeout_option(default: float, help_text: str) -> Any:
     )
 
 
+def seed_option(default: int | None, help_text: str) -> Any:
+    """``--seed SEED`` (also spelled ``--init``, its old name in ``eval``): one seed everywhere."""
+    return click.option(
+        "--seed",
+        "--init",
+        "seed",
+        type=click.IntRange(min=0),
+        default=default,
+        show_default=default is not None,
+        metavar="SEED",
+        help=help_text,
+    )
+
+
 def output_option(help_text: str = "Write to this file instead of standard output.") -> Any:
     """``-o/--output FILE``: where a command writes instead of standard output."""
     return click.option(

@@ -37,10 +37,14 @@ def read_source(path: Path) -> str:
 def render_command(source: Path, output: Path | None) -> None:
     """Replace every ```symchain block of a Markdown SOURCE by its derived formulas.
 
-    A block holds key: value lines (layers, activation, loss, param, form, label, notation);
-    a bad block is an error naming the file and line.
+    A block holds key: value lines (layers, activation, loss, param, form, show, label,
+    notation); a bad block is an error naming the file and line.
     """
-    text = render_markdown_blocks(read_source(source), str(source))
+    text = render_markdown_blocks(
+        read_source(source),
+        str(source),
+        lambda message: click.echo(f"symchain: warning: {message}", err=True),
+    )
     if output is None:
         sys.stdout.write(text)
     else:

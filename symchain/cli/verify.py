@@ -179,7 +179,7 @@ def verify_command(
             json.dumps([v.as_dict() for v in verdicts], indent=2, ensure_ascii=False) + "\n"
         )
     else:
-        console = Console(highlight=False, soft_wrap=False, width=160)
+        console = Console(highlight=False, soft_wrap=False)  # the terminal's width (or COLUMNS)
         console.print(_report_table(verdicts))
         counts = {
             name: sum(v.verdict == name for v in verdicts)

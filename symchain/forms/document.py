@@ -40,6 +40,8 @@ class FormDocument:
 
 
 FORM_FORMATS = ("text", "latex", "markdown", "json")
+# The three forms of a derivation: every neuron, Σ over symbolic widths, BP1-BP4 with matrices.
+FORMS = ("unrolled", "index", "matrix")
 
 
 def _note_latex(note: str) -> str:

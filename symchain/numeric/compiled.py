@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ..derivation import COMPILERS, Derivation
+from ..derivation import Derivation
 from ..deriver import derive
 from ..network import Network
 from .backends import NumericError, StableFunctions, make_ops
@@ -207,6 +207,3 @@ def lambdify(
 
 def _compile_unrolled(derivation: Derivation, backend: str, dtype: str) -> CompiledGradient:
     return compile_gradient(derivation, backend, dtype)
-
-
-COMPILERS["unrolled"] = _compile_unrolled

@@ -1,20 +1,25 @@
 """Derivation blocks embedded in documentation: ``key: value`` options, parsed safely, to formulas.
 
 The Sphinx directive, the Markdown renderer and the MkDocs plugin all describe a block the same
-way (``layers``, ``activation``, ``loss``, ``param``, ``form``, ``label``, ``notation``, ``view``:
-``formulas`` or the ``interactive`` page of :mod:`symchain.render.html`). Values are
-validated with :mod:`symchain.spec`'s parse functions and the registries; nothing is evaluated.
+way (``layers``, ``activation``, ``loss``, ``param``, ``form``, ``show``, ``label``, ``notation``,
+``view``), in the command line's vocabulary: ``form`` is ``unrolled``, ``index`` or ``matrix`` (as
+``--form``), ``show`` picks the sections, ``view`` is ``formulas`` or the ``interactive`` page of
+:mod:`symchain.render.html`. The old ``form: chain`` (a section name where the form belongs) still
+works and adds a deprecation message to :attr:`BlockOptions.deprecations`. Values are validated
+with :mod:`symchain.spec`'s parse functions and the registries; nothing is evaluated.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from ..derivation import Derivation, resolve_parameter
+from .. import forms
+from ..derivation import Derivation, resolve_parameters
 from ..deriver import derive
 from ..errors import SpecError, SymchainError
+from ..forms import FORMS, FormDocument
 from ..losses import get_loss
 from ..naming import NOTATIONS
 from ..network import Network
@@ -23,8 +28,26 @@ from .document import Equation, Section, build_document
 from .html import render_html
 from .latex import aligned_rows, equation_latex, latex_printer
 
-BLOCK_KEYS = ("layers", "activation", "loss", "param", "form", "label", "notation", "view")
-FORMS = ("chain", "gradient", "batch", "all", "forward", "errors", "vector")
+BLOCK_KEYS = (
+    "layers", "activation", "loss", "param", "form", "show", "label", "notation", "view"
+)
+SHOWS = ("all", "forward", "errors", "chain", "gradient", "batch", "vector")
+# What ``show`` selects in the index and matrix forms, by the name of their equations (``all``:
+# every equation); ``chain`` and ``vector`` belong to the unrolled form only.
+FORM_SHOWS: dict[str, dict[str, tuple[str, ...]]] = {
+    "index": {
+        "forward": ("z", "a", "C0"),
+        "errors": ("dC0/da", "delta"),
+        "gradient": ("dC0/dw", "dC0/db"),
+        "batch": ("dC/dw",),
+    },
+    "matrix": {
+        "forward": ("forward", "loss"),
+        "errors": ("loss gradient", "BP1", "BP2"),
+        "gradient": ("BP3", "BP4"),
+        "batch": tuple(f"{name} (batch)" for name in ("forward", "BP1", "BP2", "BP3", "BP4")),
+    },
+}
 VIEWS = ("formulas", "interactive")
 MAX_BLOCK_PARAMETERS = 500
 _LABEL_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.:-]*$")
@@ -47,26 +70,31 @@ class BlockOptions:
         widths: layer widths, inputs first.
         activations: one activation name for all layers, or one per layer.
         loss: the loss name.
-        params: parameter names as printed (empty: every parameter).
-        form: ``chain`` (the chain rule product), ``gradient`` (the result), ``batch`` (the batch
-            average), ``all`` (every section: forward pass, error terms, chains, ∇C; with
+        params: parameter names as ``--param`` takes them (empty: every parameter), in order.
+        show: the sections: ``all`` (every section: forward pass, error terms, chains, ∇C; with
             ``param``: the error terms and those parameters' sections), ``forward`` (the forward
-            pass and C_0), ``errors`` (the error terms δ) or ``vector`` (∇C).
+            pass and C_0), ``errors`` (the error terms δ), ``chain`` (the chain rule product),
+            ``gradient`` (the result), ``batch`` (the batch average) or ``vector`` (∇C).
         label: a label for numbered, referenceable equations (several blocks: ``label-1``, ...).
         notation: ``relative`` ((L), (L-1)) or ``absolute`` ((1)..(L)) layer labels.
         view: ``formulas`` (math blocks) or ``interactive`` (the page of
             :func:`symchain.render.html.render_html`: graph, clickable parameters and their
             chains, forward pass, error terms, ∇C; with ``param``: those parameters only).
+        form: ``unrolled`` (every neuron), ``index`` (Σ over symbolic widths) or ``matrix``
+            (BP1-BP4), as the command line's ``--form``.
+        deprecations: messages about old spellings found while parsing (shown as warnings).
     """
 
     widths: tuple[int, ...] = SEED_WIDTHS
     activations: tuple[str, ...] = ("sigmoid",)
     loss: str = "squared_error"
     params: tuple[str, ...] = ()
-    form: str = "all"
+    show: str = "all"
     label: str | None = None
     notation: str = "relative"
     view: str = "formulas"
+    form: str = "unrolled"
+    deprecations: tuple[str, ...] = field(default=(), compare=False)
 
     def network(self) -> Network:
         """The network these options describe (validated)."""
@@ -96,14 +124,14 @@ class Formula:
 
 
 def split_parameters(text: str) -> tuple[str, ...]:
-    """Parameter names separated by commas, semicolons or spaces outside braces."""
+    """Parameter names separated by commas, semicolons or spaces outside brackets of any kind."""
     names: list[str] = []
     current = ""
     depth = 0
     for char in text:
-        if char == "{":
+        if char in "{[(":
             depth += 1
-        elif char == "}":
+        elif char in "}])":
             depth -= 1
         if depth == 0 and _SPLIT_RE.match(char):
             if current:
@@ -114,7 +142,7 @@ def split_parameters(text: str) -> tuple[str, ...]:
     if current:
         names.append(current)
     if depth != 0:
-        raise SpecError(f"unbalanced braces in parameter list {text!r}")
+        raise SpecError(f"unbalanced brackets in parameter list {text!r}")
     return tuple(names)
 
 
@@ -133,6 +161,7 @@ def options_from_pairs(pairs: Iterable[tuple[str, str, int | None]]) -> BlockOpt
     values: dict[str, object] = {}
     params: list[str] = []
     param_lines: list[int | None] = []
+    deprecations: list[str] = []
     seen: set[str] = set()
     for key, raw, offset in pairs:
         value = raw.strip()
@@ -154,8 +183,16 @@ def options_from_pairs(pairs: Iterable[tuple[str, str, int | None]]) -> BlockOpt
                 names = split_parameters(value)
                 params.extend(names)
                 param_lines.extend([offset] * len(names))
+            elif key == "form" and value in SHOWS:
+                values["show"] = value
+                deprecations.append(
+                    f"form: {value} is deprecated: form is now unrolled, index or matrix "
+                    f"(as the command line's --form); write show: {value}"
+                )
             elif key == "form":
                 values["form"] = _choice("form", value, FORMS)
+            elif key == "show":
+                values["show"] = _choice("show", value, SHOWS)
             elif key == "notation":
                 values["notation"] = _choice("notation", value, NOTATIONS)
             elif key == "view":
@@ -171,10 +208,30 @@ def options_from_pairs(pairs: Iterable[tuple[str, str, int | None]]) -> BlockOpt
             raise
         except SymchainError as error:
             raise BlockOptionError(f"{key}: {error.message}", offset) from None
-    options = BlockOptions(**values, params=tuple(params))  # type: ignore[arg-type]
-    if options.view == "interactive" and ("form" in seen or "label" in seen):
+    if "show" in seen and deprecations:
+        raise BlockOptionError("give show: for the sections and form: unrolled, index or matrix")
+    options = BlockOptions(
+        **values,  # type: ignore[arg-type]
+        params=tuple(params),
+        deprecations=tuple(deprecations),
+    )
+    if options.form != "unrolled":
+        if params:
+            raise BlockOptionError(
+                f"param selects parameters of the unrolled form, not of form: {options.form}"
+            )
+        accepted = ("all", *FORM_SHOWS[options.form])
+        if options.show not in accepted:
+            raise BlockOptionError(
+                f"show: {options.show} is for form: unrolled; with form: {options.form} "
+                f"show one of {', '.join(accepted)}"
+            )
+    if options.view == "interactive" and (
+        "show" in seen or "label" in seen or options.form != "unrolled" or deprecations
+    ):
         raise BlockOptionError(
-            "view: interactive shows every form and has no label; remove form and label"
+            "view: interactive shows every section of the unrolled form and has no label; "
+            "remove form, show and label"
         )
     try:
         network = options.network()
@@ -182,7 +239,7 @@ def options_from_pairs(pairs: Iterable[tuple[str, str, int | None]]) -> BlockOpt
         raise BlockOptionError(error.message) from None
     for name, offset in zip(params, param_lines, strict=True):
         try:
-            resolve_parameter(network, name)
+            resolve_parameters(network, [name])
         except SymchainError as error:
             raise BlockOptionError(f"param: {error.message}", offset) from None
     return options
@@ -216,14 +273,13 @@ def parse_block(text: str) -> BlockOptions:
 def block_derivation(options: BlockOptions) -> Derivation:
     """The derivation a block asks for (only the named parameters, when it names some)."""
     network = options.network()
-    named = {resolve_parameter(network, name) for name in options.params}
-    if len(named or network.parameters) > MAX_BLOCK_PARAMETERS:
+    chosen = resolve_parameters(network, options.params)
+    if len(chosen or network.parameters) > MAX_BLOCK_PARAMETERS:
         raise SpecError(
-            f"{len(network.parameters)} parameters is too many for a docs block "
+            f"{len(chosen or network.parameters)} parameters is too many for a docs block "
             f"(at most {MAX_BLOCK_PARAMETERS}); name some with param"
         )
-    chosen = tuple(p for p in network.parameters if p in named) or None
-    return derive(network, chosen)
+    return derive(network, chosen or None)
 
 
 def _rows(equations: Iterable[Equation]) -> tuple[str, ...]:
@@ -234,7 +290,7 @@ def _rows(equations: Iterable[Equation]) -> tuple[str, ...]:
 
 
 def _parameter_rows(section: Section, form: str) -> tuple[str, ...]:
-    """The rows of a parameter's section that ``form`` (chain, gradient, batch) shows."""
+    """The rows of a parameter's section that ``show`` (chain, gradient, batch) keeps."""
     chain = next(e for e in section.equations if e.kind == "chain")
     if form == "chain":
         return _rows([chain])
@@ -250,7 +306,7 @@ def _selected(
     sections: list[Section], options: BlockOptions
 ) -> list[tuple[Section, tuple[str, ...]]]:
     chosen: list[tuple[Section, tuple[str, ...]]] = []
-    form = options.form
+    form = options.show
     for section in sections:
         kind = section.key if section.key in ("forward", "gradient") else "parameter"
         if section.key.startswith("δ"):
@@ -272,7 +328,47 @@ def block_view(options: BlockOptions) -> str:
 
 def block_formulas(options: BlockOptions) -> list[Formula]:
     """The formulas a block shows, in reading order, labelled as the options ask."""
+    if options.form != "unrolled":
+        network = options.network()
+        if options.form == "matrix":
+            document = forms.matrix_document(network, options.notation)
+        else:
+            document = forms.network_index_document(network, options.notation)
+        return form_formulas(document, options)
     return derivation_formulas(block_derivation(options), options)
+
+
+def form_formulas(document: FormDocument, options: BlockOptions) -> list[Formula]:
+    """A formula per section of an index or matrix form, keeping the equations ``show`` asks."""
+    names = FORM_SHOWS[document.form].get(options.show)
+    selected: list[tuple[str, tuple[str, ...]]] = []
+    for section in document.sections:
+        rows = []
+        for equation in section.equations:
+            if names is not None and equation.name not in names:
+                continue
+            lhs, equals, rhs = equation.latex.partition(" = ")
+            row = f"{lhs} &= {rhs}" if equals else equation.latex
+            if equation.note:
+                row += rf" \quad \text{{({equation.note})}}"
+            rows.append(row)
+        if rows:
+            selected.append((section.title, tuple(rows)))
+    return _labelled(
+        [(f"{document.form}-{n}", title, rows) for n, (title, rows) in enumerate(selected, 1)],
+        options.label,
+    )
+
+
+def _labelled(formulas: list[tuple[str, str, tuple[str, ...]]], label: str | None) -> list[Formula]:
+    """Formulas numbered ``label-1``, ``label-2``, ... (one formula: ``label`` itself)."""
+    result = []
+    for number, (key, title, rows) in enumerate(formulas, start=1):
+        name = None
+        if label is not None:
+            name = label if len(formulas) == 1 else f"{label}-{number}"
+        result.append(Formula(key, title, rows, name))
+    return result
 
 
 def derivation_formulas(derivation: Derivation, options: BlockOptions) -> list[Formula]:
@@ -281,31 +377,25 @@ def derivation_formulas(derivation: Derivation, options: BlockOptions) -> list[F
     ``derivation`` must be of the network the options describe; ``options.params`` narrows it.
     """
     if options.params:
-        named = {resolve_parameter(derivation.network, name) for name in options.params}
+        named = resolve_parameters(derivation.network, options.params)
+        by_symbol = {g.parameter: g for g in derivation.parameters}
         derivation = Derivation(
-            derivation.network,
-            tuple(g for g in derivation.parameters if g.parameter in named),
-            derivation.errors,
+            derivation.network, tuple(by_symbol[p] for p in named), derivation.errors
         )
     printer = latex_printer(derivation, options.notation)
     selected = _selected(build_document(derivation, printer), options)
     if not selected:
         raise SpecError(
-            f"form {options.form!r} shows nothing for this network: it has no error terms "
-            "(δ is used only where a later layer has several neurons); try form: all"
+            f"show: {options.show} shows nothing for this network: it has no error terms "
+            "(δ is used only where a later layer has several neurons); try show: all"
         )
-    formulas = []
-    for number, (section, rows) in enumerate(selected, start=1):
-        label = None
-        if options.label is not None:
-            label = options.label if len(selected) == 1 else f"{options.label}-{number}"
-        formulas.append(Formula(section.key, section.title, rows, label))
-    return formulas
+    return _labelled([(s.key, s.title, rows) for s, rows in selected], options.label)
 
 
 __all__ = [
     "BLOCK_KEYS",
-    "FORMS",
+    "FORM_SHOWS",
+    "SHOWS",
     "BlockOptionError",
     "BlockOptions",
     "Formula",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from dataclasses import dataclass
 
 # Widest right-hand side row, in estimated characters (fits A4 with 2 cm margins at 11 pt, and a
@@ -157,3 +158,118 @@ def break_side(text: str, pieces: Pieces | None, limit: float = ROW_WIDTH) -> li
             line = f"{line} {pieces.closing}"
         texts.append(line)
     return texts
+
+
+# Plain-text formulas (the Unicode printer's output) break only at spaces, so a symbol such as
+# ``w⁽ᴸ⁻¹⁾₁₀`` or ``σ'(z⁽ᴸ⁾)`` is never split. Breaks before an operator and after a comma are
+# preferred, and shallow ones (outside parentheses) before deep ones.
+_TEXT_OPERATORS = ("·", "+", "-", "−", "=", "×")
+_OPENING, _CLOSING = "([{", ")]}"
+
+
+def cell_width(text: str) -> int:
+    """Terminal columns of ``text`` (wide characters count twice)."""
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
+def _text_breaks(text: str) -> list[tuple[int, float]]:
+    """``(position of a space, rank)``: lower ranks are better places to break."""
+    breaks = []
+    depth = 0
+    for index, char in enumerate(text):
+        if char in _OPENING:
+            depth += 1
+        elif char in _CLOSING:
+            depth = max(depth - 1, 0)
+        elif char == " " and 0 < index < len(text) - 1:
+            before = text[:index].rsplit(" ", 1)[-1]
+            if before in _TEXT_OPERATORS or before.startswith("Σ"):
+                continue  # an operator or a sum sign stays with what follows it
+            after = text[index + 1 :]
+            good = after.startswith(_TEXT_OPERATORS) or text[index - 1] == ","
+            breaks.append((index, depth + (0.0 if good else 0.5)))
+    return breaks
+
+
+def _pack(chunks: list[str], limit: int, overflow: bool = False) -> list[str] | None:
+    """Chunks greedily packed into rows of at most ``limit`` columns.
+
+    None when a chunk alone is wider than ``limit``, unless ``overflow`` lets it stick out.
+    """
+    rows: list[str] = []
+    for chunk in chunks:
+        if cell_width(chunk) > limit and not overflow:
+            return None
+        if rows and cell_width(rows[-1] + " " + chunk) <= limit:
+            rows[-1] += " " + chunk
+        else:
+            rows.append(chunk)
+    return rows
+
+
+def _split(text: str, cuts: list[int]) -> list[str]:
+    """``text`` split at the spaces at positions ``cuts`` (the spaces dropped)."""
+    return [text[a + 1 : b] for a, b in zip([-1, *cuts], [*cuts, len(text)], strict=True)]
+
+
+def wrap_text(text: str, limit: int) -> list[str]:
+    """A plain-text formula in rows of at most ``limit`` columns, broken only at spaces.
+
+    The best-ranked breaks that make every piece fit are used (operators and commas outside
+    parentheses first); a single symbol wider than ``limit`` overflows rather than being split.
+    """
+    if cell_width(text) <= limit:
+        return [text]
+    breaks = _text_breaks(text)
+    for rank in sorted({rank for _, rank in breaks}):
+        rows = _pack(_split(text, [index for index, r in breaks if r <= rank]), limit)
+        if rows is not None:
+            return rows
+    return _pack(_split(text, [index for index, _ in breaks]), limit, overflow=True) or [text]
+
+
+def _top_level_sides(text: str) -> list[str]:
+    """``text`` split at the `` = `` signs outside brackets."""
+    sides, depth, start = [], 0, 0
+    for index, char in enumerate(text):
+        if char in _OPENING:
+            depth += 1
+        elif char in _CLOSING:
+            depth = max(depth - 1, 0)
+        elif depth == 0 and text.startswith(" = ", index) and index >= start:
+            sides.append(text[start:index])
+            start = index + 3
+    return [*sides, text[start:]]
+
+
+def wrap_equation_lines(text: str, limit: int) -> str:
+    """Plain text whose too-wide lines ``indent a = b = c`` are wrapped to ``limit`` columns.
+
+    Each further side starts a row with its ``=`` under the first one; a side too wide for its
+    row continues four columns further in, broken by :func:`wrap_text`. When the left side takes
+    more than a third of the width, the right sides start on their own rows under the indent.
+    """
+    lines = []
+    for line in text.split("\n"):
+        if cell_width(line) <= limit:
+            lines.append(line)
+            continue
+        body = line.lstrip(" ")
+        indent = len(line) - len(body)
+        left, *sides = _top_level_sides(body)
+        if not sides:
+            rows = wrap_text(body, max(limit - indent - 4, 20))
+            lines.append(" " * indent + rows[0])
+            lines.extend(" " * (indent + 4) + row for row in rows[1:])
+            continue
+        column = indent + cell_width(left) + 1  # where the first "=" is
+        first = " " * indent + left
+        if column > limit // 3:
+            lines.append(first)
+            column, first = indent + 4, ""
+        for number, side in enumerate(sides):
+            rows = wrap_text(side, max(limit - column - 6, 20))
+            lead = f"{first} = " if number == 0 and first else " " * column + "= "
+            lines.append(lead + rows[0])
+            lines.extend(" " * (column + 4) + row for row in rows[1:])
+    return "\n".join(lines)

@@ -1,0 +1,112 @@
+"""Terminal text: wrapped to the console width with a hanging indent, never inside a symbol."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from rich.console import Console
+
+from symchain import Network, derive
+from symchain.cli import cli
+from symchain.render import render_text
+from symchain.render.layout import cell_width, wrap_equation_lines, wrap_text
+
+ROOT = Path(__file__).resolve().parent.parent
+GOLDEN = Path(__file__).resolve().parent / "golden"
+
+
+def printed(widths: tuple[int, ...], columns: int | None, **options: str) -> str:
+    """``render_text`` printed as ``symchain derive`` does, at ``columns`` (None: unwrapped)."""
+    console = Console(width=columns or 1000, color_system=None, soft_wrap=True, record=True)
+    with console.capture() as capture:
+        console.print(render_text(derive(Network.from_widths(widths)), width=columns, **options))
+    return capture.get()
+
+
+@pytest.mark.parametrize("layers", ["1,1,1,1", "2,3,2"])
+def test_golden_output_at_80_columns(layers: str) -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "80", "PYTHONHASHSEED": "1"}
+    result = subprocess.run(
+        [sys.executable, "-m", "symchain", "derive", "--layers", layers],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    golden = GOLDEN / f"derive-{layers.replace(',', '-')}-80cols.txt"
+    assert result.stdout == golden.read_text(encoding="utf-8")
+    assert max(cell_width(line) for line in result.stdout.splitlines()) <= 80
+
+
+@pytest.mark.parametrize("columns", [40, 60, 80, 100, 132])
+@pytest.mark.parametrize("widths", [(1, 1, 1, 1), (2, 3, 2), (12, 3, 2)])
+def test_lines_fit_and_no_symbol_is_split(widths: tuple[int, ...], columns: int) -> None:
+    wrapped, whole = printed(widths, columns), printed(widths, None)
+    # the same words in the same order: only spaces and line breaks were added
+    assert wrapped.split() == whole.split()
+    for line in wrapped.splitlines():
+        if cell_width(line) > columns:
+            # only a side that cannot be broken may overflow: one word after the indent
+            assert len(line.split()) <= 3, line
+    if columns >= 60:
+        assert max(cell_width(line) for line in wrapped.splitlines()) <= columns
+
+
+def test_equals_signs_of_one_equation_stay_aligned() -> None:
+    lines = printed((1, 1, 1, 1), 80).splitlines()
+    start = lines.index(
+        "  chain  ∂C₀/∂w⁽ᴸ⁻²⁾ = ∂z⁽ᴸ⁻²⁾/∂w⁽ᴸ⁻²⁾ · ∂a⁽ᴸ⁻²⁾/∂z⁽ᴸ⁻²⁾ · ∂z⁽ᴸ⁻¹⁾/∂a⁽ᴸ⁻²⁾"
+    )
+    column = lines[start].index(" = ")
+    rows = lines[start + 1 : start + 5]
+    continued = [row for row in rows if row.lstrip().startswith("·")]
+    equals = [row for row in rows if row.lstrip().startswith("=")]
+    assert continued and equals
+    assert all(row.index("=") == column + 1 for row in equals)
+    assert all(row.index("·") == column + 5 for row in continued)
+
+
+@pytest.mark.parametrize(
+    ("text", "limit", "rows"),
+    [
+        ("a · b · c", 20, ["a · b · c"]),
+        ("a · b · c", 5, ["a · b", "· c"]),
+        ("(x · y + z) · w", 11, ["(x · y + z)", "· w"]),
+        ("(p, q, r)", 6, ["(p, q,", "r)"]),
+        ("w⁽ᴸ⁻¹⁾₁₀·δ⁽ᴸ⁾₀ + b", 4, ["w⁽ᴸ⁻¹⁾₁₀·δ⁽ᴸ⁾₀", "+ b"]),
+        ("Σᵢ₌₀ⁿ⁻¹ [x · y]", 8, ["Σᵢ₌₀ⁿ⁻¹ [x", "· y]"]),
+    ],
+)
+def test_wrap_text_breaks_at_operators_outside_brackets_first(
+    text: str, limit: int, rows: list[str]
+) -> None:
+    assert wrap_text(text, limit) == rows
+
+
+@pytest.mark.parametrize("form", ["index", "matrix"])
+@pytest.mark.parametrize("columns", [60, 80])
+def test_index_and_matrix_forms_fit_the_terminal(form: str, columns: int) -> None:
+    args = ["derive", "--layers", "2,3,2", "--activation", "tanh,softmax"]
+    args += ["--loss", "cross_entropy", "--form", form]
+    wrapped = CliRunner().invoke(cli, args, env={"COLUMNS": str(columns)})
+    whole = CliRunner().invoke(cli, args, env={"COLUMNS": "1000"})
+    assert wrapped.exit_code == whole.exit_code == 0
+    assert max(cell_width(line) for line in wrapped.stdout.splitlines()) <= columns
+    assert max(cell_width(line) for line in whole.stdout.splitlines()) > columns
+    assert wrapped.stdout.split() == whole.stdout.split()
+
+
+def test_wrapped_equations_align_their_equals_signs() -> None:
+    text = "  δ = ∂C₀/∂z = Σ_{m=0}^{n} (∂a/∂z · ∂C₀/∂a) = a·Σ_{m=0}^{n} y - y = a - y"
+    assert wrap_equation_lines(text, 40).split("\n") == [
+        "  δ = ∂C₀/∂z",
+        "    = Σ_{m=0}^{n} (∂a/∂z · ∂C₀/∂a)",
+        "    = a·Σ_{m=0}^{n} y - y",
+        "    = a - y",
+    ]
+    assert wrap_equation_lines(text, 200) == text
