@@ -266,7 +266,7 @@ def test_text_report_is_a_table() -> None:
     assert code == 1
     for heading in ("claim", "verdict", "method", "counterexample"):
         assert heading in out
-    assert "1 holds, 1 fails, 0 error, 0 skipped" in out
+    assert "1 holds, 1 fails, 0 unproven, 0 error, 0 skipped" in out
 
 
 # Ground truth ---------------------------------------------------------------------------------

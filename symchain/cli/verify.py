@@ -69,7 +69,13 @@ def _report_table(verdicts: list[Verdict]) -> Table:
     table.add_column("verdict")
     table.add_column("method", overflow="fold")
     table.add_column("counterexample / diagnosis", overflow="fold")
-    colours = {"holds": "green", "fails": "red", "error": "red", "skipped": "dim"}
+    colours = {
+        "holds": "green",
+        "fails": "red",
+        "unproven": "yellow",
+        "error": "red",
+        "skipped": "dim",
+    }
     for verdict in verdicts:
         where = f"{verdict.file}:{verdict.line}\n" if verdict.file else ""
         details = []
@@ -175,11 +181,11 @@ def verify_command(
         console.print(_report_table(verdicts))
         counts = {
             name: sum(v.verdict == name for v in verdicts)
-            for name in ("holds", "fails", "error", "skipped")
+            for name in ("holds", "fails", "unproven", "error", "skipped")
         }
         console.print(", ".join(f"{count} {name}" for name, count in counts.items()))
     if any(v.verdict == "error" for v in verdicts):
         return EXIT_ERROR
-    if any(v.verdict == "fails" for v in verdicts):
+    if any(v.verdict in ("fails", "unproven") for v in verdicts):
         return EXIT_FAILS
     return EXIT_HOLDS

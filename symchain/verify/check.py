@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 import multiprocessing
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,8 +27,9 @@ from ..network import Network
 from ..nodes import Sampled
 from ..printing import NotationLatexPrinter
 from ..spec import NetworkSpec
+from .coverage import EXTRA_TRIES, PointSource, Sides, claim_seed, involved_neurons
 from .diagnose import RELATIVE_TOLERANCE, Diagnoser, close
-from .ground import BATCH_SIZE, Ground, NotEvaluable, evaluate
+from .ground import BATCH_SIZE, Ground, NotEvaluable, evaluate, kink_arguments
 from .resolve import (
     ClaimError,
     IndexOutOfRange,
@@ -40,7 +42,7 @@ from .resolve import (
 )
 from .syntax import Equation, Leibniz, Name, Node, parse_claim
 
-POINTS = 4
+MIN_USABLE = 2
 SHRINK_CANDIDATES = (0.0, 1.0, -1.0, 0.5)
 MAX_SHRINK_TRIALS = 400
 CLEAR_DIFFERENCE = 1e-6
@@ -61,17 +63,21 @@ class Verdict:
     diagnosis: tuple[str, ...] = ()
     file: str | None = None
     line: int | None = None
+    column: int | None = None
+    tried: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "claim": self.claim,
             "file": self.file,
             "line": self.line,
+            "column": self.column,
             "verdict": self.verdict,
             "method": self.method,
             "expected": self.expected,
             "counterexample": self.counterexample,
             "diagnosis": list(self.diagnosis),
+            "tried": self.tried,
         }
 
 
@@ -89,9 +95,39 @@ class _Failure:
 
 @dataclass
 class _Tally:
+    """What a check did: how each comparison was decided, and the points it used."""
+
     symbolic: int = 0
     numeric: int = 0
-    notes: list[str] = field(default_factory=list)
+    unproven: list[str] = field(default_factory=list)
+    points: int = 0
+    patterns: int = 0
+    extra: int = 0
+    all_combinations: bool = True
+    neurons: set[tuple[int, int]] = field(default_factory=set)
+
+    def tried(self, comparisons: int) -> dict[str, Any]:
+        """The JSON record of what was tried."""
+        return {
+            "comparisons": comparisons,
+            "symbolic": self.symbolic,
+            "numeric": self.numeric,
+            "unproven": len(self.unproven),
+            "points": self.points,
+            "kink_patterns": self.patterns,
+            "every_combination": self.all_combinations,
+            "kinked_neurons": [f"{layer},{j}" for layer, j in sorted(self.neurons)],
+            "extra_points": self.extra,
+        }
+
+
+def _where(network: Network, binding: dict[str, int], number: int, sides: int) -> str:
+    parts = []
+    if binding:
+        parts.append(", ".join(f"{k}={v}" for k, v in binding.items()))
+    if sides > 2:
+        parts.append(f"link {number}")
+    return f"({'; '.join(parts)}) " if parts else ""
 
 
 def contains_derivative(node: Node) -> bool:
@@ -184,11 +220,19 @@ class Checker:
     """Checks equations against one network (and its variants where widths are symbolic)."""
 
     def __init__(
-        self, network: Network, notation: str = "relative", budget: float = DEFAULT_CLAIM_BUDGET
+        self,
+        network: Network,
+        notation: str = "relative",
+        budget: float = DEFAULT_CLAIM_BUDGET,
+        clock: Callable[[], float] = time.monotonic,
+        symbolic: bool = True,
     ) -> None:
+        """``clock`` and ``symbolic`` (try a proof before the numbers) are for tests."""
+        self.symbolic = symbolic
         self.network = network
         self.notation = notation
         self.budget = budget
+        self.clock = clock
         self._grounds: dict[tuple[int, ...], Ground] = {}
 
     def ground(self, network: Network) -> Ground:
@@ -232,7 +276,7 @@ class Checker:
             return Verdict(claim, "error", diagnosis=(message,), file=file, line=line)
 
     def _check(self, equation: Equation, file: str | None, line: int | None) -> Verdict:
-        deadline = time.monotonic() + self.budget
+        deadline = self.clock() + self.budget
         style = claim_style(equation, self.notation)
         symbolic_widths = any(uses_symbolic_widths(side) for side in equation.sides)
         networks = variants(self.network) if symbolic_widths else [self.network]
@@ -241,19 +285,20 @@ class Checker:
             letters += [x for x in free_indices(side) if x not in letters]
         tally = _Tally()
         checked = 0
+        seed = claim_seed(equation.text)
         for network in networks:
             ground = self.ground(network)
-            points = [ground.point(seed, BATCH_SIZE) for seed in range(POINTS)]
+            source = PointSource(ground, seed, BATCH_SIZE)
             any_binding = False
             for values in itertools.product(range(max(network.widths)), repeat=len(letters)):
-                if time.monotonic() > deadline:
+                if self.clock() > deadline:
                     raise ClaimError(
                         f"checking ran past its time budget of {self.budget:g} s after "
                         f"{checked} comparisons; raise --timeout or use a smaller network"
                     )
                 binding = dict(zip(letters, values, strict=True))
                 scope = Scope(indices=binding)
-                resolver = Resolver(ground, deadline)
+                resolver = Resolver(ground, deadline, clock=self.clock)
                 try:
                     truth = resolver.value(equation.sides[0], scope)
                 except IndexOutOfRange:
@@ -273,10 +318,11 @@ class Checker:
                             resolver,
                             f"an index is out of range on the right: {error}",
                         )
-                        return self._failed(equation, failure, points, style, file, line)
+                        return self._failed(equation, failure, source.base, style, file, line)
                     checked += 1
-                    outcome = self._compare(truth, claim, points, network, deadline, tally)
-                    if not outcome:
+                    where = _where(network, binding, number, len(equation.sides))
+                    points = self._compare(truth, claim, source, network, deadline, tally, where)
+                    if points is not None:
                         failure = _Failure(network, binding, side, number, truth, claim, resolver)
                         return self._failed(equation, failure, points, style, file, line)
             if not any_binding:
@@ -284,18 +330,38 @@ class Checker:
                     f"the left side names no quantity of the {'-'.join(map(str, network.widths))}"
                     " network for any index value"
                 )
+        tried = tally.tried(checked)
+        if tally.unproven:
+            return Verdict(
+                equation.text,
+                "unproven",
+                method="none: " + tally.unproven[0],
+                diagnosis=tuple(tally.unproven[:3]),
+                file=file,
+                line=line,
+                tried=tried,
+            )
         method = self._method_text(tally, networks, symbolic_widths)
-        return Verdict(equation.text, "holds", method=method, file=file, line=line)
+        return Verdict(equation.text, "holds", method=method, file=file, line=line, tried=tried)
 
     def _compare(
         self,
         truth: sp.Expr,
         claim: sp.Expr,
-        points: list[dict[sp.Basic, float]],
+        source: PointSource,
         network: Network,
         deadline: float,
         tally: _Tally,
-    ) -> bool:
+        where: str,
+    ) -> list[dict[sp.Basic, float]] | None:
+        """None when the sides agree (proven, or numerically with every kink covered, or noted
+        as unproven in ``tally``); otherwise the points, a disagreeing one among them."""
+        neurons = involved_neurons(network, [truth, claim])
+        patterned, patterns, complete = source.patterned(neurons)
+        points = source.base + patterned
+        kinks = kink_arguments([truth, claim])
+        kinks |= {network.z(layer, j) for layer, j in neurons}
+        sides = Sides()
         usable = 0
         for point in points:
             try:
@@ -304,19 +370,53 @@ class Checker:
                 continue
             usable += 1
             if not close(t, c):
-                return False
-        if usable == 0:
-            raise ClaimError("neither side can be evaluated at any test point (log of ≤ 0?)")
-        difference = truth - claim
+                return points
+            sides.record(kinks, point)
+        tally.points = max(tally.points, len(points))
+        tally.patterns = max(tally.patterns, patterns)
+        tally.all_combinations = tally.all_combinations and complete
+        tally.neurons |= set(neurons)
+        if self.symbolic and self._proven(truth - claim, network, deadline):
+            tally.symbolic += 1
+            return None
+        missing = sides.missing(kinks)
+        tries = 0
+        while missing and tries < EXTRA_TRIES:
+            try:
+                point = source.extra(tries, neurons)
+                t, c = evaluate(truth, point), evaluate(claim, point)
+            except NotEvaluable:
+                tries += 1
+                continue
+            tries += 1
+            usable += 1
+            points = [*points, point]
+            if not close(t, c):
+                return points
+            sides.record(kinks, point)
+            missing = sides.missing(kinks)
+        tally.extra = max(tally.extra, tries)
+        if usable < MIN_USABLE:
+            tally.unproven.append(
+                f"{where}the sides could be evaluated at only {usable} of {len(points)} test "
+                "points (a log of a number ≤ 0, an overflow?), too few to decide"
+            )
+        elif missing:
+            printer = NotationLatexPrinter({"notation": naming.Notation(network.widths)})
+            shown = ", ".join(printer.doprint(m) for m in missing[:4])
+            tally.unproven.append(
+                f"{where}no symbolic proof, and the test points never put {shown} on both sides "
+                f"of its kink ({usable} points tried)"
+            )
+        else:
+            tally.numeric += 1
+        return None
+
+    def _proven(self, difference: sp.Expr, network: Network, deadline: float) -> bool:
         if difference == 0 or _symbolic_zero_local(difference, network):
-            tally.symbolic += 1
             return True
-        remaining = min(deadline - time.monotonic(), 5.0)
-        if _simplify_zero(_composed(difference, network), remaining):
-            tally.symbolic += 1
-            return True
-        tally.numeric += 1
-        return True
+        remaining = min(deadline - self.clock(), 5.0)
+        return bool(_simplify_zero(_composed(difference, network), remaining))
 
     def _method_text(self, tally: _Tally, networks: list[Network], symbolic: bool) -> str:
         where = ""
@@ -324,9 +424,16 @@ class Checker:
             where = " on networks " + ", ".join("-".join(map(str, n.widths)) for n in networks)
         if tally.numeric == 0:
             return "symbolic" + where
+        kinks = ""
+        if tally.neurons:
+            extent = "every combination" if tally.all_combinations else "a covering sample"
+            kinks = (
+                f"; {len(tally.neurons)} kinked neurons on both sides, {extent} of sides "
+                f"({tally.patterns} patterns)"
+            )
         return (
-            f"numeric ({POINTS} seeded points, float64, relative tolerance "
-            f"{RELATIVE_TOLERANCE:g}){where}"
+            f"numeric ({tally.points} seeded points, float64, relative tolerance "
+            f"{RELATIVE_TOLERANCE:g}{kinks}){where}"
         )
 
     # Failures ---------------------------------------------------------------------------------

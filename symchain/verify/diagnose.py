@@ -184,7 +184,7 @@ class Diagnoser:
         found = []
         for node in _sums(side):
             if isinstance(node.lower, Num) and node.lower.value == 1:
-                fixed = _replace_node(side, node, dc_replace(node, lower=Num(Fraction(0), "0")))
+                fixed = replace_node(side, node, dc_replace(node, lower=Num(Fraction(0), "0")))
                 try:
                     value = self.resolver.value(fixed, self.scope)
                 except (ClaimError, IndexOutOfRange):
@@ -292,7 +292,7 @@ def _sums(node: Node) -> list[BigSum]:
     return found
 
 
-def _replace_node(tree: Node, old: Node, new: Node) -> Node:
+def replace_node(tree: Node, old: Node, new: Node) -> Node:
     """``tree`` with the subtree ``old`` (by identity) replaced by ``new``."""
     if tree is old:
         return new
@@ -300,11 +300,11 @@ def _replace_node(tree: Node, old: Node, new: Node) -> Node:
     for item in fields(tree):
         value = getattr(tree, item.name)
         if isinstance(value, Node):
-            replaced = _replace_node(value, old, new)
+            replaced = replace_node(value, old, new)
             if replaced is not value:
                 changes[item.name] = replaced
         elif isinstance(value, tuple) and any(isinstance(v, Node) for v in value):
-            items = tuple(_replace_node(v, old, new) if isinstance(v, Node) else v for v in value)
+            items = tuple(replace_node(v, old, new) if isinstance(v, Node) else v for v in value)
             if any(a is not b for a, b in zip(items, value, strict=True)):
                 changes[item.name] = items
     return dc_replace(tree, **changes) if changes else tree

@@ -8,9 +8,10 @@ targets; both sides of a claim are evaluated at the same point.
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +19,7 @@ import sympy as sp
 
 from .. import naming
 from ..activations import (
+    ELEMENTARY,
     Relu,
     ReluPrime,
     Sigmoid,
@@ -54,7 +56,63 @@ _FLOAT_FUNCTIONS: dict[type, Callable[[float], float]] = {
     sp.exp: math.exp,
     sp.log: math.log,
     sp.Abs: abs,
+    sp.sign: lambda v: float((v > 0) - (v < 0)),
 }
+
+
+def _branch_differences(args: tuple[sp.Expr, ...]) -> list[sp.Expr]:
+    return [left - right for left, right in itertools.combinations(args, 2)]
+
+
+def _piecewise_conditions(args: tuple[sp.Expr, ...]) -> list[sp.Expr]:
+    found = []
+    for _, condition in args:  # type: ignore[misc]
+        if isinstance(condition, sp.core.relational.Relational):
+            found.append(condition.lhs - condition.rhs)
+    return found
+
+
+# SymPy functions with a kink: for each, the expressions whose sign picks the branch. Display
+# functions (ReLU, ReLU', leaky ReLU, ...) are classified through their elementary form, so this
+# table names no activation.
+_KINKS: dict[type, Callable[[tuple[sp.Expr, ...]], list[sp.Expr]]] = {
+    sp.Heaviside: lambda args: [args[0]],
+    sp.Abs: lambda args: [args[0]],
+    sp.sign: lambda args: [args[0]],
+    sp.Max: _branch_differences,
+    sp.Min: _branch_differences,
+    sp.Piecewise: _piecewise_conditions,
+}
+
+
+def _display_kinks(kind: type) -> bool:
+    """Whether a display function (σ, ReLU, ...) has a kink, judged by its elementary form."""
+    if kind not in ELEMENTARY:
+        return False
+    probe = sp.Symbol("probe", real=True)
+    try:
+        elementary = ELEMENTARY[kind](probe)
+    except TypeError:  # functions of several arguments (softmax) are smooth
+        return False
+    return bool(elementary.atoms(*_KINKS))
+
+
+def kink_arguments(expressions: Iterable[sp.Expr]) -> set[sp.Expr]:
+    """Every expression whose sign switches a branch (a kink) somewhere in ``expressions``."""
+    found: set[sp.Expr] = set()
+    for expr in expressions:
+        for node in expr.atoms(sp.Function, sp.Max, sp.Min):
+            kind = type(node)
+            if kind in _KINKS:
+                found.update(_KINKS[kind](node.args))
+            elif _display_kinks(kind):
+                found.update(kink_arguments([ELEMENTARY[kind](*node.args)]))
+    return {arg for arg in found if not arg.is_Number}
+
+
+def has_kink(expr: sp.Expr) -> bool:
+    """Whether an expression (an activation applied to a symbol, say) has a kink."""
+    return bool(kink_arguments([expr]))
 
 
 class NotEvaluable(Exception):
@@ -89,6 +147,8 @@ def evaluate(expr: sp.Basic, values: dict[sp.Basic, float]) -> float:
             result = 1.0 if value(node.args[0]) > 0 else 0.0
         elif isinstance(node, sp.Max):
             result = max(value(arg) for arg in node.args)
+        elif isinstance(node, sp.Min):
+            result = min(value(arg) for arg in node.args)
         else:
             raise NotEvaluable(f"cannot evaluate {type(node).__name__}")
         if not math.isfinite(result):
@@ -241,17 +301,25 @@ class Ground:
         return expand(quantity)
 
     # Points -----------------------------------------------------------------------------------
-    def point(self, seed: int, samples: int = 1) -> dict[sp.Basic, float]:
-        """Random inputs, parameters and targets (seeded) and every z and a, per sample."""
+    def point(
+        self, seed: int, samples: int = 1, signs: dict[tuple[int, int], int] | None = None
+    ) -> dict[sp.Basic, float]:
+        """Random inputs, parameters and targets (seeded), spread in sign and scale, and every z
+        and a per sample. ``signs`` puts sample 0's z of the given neurons (layer, j) on the
+        given side of 0 (by choosing their biases)."""
         rng = random.Random(seed)
         net = self.network
-        base: dict[sp.Basic, float] = {p: round(rng.uniform(-1.5, 1.5), 3) for p in net.parameters}
+        base: dict[sp.Basic, float] = {p: _spread(rng) for p in net.parameters}
         for s in range(samples):
-            values = {x: round(rng.uniform(-1.0, 1.0), 3) for x in net.inputs}
+            values = {x: _spread(rng) for x in net.inputs}
             values.update({y: round(rng.uniform(0.05, 0.95), 3) for y in net.targets})
             for symbol, value in values.items():
                 base[_sampled(symbol, s)] = value
-        return self.complete(base, samples)
+        targets = {
+            neuron: sign * round(10 ** rng.uniform(-1.0, 0.2), 3)
+            for neuron, sign in sorted((signs or {}).items())
+        }
+        return self.complete(base, samples, targets)
 
     def _plan(self) -> list[Any]:
         """The forward pass as plain data: (z, a, [(w, a_prev)], b, activation) per neuron."""
@@ -272,19 +340,31 @@ class Ground:
             self._loss = net.sample_loss()
         return self._forward_plan
 
-    def complete(self, base: dict[sp.Basic, float], samples: int = 1) -> dict[sp.Basic, float]:
-        """``base`` (x, y, w, b per sample) plus z, a and C_0 from a forward pass per sample."""
+    def complete(
+        self,
+        base: dict[sp.Basic, float],
+        samples: int = 1,
+        targets: dict[tuple[int, int], float] | None = None,
+    ) -> dict[sp.Basic, float]:
+        """``base`` (x, y, w, b per sample) plus z, a and C_0 from a forward pass per sample.
+
+        ``targets`` gives sample 0's z for some neurons (layer, j); their biases are chosen so.
+        """
         net = self.network
         plan = self._plan()
         parameters = self.parameter_set
         values = dict(base)
+        wanted = {net.z(layer, j): value for (layer, j), value in (targets or {}).items()}
         for s in range(samples):
-            local: dict[sp.Basic, float] = {p: base[p] for p in net.parameters}
+            local: dict[sp.Basic, float] = {p: values[p] for p in net.parameters}
             for symbol in (*net.inputs, *net.targets):
                 local[symbol] = base[_sampled(symbol, s)]
             try:
                 for z, a, inputs, b, function in plan:
-                    total = math.fsum(local[w] * local[prev] for w, prev in inputs) + local[b]
+                    weighted = math.fsum(local[w] * local[prev] for w, prev in inputs)
+                    if s == 0 and z in wanted:
+                        local[b] = values[b] = round(wanted[z] - weighted, 12)
+                    total = weighted + local[b]
                     local[z] = total
                     local[a] = function(total)
             except (OverflowError, ValueError) as error:
@@ -295,6 +375,11 @@ class Ground:
                     values[_sampled(symbol, s)] = value  # type: ignore[arg-type]
         values[naming.BATCH_SIZE] = float(samples)
         return values
+
+
+def _spread(rng: random.Random) -> float:
+    """A value of either sign whose size spans 0.1 .. 2 (three significant digits)."""
+    return rng.choice((-1.0, 1.0)) * float(f"{10 ** rng.uniform(-1.0, 0.3):.3g}")
 
 
 def _float_activation(apply: Callable[[sp.Expr], sp.Expr]) -> Callable[[float], float]:

@@ -8,13 +8,14 @@ reads text: the tree was built by the parser.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
+from functools import cache
 
 import sympy as sp
 
 from .. import naming
-from ..activations import TanhPrime
+from ..activations import ACTIVATIONS, Activation
 from ..errors import SymchainError
 from ..nodes import Sampled
 from .ground import BATCH_SIZE, Ground, sampled
@@ -59,8 +60,13 @@ class Resolver:
     """Builds SymPy expressions (local form) from claim trees for one network."""
 
     def __init__(
-        self, ground: Ground, deadline: float | None = None, keep_errors: bool = False
+        self,
+        ground: Ground,
+        deadline: float | None = None,
+        keep_errors: bool = False,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        self.clock = clock
         self.keep_errors = keep_errors
         self.ground = ground
         self.network = ground.network
@@ -73,7 +79,7 @@ class Resolver:
         self.terms += 1
         if self.terms > MAX_TOTAL_TERMS:
             raise ClaimError(f"the sums in this claim expand to more than {MAX_TOTAL_TERMS} terms")
-        if self.deadline is not None and self.terms % 256 == 0 and time.monotonic() > self.deadline:
+        if self.deadline is not None and self.terms % 256 == 0 and self.clock() > self.deadline:
             raise ClaimError("expanding the sums ran past the claim's time budget; raise --timeout")
 
     # Layers and indices -----------------------------------------------------------------------
@@ -284,11 +290,21 @@ class Resolver:
         arg = self.value(node.arg, scope)
         if node.primes > 1:
             raise ClaimError(f"\\{node.name} with {node.primes} primes is not supported")
+        named = named_activations()
         if node.name == "sigma":
             act = self.activation_for(arg)
             result = act.derivative(arg) if node.primes else act.apply(arg)
-        elif node.name == "tanh":
-            result = TanhPrime(arg) if node.primes else sp.tanh(arg)
+        elif node.name in named:
+            act = named[node.name]
+            if not act.elementwise:
+                raise ClaimError(
+                    f"{node.name} acts on a whole layer; write its entries, as in "
+                    "a_j^{(L)} = e^{z_j^{(L)}} / \\sum_k e^{z_k^{(L)}}"
+                )
+            result = act.derivative(arg) if node.primes else act.apply(arg)
+        elif node.name not in ("exp", "ln", "log"):
+            known = ", ".join(sorted(named))
+            raise ClaimError(f"unknown function {node.name}; known: {known}, exp, ln")
         elif node.primes:
             raise ClaimError(f"\\{node.name}' is not supported; write the derivative out")
         elif node.name == "exp":
@@ -377,6 +393,20 @@ class Resolver:
             except IndexOutOfRange:
                 return
             yield inner
+
+
+@cache
+def named_activations() -> dict[str, Activation]:
+    """Activations by the name they are written with (``ReLU``, ``tanh``), from the registry."""
+    found: dict[str, Activation] = {}
+    for activation in ACTIVATIONS.values():
+        latex = activation.latex
+        if not latex or latex == r"\sigma":
+            continue
+        name = latex.split("{", 1)[1].rstrip("}") if "{" in latex else latex.lstrip("\\")
+        found[name] = activation
+        found.setdefault(activation.name, activation)
+    return found
 
 
 def _mentions_batch_size(node: Node | None) -> bool:

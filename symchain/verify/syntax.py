@@ -47,6 +47,14 @@ KNOWN_COMMANDS = (
     "Bigr",
     "big",
     "Big",
+    "biggl",
+    "biggr",
+    "Biggl",
+    "Biggr",
+    "bigg",
+    "Bigg",
+    "operatorname",
+    "mathrm",
     "quad",
     "qquad",
 )
@@ -71,6 +79,7 @@ _TERMINAL_TEXT = {
     "SUM": r"'\sum'",
     "DELTA": r"'\delta'",
     "FUNCNAME": r"a function (\sigma, \tanh, \exp, \ln)",
+    "OPNAME": r"a named function (\operatorname{ReLU})",
     "PRIME": "a prime",
     "LETTER": "a letter",
     "NUMBER": "a number",
@@ -285,7 +294,11 @@ class _Builder(Transformer):  # type: ignore[type-arg]
         return BigSum(index, lower, upper, items[-1])
 
     def func(self, items: list[Any]) -> Node:
-        name = str(items[0]).lstrip("\\")
+        token = items[0]
+        if token.type == "OPNAME":
+            name = str(token).split("{", 1)[1].rstrip("}").strip()
+        else:
+            name = str(token).lstrip("\\")
         name = "sigma" if name == "σ" else name
         primes = 0
         power: Node | None = None
@@ -398,7 +411,8 @@ def _prescan(text: str) -> None:
         raise ClaimSyntaxError("claim contains a NUL byte; give LaTeX text")
     for match in _COMMAND_RE.finditer(text):
         if match.group(1) not in KNOWN_COMMANDS:
-            sizes = ("bigl", "bigr", "Bigl", "Bigr", "big", "Big")
+            sizes = {"bigl", "bigr", "Bigl", "Bigr", "big", "Big", "biggl", "biggr", "Biggl"}
+            sizes |= {"Biggr", "bigg", "Bigg"}
             known = ", ".join("\\" + c for c in KNOWN_COMMANDS if c not in sizes)
             raise ClaimSyntaxError(
                 f"column {match.start() + 1}: unknown command \\{match.group(1)}; known: {known}"
