@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 from pathlib import Path
 from typing import Any
@@ -93,6 +94,31 @@ def _report_table(verdicts: list[Verdict]) -> Table:
     return table
 
 
+MAX_TIMEOUT = 3600.0
+
+
+class SecondsType(click.ParamType):
+    """A positive, finite number of seconds (at most :data:`MAX_TIMEOUT`)."""
+
+    name = "SECONDS"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, float):
+            seconds = value
+        else:
+            try:
+                seconds = float(str(value))
+            except ValueError:
+                self.fail(f"{value!r} is not a number of seconds", param, ctx)
+        if not math.isfinite(seconds) or not 0 < seconds <= MAX_TIMEOUT:
+            self.fail(
+                f"{value} is not a positive, finite number of seconds up to {MAX_TIMEOUT:g}",
+                param,
+                ctx,
+            )
+        return seconds
+
+
 @click.command("verify")
 @network_options
 @click.argument("claims", nargs=-1)
@@ -119,7 +145,7 @@ def _report_table(verdicts: list[Verdict]) -> Table:
 )
 @click.option(
     "--timeout",
-    type=click.FloatRange(min=0.1, max=3600),
+    type=SecondsType(),
     default=DEFAULT_CLAIM_BUDGET,
     show_default=True,
     help="Seconds each claim may take.",

@@ -47,6 +47,7 @@ SHRINK_CANDIDATES = (0.0, 1.0, -1.0, 0.5)
 MAX_SHRINK_TRIALS = 400
 CLEAR_DIFFERENCE = 1e-6
 SYMBOLIC_NODE_LIMIT = 3000
+EXPANDED_TERM_LIMIT = 5000
 DEFAULT_CLAIM_BUDGET = 20.0
 WIDTH_VARIANTS = (1, 2, 3)
 
@@ -171,9 +172,32 @@ def _symbolic_zero_local(difference: sp.Expr, network: Network) -> bool:
         zz = z if sample is None else Sampled(z, sample)
         mapping[atom] = network.activation_of(label.layer).apply(zz)
     expr = to_elementary(difference.xreplace(mapping))
-    if tree_size(expr) > SYMBOLIC_NODE_LIMIT:
-        return False
+    if tree_size(expr) > SYMBOLIC_NODE_LIMIT or expanded_terms(expr) > EXPANDED_TERM_LIMIT:
+        return False  # too large to expand here, within the claim's time: the worker tries
     return bool(sp.expand(expr) == 0)
+
+
+def expanded_terms(expr: sp.Basic) -> int:
+    """An upper bound on the terms ``expand`` would produce (a node budget, computed cheaply)."""
+    memo: dict[sp.Basic, int] = {}
+
+    def terms(node: sp.Basic) -> int:
+        if node in memo:
+            return memo[node]
+        if isinstance(node, sp.Add):
+            count = sum(terms(arg) for arg in node.args)
+        elif isinstance(node, sp.Mul):
+            count = 1
+            for arg in node.args:
+                count = min(count * terms(arg), EXPANDED_TERM_LIMIT + 1)
+        elif isinstance(node, sp.Pow) and node.exp.is_Integer and node.exp > 0:
+            count = min(terms(node.base) ** min(int(node.exp), 64), EXPANDED_TERM_LIMIT + 1)
+        else:
+            count = 1
+        memo[node] = min(count, EXPANDED_TERM_LIMIT + 1)
+        return memo[node]
+
+    return terms(expr)
 
 
 def _composed(difference: sp.Expr, network: Network) -> sp.Expr:
@@ -199,7 +223,9 @@ def _worker_context() -> Any:
 
 
 def _simplify_zero(expr: sp.Expr, seconds: float) -> bool | None:
-    """``simplify(expr) == 0`` in a worker process; None when it runs past ``seconds``."""
+    """``simplify(expr) == 0`` in a worker process; None when it runs past ``seconds``.
+
+    The worker is ended however this returns, an interrupt (Ctrl-C) included."""
     if seconds <= 0.05:
         return None
     context = _worker_context()
@@ -208,12 +234,16 @@ def _simplify_zero(expr: sp.Expr, seconds: float) -> bool | None:
     queue = context.Queue()
     worker = context.Process(target=_simplify_worker, args=(to_elementary(expr), queue))
     worker.start()
-    worker.join(seconds)
-    if worker.is_alive():
-        worker.terminate()
+    try:
+        worker.join(seconds)
+        if worker.is_alive():
+            return None
+        return bool(queue.get()) if not queue.empty() else None
+    finally:
+        if worker.is_alive():
+            worker.terminate()
         worker.join()
-        return None
-    return bool(queue.get()) if not queue.empty() else None
+        queue.close()
 
 
 class Checker:
