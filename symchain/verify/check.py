@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import multiprocessing
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,7 +30,7 @@ from ..printing import NotationLatexPrinter
 from ..spec import NetworkSpec
 from .coverage import EXTRA_TRIES, PointSource, Sides, claim_seed, involved_neurons
 from .diagnose import RELATIVE_TOLERANCE, Diagnoser, close
-from .ground import BATCH_SIZE, Ground, NotEvaluable, evaluate, kink_arguments
+from .ground import BATCH_SIZE, Ground, NotEvaluable, evaluate, kink_arguments, sampled
 from .resolve import (
     ClaimError,
     IndexOutOfRange,
@@ -37,17 +38,21 @@ from .resolve import (
     Scope,
     children,
     free_indices,
+    sums_over,
     uses_symbolic_widths,
     walk_names,
 )
-from .syntax import Equation, Leibniz, Name, Node, parse_claim
+from .syntax import Equation, Leibniz, Nabla, Name, Node, parse_claim
+from .vectors import GradientVector, gradient_label
 
 MIN_USABLE = 2
+POINTS_FOR_CONDITIONS = 6
 SHRINK_CANDIDATES = (0.0, 1.0, -1.0, 0.5)
 MAX_SHRINK_TRIALS = 400
 CLEAR_DIFFERENCE = 1e-6
 SYMBOLIC_NODE_LIMIT = 3000
 EXPANDED_TERM_LIMIT = 5000
+SIMPLIFY_SECONDS = 5.0
 DEFAULT_CLAIM_BUDGET = 20.0
 WIDTH_VARIANTS = (1, 2, 3)
 
@@ -138,9 +143,68 @@ def contains_derivative(node: Node) -> bool:
     return any(contains_derivative(child) for child in children(node))
 
 
+DEFINED = ("z", "a", "C")
+_UNIT_TARGETS_RE = re.compile(r"targets?\s+sum\s+to\s+(1|one)\b|sum_j\s*y_j\s*=\s*1", re.I)
+
+
+def assumes_unit_targets(note: str) -> bool:
+    """Whether a claim's note states the condition "the targets sum to 1"."""
+    return bool(_UNIT_TARGETS_RE.search(note))
+
+
+def is_checkable(lhs: Node) -> bool:
+    """A left side verify checks: a derivative, δ, ∇C, or a defined quantity (z, a, C_0, C)."""
+    if isinstance(lhs, Nabla) or contains_derivative(lhs):
+        return True
+    return isinstance(lhs, Name) and lhs.base in DEFINED
+
+
+def misplaced_sums(equation: Equation) -> list[str]:
+    """A sum on the right over an index that is free on the left (the seed's third slip)."""
+    lhs = equation.sides[0]
+    free = free_indices(lhs)
+    found = []
+    for side in equation.sides[1:]:
+        for letter in free:
+            if sums_over(side, letter):
+                written = ", ".join(
+                    _name_text(n) for n in walk_names(lhs) if _mentions_letter(n, letter)
+                )
+                found.append(
+                    f"misplaced sum: the sum over {letter} binds the index {letter} of the left "
+                    f"side ({written}), so the right side no longer depends on it; "
+                    f"{letter} is fixed by the left side, the sum belongs over the other neurons "
+                    "(or nowhere)"
+                )
+    return found
+
+
+def definition_of(quantity: sp.Expr, network: Network) -> sp.Expr:
+    """The network's definition of a z, an a or C_0 (the quantity itself otherwise)."""
+    if quantity == naming.SAMPLE_LOSS:
+        return network.sample_loss()
+    label = naming.label_of(quantity)
+    if label is None or label.layer is None or label.j is None:
+        return quantity
+    if label.kind is naming.Kind.PREACTIVATION:
+        return network.preactivation(label.layer, label.j)
+    if label.kind is naming.Kind.ACTIVATION and label.layer > 0:
+        return network.activation(label.layer, label.j)
+    return quantity
+
+
+def _mentions_letter(name: Name, letter: str) -> bool:
+    return any(isinstance(i, Name) and i.base == letter for i in name.indices or ())
+
+
+def _name_text(name: Name) -> str:
+    indices = "".join(i.base if isinstance(i, Name) else "?" for i in name.indices or ())
+    return f"{name.base}_{{{indices}}}"
+
+
 def claim_style(equation: Equation, default: str) -> str:
     """Relative labels when the claim writes (L), absolute when it writes numbers."""
-    for name in walk_names(equation.sides[0]):
+    for name in itertools.chain.from_iterable(walk_names(side) for side in equation.sides):
         if name.layer is not None:
             return "relative" if any(n.base == "L" for n in walk_names(name.layer)) else "absolute"
     return default
@@ -168,9 +232,8 @@ def _symbolic_zero_local(difference: sp.Expr, network: Network) -> bool:
         if label is None or label.kind is not naming.Kind.ACTIVATION:
             continue
         assert label.layer is not None and label.j is not None
-        z = network.z(label.layer, label.j)
-        zz = z if sample is None else Sampled(z, sample)
-        mapping[atom] = network.activation_of(label.layer).apply(zz)
+        value = network.activation(label.layer, label.j)
+        mapping[atom] = value if sample is None else sampled(value, int(sample))
     expr = to_elementary(difference.xreplace(mapping))
     if tree_size(expr) > SYMBOLIC_NODE_LIMIT or expanded_terms(expr) > EXPANDED_TERM_LIMIT:
         return False  # too large to expand here, within the claim's time: the worker tries
@@ -263,6 +326,7 @@ class Checker:
         self.notation = notation
         self.budget = budget
         self.clock = clock
+        self._worker_failed = False
         self._grounds: dict[tuple[int, ...], Ground] = {}
 
     def ground(self, network: Network) -> Ground:
@@ -283,16 +347,25 @@ class Checker:
         self, equation: Equation, file: str | None = None, line: int | None = None
     ) -> Verdict:
         claim = equation.text
-        if not contains_derivative(equation.sides[0]):
+        if not is_checkable(equation.sides[0]):
             return Verdict(
                 claim,
                 "skipped",
-                diagnosis=("no derivative on the left side",),
+                diagnosis=("nothing to check on the left side (a derivative, δ, z, a, C or ∇C)",),
                 file=file,
                 line=line,
             )
         try:
-            return self._check(equation, file, line)
+            if isinstance(equation.sides[0], Nabla):
+                return self._check_gradient(equation, file, line)
+            verdict = self._check(equation, file, line)
+            misplaced = misplaced_sums(equation)
+            if misplaced and verdict.verdict != "fails":
+                # Equal on these widths (a sum of one term), wrong as written.
+                return Verdict(
+                    claim, "fails", "structure", None, None, tuple(misplaced), file, line
+                )
+            return verdict
         except SymchainError as error:
             return Verdict(claim, "error", diagnosis=(error.message,), file=file, line=line)
         except RecursionError:
@@ -307,6 +380,7 @@ class Checker:
 
     def _check(self, equation: Equation, file: str | None, line: int | None) -> Verdict:
         deadline = self.clock() + self.budget
+        self._worker_failed = False
         style = claim_style(equation, self.notation)
         symbolic_widths = any(uses_symbolic_widths(side) for side in equation.sides)
         networks = variants(self.network) if symbolic_widths else [self.network]
@@ -316,9 +390,10 @@ class Checker:
         tally = _Tally()
         checked = 0
         seed = claim_seed(equation.text)
+        unit_targets = assumes_unit_targets(equation.note)
         for network in networks:
             ground = self.ground(network)
-            source = PointSource(ground, seed, BATCH_SIZE)
+            source = PointSource(ground, seed, BATCH_SIZE, unit_targets)
             any_binding = False
             for values in itertools.product(range(max(network.widths)), repeat=len(letters)):
                 if self.clock() > deadline:
@@ -442,11 +517,85 @@ class Checker:
             tally.numeric += 1
         return None
 
+    def _check_gradient(self, equation: Equation, file: str | None, line: int | None) -> Verdict:
+        """∇C = [...]: the entries against the network's parameters, then formulas by value."""
+        nabla = equation.sides[0]
+        assert isinstance(nabla, Nabla)
+        if nabla.wrt is not None:
+            raise ClaimError("\\nabla_a C belongs to the matrix form: write it in BP1")
+        ground = self.ground(self.network)
+        printer = gradient_label(self.network, claim_style(equation, self.notation))
+        reader = GradientVector(ground, printer)
+        deadline = self.clock() + self.budget
+        self._worker_failed = False
+        tally = _Tally()
+        source = PointSource(ground, claim_seed(equation.text), BATCH_SIZE)
+        for side in equation.sides[1:]:
+            report = reader.report(nabla, side)
+            if report.problems:
+                return Verdict(
+                    equation.text,
+                    "fails",
+                    "structure",
+                    report.expected,
+                    None,
+                    report.problems,
+                    file,
+                    line,
+                )
+            for entry, parameter in report.formulas:
+                value = ground.partial(naming.SAMPLE_LOSS, parameter)
+                if nabla.loss.indices is None:
+                    value = sp.Add(*(sampled(value, s) for s in range(BATCH_SIZE))) / BATCH_SIZE
+                claim = Resolver(ground, deadline, clock=self.clock).value(entry.node, Scope())
+                where = f"(entry {entry.number}) "
+                points = self._compare(value, claim, source, self.network, deadline, tally, where)
+                if points is not None:
+                    should = reader.name(parameter, "C" if nabla.loss.indices is None else "C_0")
+                    return Verdict(
+                        equation.text,
+                        "fails",
+                        f"numeric (float64, relative tolerance {RELATIVE_TOLERANCE:g})",
+                        report.expected,
+                        None,
+                        (f"entry {entry.number} is wrong: it should be {should}",),
+                        file,
+                        line,
+                    )
+        tried = tally.tried(len(equation.sides) - 1)
+        if tally.unproven:
+            return Verdict(
+                equation.text,
+                "unproven",
+                "none: " + tally.unproven[0],
+                diagnosis=tuple(tally.unproven[:3]),
+                file=file,
+                line=line,
+                tried=tried,
+            )
+        return Verdict(
+            equation.text,
+            "holds",
+            f"structure ({len(self.network.parameters)} entries, in order)",
+            file=file,
+            line=line,
+            tried=tried,
+        )
+
     def _proven(self, difference: sp.Expr, network: Network, deadline: float) -> bool:
         if difference == 0 or _symbolic_zero_local(difference, network):
             return True
-        remaining = min(deadline - self.clock(), 5.0)
-        return bool(_simplify_zero(_composed(difference, network), remaining))
+        if (
+            _composed(difference.xreplace({naming.SAMPLE_LOSS: network.sample_loss()}), network)
+            == 0
+        ):
+            return True  # a definition: both sides are the same forward pass
+        if self._worker_failed:
+            return False  # simplify already failed on this claim: the numbers decide
+        remaining = min(deadline - self.clock(), SIMPLIFY_SECONDS)
+        proven = bool(_simplify_zero(_composed(difference, network), remaining))
+        self._worker_failed = not proven
+        return proven
 
     def _method_text(self, tally: _Tally, networks: list[Network], symbolic: bool) -> str:
         where = ""
@@ -497,20 +646,48 @@ class Checker:
         diagnosis = diagnoser.diagnose(
             equation.sides[0], failure.side, failure.truth, failure.claim
         )
+        if self._holds_for_unit_targets(failure):
+            diagnosis.insert(
+                0,
+                "holds only when the targets sum to 1 (Σ_j y_j = 1, as for one-hot labels): "
+                "state that condition (\\text{when the targets sum to 1}) or write the general "
+                "form",
+            )
         if len(equation.sides) > 2:
             diagnosis.insert(0, f"link {failure.side_number} of the chained equality fails")
         if not diagnosis:
-            diagnosis = ["the right side differs from the true derivative (see expected)"]
+            lhs = equation.sides[0]
+            what = "definition" if isinstance(lhs, Name) and lhs.base in DEFINED else "derivative"
+            diagnosis = [f"the right side differs from the true {what} (see expected)"]
         del ground
         method = f"numeric (float64, relative tolerance {RELATIVE_TOLERANCE:g})"
         return Verdict(
             equation.text, "fails", method, expected, counterexample, tuple(diagnosis), file, line
         )
 
+    def _holds_for_unit_targets(self, failure: _Failure) -> bool:
+        """Whether the two sides agree once every sample's targets sum to 1."""
+        if failure.message is not None or len(failure.network.targets) < 2:
+            return False
+        ground = failure.resolver.ground
+        agreed = 0
+        for seed in range(POINTS_FOR_CONDITIONS):
+            try:
+                point = ground.point(seed, BATCH_SIZE, None, unit_targets=True)
+                t, c = evaluate(failure.truth, point), evaluate(failure.claim, point)
+            except NotEvaluable:
+                continue
+            if not close(t, c):
+                return False
+            agreed += 1
+        return agreed >= MIN_USABLE
+
     def _expected(self, lhs: Node, failure: _Failure, printer: NotationLatexPrinter) -> str:
         resolver = failure.resolver
         ground = resolver.ground
         scope = Scope(indices=failure.binding)
+        if isinstance(lhs, Name) and lhs.base in DEFINED:
+            return printer.doprint(definition_of(failure.truth, failure.network))
         if isinstance(lhs, Leibniz):
             try:
                 top, bottom, batch = resolver.leibniz_symbols(lhs, scope)

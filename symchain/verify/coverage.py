@@ -27,6 +27,8 @@ from .ground import Ground, NotEvaluable, evaluate, has_kink, kink_arguments
 POINTS = 6
 MAX_PATTERNS = 32
 EXTRA_TRIES = 24
+# Draws per point when the loss is undefined at a draw (binary cross-entropy of a tanh output).
+RETRIES = 8
 # A kink argument this close to 0 counts for neither side.
 SIDE_MARGIN = 1e-9
 
@@ -115,15 +117,18 @@ class Sides:
 class PointSource:
     """The points for one claim on one network: random ones, then kink patterns (cached)."""
 
-    def __init__(self, ground: Ground, seed: int, samples: int) -> None:
+    def __init__(self, ground: Ground, seed: int, samples: int, unit_targets: bool = False) -> None:
         self.ground = ground
         self.seed = seed
         self.samples = samples
+        self.unit_targets = unit_targets
         self.base: list[dict[sp.Basic, float]] = []
-        for number in range(POINTS):
+        for number in range(POINTS * RETRIES):
+            if len(self.base) == POINTS:
+                break
             try:
-                self.base.append(ground.point(seed + number, samples))
-            except NotEvaluable:
+                self.base.append(ground.point(seed + number, samples, None, unit_targets))
+            except NotEvaluable:  # the loss is undefined there (ln of a ≤ 0): draw again
                 continue
         self._patterns: dict[tuple[tuple[int, int], ...], tuple[list[dict[sp.Basic, float]], bool]]
         self._patterns = {}
@@ -137,12 +142,14 @@ class PointSource:
             patterns, complete = sign_patterns(neurons, self.seed)
             points = []
             for number, signs in enumerate(patterns):
-                try:
-                    points.append(
-                        self.ground.point(self.seed + 7919 * (number + 1), self.samples, signs)
-                    )
-                except NotEvaluable:
-                    continue
+                for attempt in range(RETRIES):
+                    try:
+                        seed = self.seed + 7919 * (number + 1) + 31 * attempt
+                        point = self.ground.point(seed, self.samples, signs, self.unit_targets)
+                    except NotEvaluable:
+                        continue
+                    points.append(point)
+                    break
             self._patterns[neurons] = (points, complete)
         points, complete = self._patterns[neurons]
         return points, len(points), complete
@@ -151,4 +158,5 @@ class PointSource:
         """One more random point (random sides for ``neurons``), for kinks still uncovered."""
         rng = random.Random(self.seed * 31 + number)
         signs = {neuron: rng.choice((1, -1)) for neuron in neurons}
-        return self.ground.point(self.seed + 104729 * (number + 1), self.samples, signs)
+        seed = self.seed + 104729 * (number + 1)
+        return self.ground.point(seed, self.samples, signs, self.unit_targets)

@@ -143,6 +143,8 @@ def evaluate(expr: sp.Basic, values: dict[sp.Basic, float]) -> float:
             result = math.e
         elif type(node) in _FLOAT_FUNCTIONS:
             result = _FLOAT_FUNCTIONS[type(node)](value(node.args[0]))
+        elif type(node) in ELEMENTARY:  # a display function of several arguments (softmax)
+            result = value(ELEMENTARY[type(node)](*node.args))
         elif isinstance(node, sp.Heaviside):
             result = 1.0 if value(node.args[0]) > 0 else 0.0
         elif isinstance(node, sp.Max):
@@ -214,9 +216,19 @@ class Ground:
             assert label is not None and label.layer is not None and label.j is not None
             net = self.network
             z = net.z(label.layer, label.j)
-            derivative = net.activation_of(label.layer).derivative(z)
-            upstream = self.activation_chain(label.layer, label.j).value
-            self._deltas[symbol] = derivative * self.without_errors(upstream)
+            activation = net.activation_of(label.layer)
+            if activation.elementwise:
+                derivative = activation.derivative(z)
+                upstream = self.activation_chain(label.layer, label.j).value
+                self._deltas[symbol] = derivative * self.without_errors(upstream)
+            else:  # every a_m of the layer depends on z_j
+                self._deltas[symbol] = sp.Add(
+                    *(
+                        sp.diff(net.activation(label.layer, m), z)
+                        * self.without_errors(self.activation_chain(label.layer, m).value)
+                        for m in range(net.widths[label.layer])
+                    )
+                )
         return self._deltas[symbol]
 
     def without_errors(self, expr: sp.Expr) -> sp.Expr:
@@ -280,8 +292,10 @@ class Ground:
             result: sp.Expr = symbol
             if label is not None and label.layer is not None and depends(label):
                 if label.kind is naming.Kind.ACTIVATION:
-                    act = net.activation_of(label.layer)
-                    result = act.apply(expand(net.z(label.layer, label.j)))  # type: ignore[arg-type]
+                    layer = label.layer
+                    result = net.activation(layer, label.j).xreplace(  # type: ignore[arg-type]
+                        {net.z(layer, m): expand(net.z(layer, m)) for m in range(net.widths[layer])}
+                    )
                 elif label.kind is naming.Kind.PREACTIVATION:
                     layer, j = label.layer, label.j
                     assert j is not None
@@ -302,17 +316,26 @@ class Ground:
 
     # Points -----------------------------------------------------------------------------------
     def point(
-        self, seed: int, samples: int = 1, signs: dict[tuple[int, int], int] | None = None
+        self,
+        seed: int,
+        samples: int = 1,
+        signs: dict[tuple[int, int], int] | None = None,
+        unit_targets: bool = False,
     ) -> dict[sp.Basic, float]:
         """Random inputs, parameters and targets (seeded), spread in sign and scale, and every z
         and a per sample. ``signs`` puts sample 0's z of the given neurons (layer, j) on the
-        given side of 0 (by choosing their biases)."""
+        given side of 0 (by choosing their biases); ``unit_targets`` makes each sample's
+        targets sum to 1."""
         rng = random.Random(seed)
         net = self.network
         base: dict[sp.Basic, float] = {p: _spread(rng) for p in net.parameters}
         for s in range(samples):
             values = {x: _spread(rng) for x in net.inputs}
-            values.update({y: round(rng.uniform(0.05, 0.95), 3) for y in net.targets})
+            drawn = [round(rng.uniform(0.05, 0.95), 3) for _ in net.targets]
+            if unit_targets:
+                total = sum(drawn)
+                drawn = [t / total for t in drawn]
+            values.update(dict(zip(net.targets, drawn, strict=True)))
             for symbol, value in values.items():
                 base[_sampled(symbol, s)] = value
         targets = {
@@ -322,20 +345,23 @@ class Ground:
         return self.complete(base, samples, targets)
 
     def _plan(self) -> list[Any]:
-        """The forward pass as plain data: (z, a, [(w, a_prev)], b, activation) per neuron."""
+        """The forward pass as plain data, per layer: [(z, a, [(w, a_prev)], b)], the float
+        activation (None for a whole-layer one such as softmax) and the a_j expressions."""
         if self._forward_plan is None:
             net = self.network
             plan = []
             for layer in range(1, net.depth + 1):
-                function = _float_activation(net.activation_of(layer).apply)
+                activation = net.activation_of(layer)
+                function = _float_activation(activation.apply) if activation.elementwise else None
+                neurons = []
                 for j in range(net.widths[layer]):
                     inputs = [
                         (net.w(layer, j, k), net.a(layer - 1, k))
                         for k in range(net.widths[layer - 1])
                     ]
-                    plan.append(
-                        (net.z(layer, j), net.a(layer, j), inputs, net.b(layer, j), function)
-                    )
+                    neurons.append((net.z(layer, j), net.a(layer, j), inputs, net.b(layer, j)))
+                outputs = [net.activation(layer, j) for j in range(net.widths[layer])]
+                plan.append((neurons, function, outputs))
             self._forward_plan = plan
             self._loss = net.sample_loss()
         return self._forward_plan
@@ -360,13 +386,18 @@ class Ground:
             for symbol in (*net.inputs, *net.targets):
                 local[symbol] = base[_sampled(symbol, s)]
             try:
-                for z, a, inputs, b, function in plan:
-                    weighted = math.fsum(local[w] * local[prev] for w, prev in inputs)
-                    if s == 0 and z in wanted:
-                        local[b] = values[b] = round(wanted[z] - weighted, 12)
-                    total = weighted + local[b]
-                    local[z] = total
-                    local[a] = function(total)
+                for neurons, function, outputs in plan:
+                    for z, a, inputs, b in neurons:
+                        weighted = math.fsum(local[w] * local[prev] for w, prev in inputs)
+                        if s == 0 and z in wanted:
+                            local[b] = values[b] = round(wanted[z] - weighted, 12)
+                        total = weighted + local[b]
+                        local[z] = total
+                        if function is not None:
+                            local[a] = function(total)
+                    if function is None:
+                        for (_, a, _, _), output in zip(neurons, outputs, strict=True):
+                            local[a] = evaluate(output, local)
             except (OverflowError, ValueError) as error:
                 raise NotEvaluable(str(error)) from None
             local[naming.SAMPLE_LOSS] = evaluate(self._loss, local)

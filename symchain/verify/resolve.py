@@ -19,7 +19,23 @@ from ..activations import ACTIVATIONS, Activation
 from ..errors import SymchainError
 from ..nodes import Sampled
 from .ground import BATCH_SIZE, Ground, sampled
-from .syntax import BigSum, Bin, Frac, Func, Group, Leibniz, Name, Neg, Node, Num, Pow
+from .syntax import (
+    BigSum,
+    Bin,
+    Frac,
+    Func,
+    Group,
+    Iverson,
+    Leibniz,
+    Matrix,
+    Nabla,
+    Name,
+    Neg,
+    Node,
+    Num,
+    Pow,
+    Transpose,
+)
 
 MAX_EXPONENT = 16
 MAX_SUM_TERMS = 4096
@@ -142,10 +158,12 @@ class Resolver:
             self.uses_batch = True
         if base == "C":
             if name.indices is None:
-                raise ClaimError(
-                    f"column {name.column}: the batch loss C can only be differentiated, "
-                    "as in \\frac{\\partial C}{\\partial w^{(L)}}"
-                )
+                self.uses_batch = True
+                losses = [
+                    Sampled(naming.SAMPLE_LOSS, sp.Integer(s)) if s else naming.SAMPLE_LOSS
+                    for s in range(BATCH_SIZE)
+                ]
+                return sp.Add(*losses) / BATCH_SIZE
             if len(name.indices) != 1:
                 raise ClaimError(f"column {name.column}: C takes one sample index, as in C_0")
             index = name.indices[0]
@@ -225,6 +243,9 @@ class Resolver:
             return self.function(node, scope)
         if isinstance(node, Leibniz):
             return self.leibniz(node, scope)
+        if isinstance(node, Iverson):
+            left, right = self.value(node.left, scope), self.value(node.right, scope)
+            return sp.S.One if left == right else sp.S.Zero
         if isinstance(node, BigSum):
             terms = []
             for inner in self.sum_scopes(node, scope):
@@ -287,10 +308,12 @@ class Resolver:
         return value
 
     def function(self, node: Func, scope: Scope) -> sp.Expr:
+        named = named_activations()
+        if node.more or node.index is not None:
+            return self.vector_function(node, scope)
         arg = self.value(node.arg, scope)
         if node.primes > 1:
             raise ClaimError(f"\\{node.name} with {node.primes} primes is not supported")
-        named = named_activations()
         if node.name == "sigma":
             act = self.activation_for(arg)
             result = act.derivative(arg) if node.primes else act.apply(arg)
@@ -311,6 +334,22 @@ class Resolver:
             result = sp.exp(arg)
         else:
             result = sp.log(arg)
+        if node.power is not None:
+            return self.power(result, node.power, scope)
+        return result
+
+    def vector_function(self, node: Func, scope: Scope) -> sp.Expr:
+        """``\\operatorname{softmax}_j(z_0, .., z_{n-1})``: a whole-layer activation's entry j."""
+        activation = named_activations().get(node.name)
+        if activation is None or activation.vector is None:
+            raise ClaimError(f"{node.name} takes one argument")
+        if node.primes or node.index is None:
+            raise ClaimError(f"write {node.name}'s entry with its index: {node.name}_j(z_0, ..)")
+        arguments = [self.value(a, scope) for a in (node.arg, *node.more)]
+        index = self.integer(node.index, scope, f"the index of {node.name}")
+        if not 0 <= index < len(arguments):
+            raise IndexOutOfRange(f"{node.name} index {index} of {len(arguments)} arguments")
+        result = activation.vector(arguments, index)
         if node.power is not None:
             return self.power(result, node.power, scope)
         return result
@@ -444,13 +483,22 @@ def children(node: Node) -> tuple[Node, ...]:
     if isinstance(node, Pow):
         return (node.base, node.exponent)
     if isinstance(node, Func):
-        return (node.arg,) + ((node.power,) if node.power is not None else ())
+        extra = tuple(n for n in (node.power, node.index) if n is not None)
+        return (node.arg, *node.more, *extra)
+    if isinstance(node, Iverson):
+        return (node.left, node.right)
     if isinstance(node, Frac):
         return (node.numerator, node.denominator)
     if isinstance(node, Leibniz):
         return (node.numerator, node.denominator)
     if isinstance(node, BigSum):
         return tuple(n for n in (node.lower, node.upper, node.body) if n is not None)
+    if isinstance(node, Matrix):
+        return tuple(entry for row in node.rows for entry in row)
+    if isinstance(node, Transpose):
+        return (node.body,)
+    if isinstance(node, Nabla):
+        return (node.loss,) + ((node.wrt,) if node.wrt is not None else ())
     if isinstance(node, Name):
         parts = list(node.indices or ())
         parts += [n for n in (node.layer, node.sample, node.power) if n is not None]

@@ -55,6 +55,26 @@ KNOWN_COMMANDS = (
     "Bigg",
     "operatorname",
     "mathrm",
+    "nabla",
+    "begin",
+    "end",
+    "vdots",
+    "ldots",
+    "cdots",
+    "dots",
+    "dotsb",
+    "dotsc",
+    "odot",
+    "circ",
+    "top",
+    "intercal",
+    "mathsf",
+    "mathbf",
+    "boldsymbol",
+    "bm",
+    "vec",
+    "Delta",
+    "text",
     "quad",
     "qquad",
 )
@@ -146,6 +166,16 @@ class Func(Node):
     arg: Node
     primes: int = 0
     power: Node | None = None
+    more: tuple[Node, ...] = ()
+    index: Node | None = None
+
+
+@dataclass(frozen=True)
+class Iverson(Node):
+    """``[j = m]``: 1 when both sides are equal, else 0."""
+
+    left: Node
+    right: Node
 
 
 @dataclass(frozen=True)
@@ -172,11 +202,41 @@ class BigSum(Node):
 
 
 @dataclass(frozen=True)
+class Dots(Node):
+    """``\\vdots`` or ``\\ldots`` in a vector: the entries in between, in order."""
+
+
+@dataclass(frozen=True)
+class Matrix(Node):
+    """``\\begin{bmatrix} .. \\end{bmatrix}`` (rows of entries) or ``[a, b, \\ldots]`` (one row)."""
+
+    rows: tuple[tuple[Node, ...], ...]
+    column: int = 0
+
+
+@dataclass(frozen=True)
+class Transpose(Node):
+    """``X^T``, ``X^{\\top}``, ``X^{\\mathsf T}``."""
+
+    body: Node
+
+
+@dataclass(frozen=True)
+class Nabla(Node):
+    """``\\nabla C`` (the gradient over every parameter) or ``\\nabla_a C``."""
+
+    loss: Name
+    wrt: Node | None = None
+
+
+@dataclass(frozen=True)
 class Equation:
-    """A chained equality ``A = B = C``: ``sides[0]`` is the left side."""
+    """A chained equality ``A = B = C``: ``sides[0]`` is the left side; ``note`` is a trailing
+    ``\\text{...}`` (a condition such as "when the targets sum to 1")."""
 
     sides: tuple[Node, ...]
     text: str
+    note: str = ""
 
 
 # Parsing -----------------------------------------------------------------------------------------
@@ -203,13 +263,18 @@ def _mentions_l(node: Node) -> bool:
     return False
 
 
-_LAYERED = {"w", "b", "z", "a", "δ"}
+_LAYERED = {"w", "b", "z", "a", "δ", "W", "Z", "A", "Δ"}
+
+
+def _is_transpose(value: Any) -> bool:
+    item = value[0] if isinstance(value, list) and len(value) == 1 else value
+    return isinstance(item, Name) and item.base == "T" and item.indices is None
 
 
 class _Builder(Transformer):  # type: ignore[type-arg]
     """lark parse tree → :class:`Node` tree."""
 
-    def chain(self, sides: list[Node]) -> tuple[Node, ...]:
+    def chain(self, sides: list[Any]) -> tuple[Any, ...]:
         return tuple(sides)
 
     def expression(self, items: list[Node]) -> tuple[Node, ...]:
@@ -223,6 +288,39 @@ class _Builder(Transformer):  # type: ignore[type-arg]
 
     def mul(self, items: list[Any]) -> Node:
         return Bin("*", items[0], items[-1])
+
+    def hadamard(self, items: list[Any]) -> Node:
+        return Bin("⊙", items[0], items[-1])
+
+    @v_args(meta=True)
+    def matrix(self, meta: Any, items: list[Any]) -> Node:
+        rows = tuple(item for item in items if isinstance(item, tuple))
+        return Matrix(rows, meta.column)
+
+    def mrow(self, items: list[Any]) -> tuple[Node, ...]:
+        return tuple(items)
+
+    def dots(self, items: list[Any]) -> Node:
+        return Dots()
+
+    @v_args(meta=True)
+    def vector(self, meta: Any, items: list[Any]) -> Node:
+        return Matrix((tuple(items),), meta.column)
+
+    def nabla(self, items: list[Any]) -> Node:
+        wrt: Node | None = None
+        for script in items[1:-1]:
+            if script.kind != "sub":
+                raise ClaimSyntaxError("\\nabla takes a subscript at most, as in \\nabla_a C")
+            value = script.value
+            wrt = value[0] if isinstance(value, list) else value
+        loss = items[-1]
+        if not isinstance(loss, Name) or loss.base != "C":
+            raise ClaimSyntaxError("\\nabla is taken of the loss: \\nabla C or \\nabla C_0")
+        return Nabla(loss, wrt)
+
+    def transpose(self, items: list[Any]) -> _Script:
+        return _Script("transpose", True)
 
     def div(self, items: list[Any]) -> Node:
         return Bin("/", items[0], items[1])
@@ -257,6 +355,10 @@ class _Builder(Transformer):  # type: ignore[type-arg]
             if len(exponent) != 1:
                 raise ClaimSyntaxError("an exponent is one expression, not a list")
             exponent = exponent[0]
+        if isinstance(exponent, _Script) and exponent.kind == "transpose":
+            return Transpose(items[0])
+        if isinstance(exponent, Name) and exponent.base == "T" and exponent.indices is None:
+            return Transpose(items[0])
         if isinstance(exponent, _Script):
             raise ClaimSyntaxError("a prime belongs after a function name, as in \\sigma'(z)")
         return Pow(items[0], exponent)
@@ -302,15 +404,28 @@ class _Builder(Transformer):  # type: ignore[type-arg]
         name = "sigma" if name == "σ" else name
         primes = 0
         power: Node | None = None
+        index: Node | None = None
         for script in items[1:-1]:
             if script.kind == "prime":
                 primes += script.value
             elif script.kind == "sup":
                 value = script.value
                 power = value[0] if isinstance(value, list) else value
+            elif script.kind == "sub" and not isinstance(script.value, tuple):
+                value = script.value
+                index = value[0] if isinstance(value, list) else value
             else:
-                raise ClaimSyntaxError(f"\\{name} takes no subscript")
-        return Func(name, items[-1], primes, power)
+                raise ClaimSyntaxError(f"\\{name} takes a subscript index at most")
+        argument = items[-1]
+        if isinstance(argument, tuple):
+            return Func(name, argument[0], primes, power, argument[1:], index)
+        return Func(name, argument, primes, power, (), index)
+
+    def arguments(self, items: list[Node]) -> tuple[Node, ...]:
+        return tuple(items)
+
+    def iverson(self, items: list[Node]) -> Node:
+        return Iverson(items[0], items[1])
 
     @v_args(meta=True)
     def quantity(self, meta: Any, items: list[Any]) -> Node:
@@ -318,7 +433,14 @@ class _Builder(Transformer):  # type: ignore[type-arg]
         indices: tuple[Node, ...] | None = None
         layer = sample = power = None
         primes = 0
+        transposed = False
         for script in items[1:]:
+            if script.kind == "transpose":
+                transposed = True
+                continue
+            if script.kind == "sup" and _is_transpose(script.value):
+                transposed = True
+                continue
             if script.kind == "prime":
                 primes += script.value
             elif script.kind == "sub":
@@ -352,11 +474,12 @@ class _Builder(Transformer):  # type: ignore[type-arg]
                     layer = item
                 else:
                     power = item
-        return Name(base, indices, layer, sample, primes, power, meta.column)
+        name = Name(base, indices, layer, sample, primes, power, meta.column)
+        return Transpose(name) if transposed else name
 
-    def base(self, items: list[Token]) -> str:
-        text = str(items[0])
-        return "δ" if text in ("\\delta", "δ") else text
+    def base(self, items: list[Any]) -> str:
+        text = str(items[-1])
+        return {"\\delta": "δ", "\\Delta": "Δ"}.get(text, text)
 
     def subscript(self, items: list[Any]) -> _Script:
         return _Script("sub", items[0])
@@ -364,6 +487,8 @@ class _Builder(Transformer):  # type: ignore[type-arg]
     def superscript(self, items: list[Any]) -> _Script:
         if isinstance(items[0], _Script):
             return items[0]
+        if isinstance(items[0], list) and len(items[0]) == 1 and isinstance(items[0][0], _Script):
+            return items[0][0]
         return _Script("sup", items[0])
 
     def prime(self, items: list[Any]) -> _Script:
@@ -446,9 +571,28 @@ def _expected_text(expected: set[str] | frozenset[str]) -> str:
     return ", ".join(names) if names else "something else"
 
 
+_ENVIRONMENT_RE = re.compile(r"\\begin\s*\{[^{}]*\}|\\end\s*\{[^{}]*\}|&")
+
+
+def _alignment_removed(text: str) -> str:
+    """``&`` outside a matrix environment (alignment marks) as spaces; columns stay in place."""
+    depth = 0
+    chars = list(text)
+    for match in _ENVIRONMENT_RE.finditer(text):
+        token = match.group(0)
+        if token.startswith("\\begin"):
+            depth += 1
+        elif token.startswith("\\end"):
+            depth = max(0, depth - 1)
+        elif depth == 0:
+            chars[match.start()] = " "
+    return "".join(chars)
+
+
 def parse_expression_text(text: str, start: str = "start") -> tuple[Node, ...]:
     """The sides of a chained equality, parsed; raises :class:`ClaimSyntaxError` with a column."""
     _prescan(text)
+    text = _alignment_removed(text)
     try:
         tree = _parser().parse(text, start=start)
     except UnexpectedEOF as error:
@@ -497,4 +641,9 @@ def parse_expression(text: str) -> Node:
 
 def parse_claim(text: str) -> Equation:
     """Parse ``A = B [= C ...]`` in the seed's notation into an :class:`Equation`."""
-    return Equation(parse_expression_text(text), text.strip())
+    parsed = parse_expression_text(text)
+    note = ""
+    if parsed and isinstance(parsed[-1], Token):
+        note = str(parsed[-1]).split("{", 1)[1].rstrip("}").strip()
+        parsed = parsed[:-1]
+    return Equation(parsed, text.strip(), note)
