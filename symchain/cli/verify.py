@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 import sys
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import click
@@ -21,14 +21,48 @@ EXIT_HOLDS, EXIT_FAILS, EXIT_ERROR = 0, 1, 2
 FORBIDDEN_DOCUMENT_OPTIONS = ("--help", "-h")
 
 
+def claim_options(function: Any) -> Any:
+    """``--numbering`` and ``--index-base``: how claims count layers and neurons."""
+    function = click.option(
+        "--index-base",
+        type=click.IntRange(0, 1),
+        default=0,
+        show_default=True,
+        help="1 when neuron and sample subscripts in the claims start at 1 (a_1 is the first "
+        "neuron); a sum's range (\\sum_{j=1}^{n_L} a_{j-1}) works with either.",
+    )(function)
+    return click.option(
+        "--numbering",
+        type=click.Choice(["auto", "seed", "nielsen"]),
+        default="auto",
+        show_default=True,
+        help="How bare layer superscripts (w^2_{jk}, \\delta^l_j) count: nielsen (inputs are "
+        "layer 1, C is one sample's cost), seed (inputs are layer 0, as a^{(0)}) or auto "
+        "(nielsen for bare superscripts; labels in parentheses always count as the seed's).",
+    )(function)
+
+
 @click.command("_document_network", add_help_option=False)
 @network_options
-def _document_network(network: Network, notation: str) -> tuple[Network, str]:
+@claim_options
+def _document_network(
+    network: Network, notation: str, numbering: str, index_base: int
+) -> DocumentSettings:
     """The network options a document carries, parsed like the command line's."""
-    return network, notation
+    return DocumentSettings(network, notation, numbering, index_base)
 
 
-def document_network(document: Document) -> tuple[Network, str] | None:
+@dataclass(frozen=True)
+class DocumentSettings:
+    """The network and claim options a document asks for."""
+
+    network: Network
+    notation: str
+    numbering: str
+    index_base: int
+
+
+def document_network(document: Document) -> DocumentSettings | None:
     """The network a document asks for (``symchain: --layers 2,3,2``), or None."""
     if document.options is None:
         return None
@@ -41,7 +75,7 @@ def document_network(document: Document) -> tuple[Network, str] | None:
             "symchain options", list(document.options), resilient_parsing=False
         )
         with context:
-            result: tuple[Network, str] = _document_network.invoke(context)
+            result: DocumentSettings = _document_network.invoke(context)
     except click.ClickException as error:
         message = " ".join(error.format_message().split())
         raise InputFileError(f"{where}: {message}") from None
@@ -164,6 +198,7 @@ class SecondsType(click.ParamType):
 
 @click.command("verify")
 @network_options
+@claim_options
 @click.argument("claims", nargs=-1)
 @click.option(
     "--file",
@@ -197,6 +232,8 @@ class SecondsType(click.ParamType):
 def verify_command(
     network: Network,
     notation: str,
+    numbering: str,
+    index_base: int,
     claims: tuple[str, ...],
     files: tuple[str, ...],
     documents: bool,
@@ -213,7 +250,7 @@ def verify_command(
         files, claims = files + claims, ()
     if not claims and not files:
         raise click.UsageError("give a claim to check or --file DOCUMENT ('-' reads stdin)")
-    checker = Checker(network, notation, timeout)
+    checker = Checker(network, notation, timeout, numbering=numbering, index_base=index_base)
     verdicts: list[Verdict] = []
     for number, claim in enumerate(claims, start=1):
         verdict = checker.check_text(claim)
@@ -247,7 +284,15 @@ def _document_verdicts(path: str, checker: Checker, timeout: float) -> list[Verd
     except SymchainError as error:
         click.echo(f"symchain: error: {error.message}", err=True)
         return [Verdict("", "error", diagnosis=(error.message,), file=path)]
-    file_checker = checker if chosen is None else Checker(chosen[0], chosen[1], timeout)
+    file_checker = checker
+    if chosen is not None:
+        file_checker = Checker(
+            chosen.network,
+            chosen.notation,
+            timeout,
+            numbering=chosen.numbering,
+            index_base=chosen.index_base,
+        )
     verdicts = []
     for equation in document.equations:
         if not has_equals(equation.text):

@@ -15,7 +15,7 @@ import multiprocessing
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import sympy as sp
@@ -34,6 +34,7 @@ from .ground import BATCH_SIZE, Ground, NotEvaluable, evaluate, kink_arguments, 
 from .resolve import (
     ClaimError,
     IndexOutOfRange,
+    LayerOutOfRange,
     Resolver,
     Scope,
     children,
@@ -202,6 +203,23 @@ def _name_text(name: Name) -> str:
     return f"{name.base}_{{{indices}}}"
 
 
+def free_layer_letters(equation: Equation) -> list[str]:
+    """Layer letters (l) used in layer labels: the claim is checked for every layer."""
+    found: list[str] = []
+    for side in equation.sides:
+        for name in walk_names(side):
+            if name.layer is not None:
+                for inner in walk_names(name.layer):
+                    if inner.base == "l" and inner.indices is None and "l" not in found:
+                        found.append("l")
+    return found
+
+
+def uses_bare_labels(equation: Equation) -> bool:
+    """Whether the claim writes layers as bare superscripts (Nielsen's w^2_{jk}, δ^l_j)."""
+    return any(n.bare_layer for side in equation.sides for n in walk_names(side))
+
+
 def claim_style(equation: Equation, default: str) -> str:
     """Relative labels when the claim writes (L), absolute when it writes numbers."""
     for name in itertools.chain.from_iterable(walk_names(side) for side in equation.sides):
@@ -319,8 +337,17 @@ class Checker:
         budget: float = DEFAULT_CLAIM_BUDGET,
         clock: Callable[[], float] = time.monotonic,
         symbolic: bool = True,
+        numbering: str = "auto",
+        index_base: int = 0,
     ) -> None:
-        """``clock`` and ``symbolic`` (try a proof before the numbers) are for tests."""
+        """``numbering``: how bare layer superscripts (w^2, δ^l) count: ``nielsen`` (inputs are
+        layer 1, C is one sample's cost), ``seed`` (inputs are layer 0) or ``auto`` (Nielsen's
+        when the claim writes bare superscripts). ``index_base``: 1 when neuron and sample
+        subscripts start at 1. ``clock`` and ``symbolic`` (try a proof first) are for tests."""
+        self.numbering = numbering
+        self.index_base = index_base
+        self._scope_base = Scope(index_base=index_base)
+        self._layers_note = ""
         self.symbolic = symbolic
         self.network = network
         self.notation = notation
@@ -387,43 +414,67 @@ class Checker:
         letters: list[str] = []
         for side in equation.sides:
             letters += [x for x in free_indices(side) if x not in letters]
+        layer_letters = free_layer_letters(equation)
+        self._scope_base = Scope(
+            nielsen=self.numbering == "nielsen"
+            or (self.numbering == "auto" and uses_bare_labels(equation)),
+            index_base=self.index_base,
+        )
         tally = _Tally()
         checked = 0
         seed = claim_seed(equation.text)
         unit_targets = assumes_unit_targets(equation.note)
+        layers_checked: dict[str, set[int]] = {letter: set() for letter in layer_letters}
         for network in networks:
             ground = self.ground(network)
             source = PointSource(ground, seed, BATCH_SIZE, unit_targets)
             any_binding = False
-            for values in itertools.product(range(max(network.widths)), repeat=len(letters)):
+            ranges = [range(self.index_base, max(network.widths) + self.index_base)] * len(
+                letters
+            ) + [range(0, network.depth + 2)] * len(layer_letters)
+            for values in itertools.product(*ranges):
                 if self.clock() > deadline:
                     raise ClaimError(
                         f"checking ran past its time budget of {self.budget:g} s after "
                         f"{checked} comparisons; raise --timeout or use a smaller network"
                     )
-                binding = dict(zip(letters, values, strict=True))
-                scope = Scope(indices=binding)
+                binding = dict(zip(letters + layer_letters, values, strict=True))
+                scope = self._scope(binding)
                 resolver = Resolver(ground, deadline, clock=self.clock)
                 try:
                     truth = resolver.value(equation.sides[0], scope)
                 except IndexOutOfRange:
                     continue
+                except LayerOutOfRange:
+                    if layer_letters:
+                        continue  # no such layer for this value of l
+                    raise
+                sides: list[sp.Expr] = []
+                try:
+                    for side in equation.sides[1:]:
+                        sides.append(resolver.value(side, scope))
+                except LayerOutOfRange:
+                    if layer_letters:
+                        continue  # the right side needs a layer l+1 (or l-1) that is not there
+                    raise
+                except IndexOutOfRange as error:
+                    failure = _Failure(
+                        network,
+                        binding,
+                        equation.sides[len(sides) + 1],
+                        len(sides) + 1,
+                        truth,
+                        sp.S.Zero,
+                        resolver,
+                        f"an index is out of range on the right: {error}",
+                    )
+                    return self._failed(equation, failure, source.base, style, file, line)
                 any_binding = True
-                for number, side in enumerate(equation.sides[1:], start=1):
-                    try:
-                        claim = resolver.value(side, scope)
-                    except IndexOutOfRange as error:
-                        failure = _Failure(
-                            network,
-                            binding,
-                            side,
-                            number,
-                            truth,
-                            sp.S.Zero,
-                            resolver,
-                            f"an index is out of range on the right: {error}",
-                        )
-                        return self._failed(equation, failure, source.base, style, file, line)
+                for letter in layer_letters:
+                    layers_checked[letter].add(binding[letter])
+                for number, (side, claim) in enumerate(
+                    zip(equation.sides[1:], sides, strict=True), start=1
+                ):
                     checked += 1
                     where = _where(network, binding, number, len(equation.sides))
                     points = self._compare(truth, claim, source, network, deadline, tally, where)
@@ -431,10 +482,15 @@ class Checker:
                         failure = _Failure(network, binding, side, number, truth, claim, resolver)
                         return self._failed(equation, failure, points, style, file, line)
             if not any_binding:
+                what = f"layer {', '.join(layer_letters)} or " if layer_letters else ""
                 raise ClaimError(
-                    f"the left side names no quantity of the {'-'.join(map(str, network.widths))}"
-                    " network for any index value"
+                    f"the claim names no quantity of the {'-'.join(map(str, network.widths))}"
+                    f" network for any {what}index value"
                 )
+        self._layers_note = "".join(
+            f" for {letter} = {', '.join(map(str, sorted(values)))}"
+            for letter, values in layers_checked.items()
+        )
         tried = tally.tried(checked)
         if tally.unproven:
             return Verdict(
@@ -446,7 +502,7 @@ class Checker:
                 line=line,
                 tried=tried,
             )
-        method = self._method_text(tally, networks, symbolic_widths)
+        method = self._method_text(tally, networks, symbolic_widths) + self._layers_note
         return Verdict(equation.text, "holds", method=method, file=file, line=line, tried=tried)
 
     def _compare(
@@ -516,6 +572,9 @@ class Checker:
         else:
             tally.numeric += 1
         return None
+
+    def _scope(self, indices: dict[str, int]) -> Scope:
+        return replace(self._scope_base, indices=dict(indices))
 
     def _check_gradient(self, equation: Equation, file: str | None, line: int | None) -> Verdict:
         """∇C = [...]: the entries against the network's parameters, then formulas by value."""
@@ -641,7 +700,7 @@ class Checker:
                 line,
             )
         counterexample = self._counterexample(failure, points, printer)
-        scope = Scope(indices=failure.binding)
+        scope = self._scope(failure.binding)
         diagnoser = Diagnoser(failure.resolver, scope, points, printer)
         diagnosis = diagnoser.diagnose(
             equation.sides[0], failure.side, failure.truth, failure.claim
@@ -685,7 +744,7 @@ class Checker:
     def _expected(self, lhs: Node, failure: _Failure, printer: NotationLatexPrinter) -> str:
         resolver = failure.resolver
         ground = resolver.ground
-        scope = Scope(indices=failure.binding)
+        scope = self._scope(failure.binding)
         if isinstance(lhs, Name) and lhs.base in DEFINED:
             return printer.doprint(definition_of(failure.truth, failure.network))
         if isinstance(lhs, Leibniz):

@@ -129,6 +129,7 @@ class Diagnoser:
             if multiple is not None:
                 found.append(multiple)
         found += self.activations(lhs, side, truth)
+        found += self.missing_derivative(lhs, claim, truth)
         found += self.sums(lhs, side, claim)
         found += self.factors(lhs, side)
         if not any("layer" in f for f in found):
@@ -196,7 +197,7 @@ class Diagnoser:
                     found.append(
                         f"wrong range: the sum over {node.index} starts at 1, but neurons are "
                         f"numbered from 0 ({node.index} = 0..n_l-1): the term {node.index} = 0 "
-                        "is missing (with 1-based indices the sum would end at n_l)"
+                        "is missing (with 1-based indices, --index-base 1, the sum would end at n_l)"
                     )
         return found
 
@@ -226,6 +227,27 @@ class Diagnoser:
                     continue
                 if self.same(value, truth):
                     return [message]
+        return []
+
+    def missing_derivative(self, lhs: Node, claim: sp.Expr, truth: sp.Expr) -> list[str]:
+        """δ_j^(l) written without its σ'(z_j^(l)) (the recursion's most common slip)."""
+        if not (isinstance(lhs, Name) and lhs.base == "δ" and lhs.layer is not None):
+            return []
+        z_name = dc_replace(lhs, base="z")
+        try:
+            z = self.resolver.value(z_name, self.scope)
+            layer = self.resolver.layer(z_name, self.scope)
+        except (ClaimError, IndexOutOfRange):
+            return []
+        activation = self.ground.network.activation_of(layer)
+        if not activation.elementwise:
+            return []
+        if self.same(claim * activation.derivative(z), truth):
+            return [
+                f"missing σ'({_name_text(z_name)}) in the δ recursion: "
+                f"{_name_text(lhs)} = σ'({_name_text(z_name)}) times the sum over the next "
+                "layer's δ"
+            ]
         return []
 
     def _distinct(self, node: Name) -> bool:

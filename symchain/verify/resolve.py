@@ -49,6 +49,10 @@ class ClaimError(SymchainError):
     """A claim parses but does not make sense for this network (unknown symbol, bad layer, ...)."""
 
 
+class LayerOutOfRange(ClaimError):
+    """A layer label names a layer the network does not have (skipped for a free layer l)."""
+
+
 class IndexOutOfRange(Exception):
     """An index value does not exist in this network (used to skip or bound index values)."""
 
@@ -61,6 +65,9 @@ class Scope:
     samples: frozenset[str] = frozenset()
     sample: int = 0
     layer_shift: int = 0
+    nielsen: bool = False
+    index_base: int = 0
+    nielsen_label: bool = False
 
 
 def known_names(ground: Ground) -> str:
@@ -106,14 +113,19 @@ class Resolver:
         return int(value)  # type: ignore[arg-type]
 
     def layer(self, name: Name, scope: Scope) -> int:
+        """The absolute layer of a name (inputs are layer 0; Nielsen's bare labels count the
+        inputs as layer 1, and there L is the output layer)."""
         assert name.layer is not None
-        layer = self.integer(name.layer, scope, f"the layer label of {name.base}") + (
+        nielsen = scope.nielsen and name.bare_layer
+        label_scope = replace(scope, nielsen_label=True) if nielsen else scope
+        layer = self.integer(name.layer, label_scope, f"the layer label of {name.base}") + (
             scope.layer_shift
         )
+        layer -= 1 if nielsen else 0
         depth = self.network.depth
         lowest = 0 if name.base == "a" else 1
         if not lowest <= layer <= depth:
-            raise ClaimError(
+            raise LayerOutOfRange(
                 f"column {name.column}: layer {layer} of {name.base} does not exist in this "
                 f"{depth}-layer network (layers {lowest}..{depth}, (L) = ({depth}))"
             )
@@ -137,7 +149,7 @@ class Resolver:
             )
         result = []
         for node, width in zip(indices, widths, strict=True):
-            value = self.integer(node, scope, f"an index of {name.base}")
+            value = self.integer(node, scope, f"an index of {name.base}") - scope.index_base
             if not 0 <= value < width:
                 raise IndexOutOfRange(f"{name.base} index {value} (width {width})")
             result.append(value)
@@ -152,11 +164,13 @@ class Resolver:
         base = name.base
         sample = scope.sample
         if name.sample is not None:
-            sample = self.integer(name.sample, scope, "a sample index")
+            sample = self.integer(name.sample, scope, "a sample index") - scope.index_base
             if not 0 <= sample < BATCH_SIZE:
                 raise IndexOutOfRange(f"sample {sample} (a batch of n = {BATCH_SIZE} is checked)")
             self.uses_batch = True
         if base == "C":
+            if name.indices is None and scope.nielsen:
+                return naming.SAMPLE_LOSS  # Nielsen's C is one sample's cost
             if name.indices is None:
                 self.uses_batch = True
                 losses = [
@@ -177,7 +191,7 @@ class Resolver:
                         f"column {name.column}: in C_k the sample k must be bound by a sum over "
                         "the batch, \\frac{1}{n}\\sum_{k=0}^{n-1}"
                     )
-                value = scope.indices[index.base]
+                value = scope.indices[index.base] - scope.index_base
             if not 0 <= value < BATCH_SIZE:
                 raise IndexOutOfRange("sample")
             return Sampled(naming.SAMPLE_LOSS, sp.Integer(value)) if value else naming.SAMPLE_LOSS
@@ -279,7 +293,7 @@ class Resolver:
         if base in scope.indices and node.indices is None and node.layer is None:
             value: sp.Expr = sp.Integer(scope.indices[base])
         elif base == "L" and node.indices is None and node.layer is None:
-            value = sp.Integer(self.network.depth)
+            value = sp.Integer(self.network.depth + (1 if scope.nielsen_label else 0))
         elif base == "n":
             if node.indices is None:
                 self.uses_batch = True
@@ -367,7 +381,7 @@ class Resolver:
     def leibniz_symbols(self, node: Leibniz, scope: Scope) -> tuple[sp.Expr, sp.Expr, bool]:
         """(numerator, denominator, batch) symbols of a Leibniz factor."""
         numerator = node.numerator
-        if numerator.base == "C" and numerator.indices is None:
+        if numerator.base == "C" and numerator.indices is None and not scope.nielsen:
             self.uses_batch = True
             return naming.BATCH_LOSS, self.quantity(node.denominator, scope), True
         return self.quantity(numerator, scope), self.quantity(node.denominator, scope), False
@@ -406,12 +420,13 @@ class Resolver:
             upper = BATCH_SIZE - 1
             if node.upper is not None:
                 upper = self.integer(node.upper, scope, "a sum's upper limit")
-            for s in range(lower, upper + 1):
+            for number in range(lower, upper + 1):
+                s = number - scope.index_base
                 if not 0 <= s < BATCH_SIZE:
-                    raise ClaimError(f"sample {s} is outside the batch 0..n-1")
+                    raise ClaimError(f"sample {number} is outside the batch")
                 yield replace(
                     scope,
-                    indices={**scope.indices, index: s},
+                    indices={**scope.indices, index: number},
                     samples=scope.samples | {index},
                     sample=s,
                 )
@@ -424,7 +439,8 @@ class Resolver:
                 yield replace(scope, indices={**scope.indices, index: value})
             return
         # \sum_j without limits: every j for which the body exists (at most the widest layer).
-        for value in range(lower, max(self.network.widths)):
+        lower = scope.index_base if node.lower is None else lower
+        for value in range(lower, max(self.network.widths) + scope.index_base):
             inner = replace(scope, indices={**scope.indices, index: value})
             self.count_term()
             try:

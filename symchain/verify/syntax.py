@@ -134,6 +134,7 @@ class Name(Node):
     primes: int = 0
     power: Node | None = None
     column: int = 0
+    bare_layer: bool = False
 
 
 @dataclass(frozen=True)
@@ -255,15 +256,25 @@ def _flatten_indices(item: Node) -> list[Node]:
     return [item]
 
 
+def _has_subscript(scripts: list[Any]) -> bool:
+    return any(isinstance(s, _Script) and s.kind == "sub" for s in scripts)
+
+
 def _mentions_l(node: Node) -> bool:
+    """Whether a superscript is a layer label: it mentions L or l (L-1, l+1)."""
     if isinstance(node, Name):
-        return node.base == "L"
+        return node.base in LAYER_LETTERS and node.indices is None
     if isinstance(node, Bin):
         return _mentions_l(node.left) or _mentions_l(node.right)
     return False
 
 
 _LAYERED = {"w", "b", "z", "a", "δ", "W", "Z", "A", "Δ"}
+# A bare number superscript is a layer on these (nobody squares a weight); on z and a only when
+# the name has subscripts (a^2_j), since a^2 may be a square.
+_ALWAYS_LAYERED = {"w", "b", "δ", "W", "Δ"}
+# Letters that stand for a layer in a label: the last layer L and a free layer l.
+LAYER_LETTERS = ("L", "l")
 
 
 def _is_transpose(value: Any) -> bool:
@@ -434,6 +445,7 @@ class _Builder(Transformer):  # type: ignore[type-arg]
         layer = sample = power = None
         primes = 0
         transposed = False
+        bare = False
         for script in items[1:]:
             if script.kind == "transpose":
                 transposed = True
@@ -470,11 +482,17 @@ class _Builder(Transformer):  # type: ignore[type-arg]
                     and item.right.kind == "bracket"
                 ):
                     layer, sample = item.left.body, item.right.body
-                elif base in _LAYERED and _mentions_l(item):
-                    layer = item
+                elif base in _LAYERED and (
+                    _mentions_l(item)
+                    or (
+                        isinstance(item, Num)
+                        and (base in _ALWAYS_LAYERED or _has_subscript(items[1:]))
+                    )
+                ):
+                    layer, bare = item, True  # Nielsen's w^2_{jk}, \delta^l_j
                 else:
                     power = item
-        name = Name(base, indices, layer, sample, primes, power, meta.column)
+        name = Name(base, indices, layer, sample, primes, power, meta.column, bare)
         return Transpose(name) if transposed else name
 
     def base(self, items: list[Any]) -> str:
