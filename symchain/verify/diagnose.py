@@ -197,7 +197,8 @@ class Diagnoser:
                     found.append(
                         f"wrong range: the sum over {node.index} starts at 1, but neurons are "
                         f"numbered from 0 ({node.index} = 0..n_l-1): the term {node.index} = 0 "
-                        "is missing (with 1-based indices, --index-base 1, the sum would end at n_l)"
+                        "is missing (with 1-based indices, --index-base 1, the sum would end "
+                        "at n_l)"
                     )
         return found
 
