@@ -84,7 +84,7 @@ GRID = [
     ((2, 3, 3), "relu,softmax", "cross_entropy", "absolute", "markdown"),
     ((2, 2), "softmax", "cross_entropy", "relative", "latex"),
 ]
-FORMS = ["unrolled", "index"]
+FORMS = ["unrolled", "index", "matrix"]
 ROUND_TRIP_COUNT: list[int] = []
 
 

@@ -91,6 +91,8 @@ def _counterexample_text(counterexample: dict[str, Any] | None) -> str:
     parts = [f"network {counterexample['network']}"]
     if "indices" in counterexample:
         parts.append(", ".join(f"{k}={v}" for k, v in counterexample["indices"].items()))
+    if "entry" in counterexample:
+        parts.append(f"entry {counterexample['entry']}")
     parts.append(values)
     parts.append(f"left {counterexample['left']:g} ≠ right {counterexample['right']:g}")
     return "; ".join(parts)

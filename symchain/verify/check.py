@@ -31,7 +31,9 @@ from ..spec import NetworkSpec
 from .coverage import EXTRA_TRIES, PointSource, Sides, claim_seed, involved_neurons
 from .diagnose import RELATIVE_TOLERANCE, Diagnoser, close
 from .ground import BATCH_SIZE, Ground, NotEvaluable, evaluate, kink_arguments, sampled
+from .matrices import ShapeMismatch, entries
 from .resolve import (
+    MATRIX_BASES,
     ClaimError,
     IndexOutOfRange,
     LayerOutOfRange,
@@ -98,6 +100,7 @@ class _Failure:
     claim: sp.Expr
     resolver: Resolver
     message: str | None = None
+    entry: str = ""
 
 
 @dataclass
@@ -139,13 +142,15 @@ def _where(network: Network, binding: dict[str, int], number: int, sides: int) -
 
 def contains_derivative(node: Node) -> bool:
     """Whether a side is (or contains) a derivative: a Leibniz factor or δ (= ∂C_0/∂z)."""
-    if isinstance(node, Leibniz) or (isinstance(node, Name) and node.base == "δ"):
+    if isinstance(node, Leibniz) or (isinstance(node, Name) and node.base in ("δ", "Δ")):
+        return True
+    if isinstance(node, Nabla) and node.wrt is not None:
         return True
     return any(contains_derivative(child) for child in children(node))
 
 
-DEFINED = ("z", "a", "C")
-_UNIT_TARGETS_RE = re.compile(r"targets?\s+sum\s+to\s+(1|one)\b|sum_j\s*y_j\s*=\s*1", re.I)
+DEFINED = ("z", "a", "C", "Z", "A")
+_UNIT_TARGETS_RE = re.compile(r"targets?\b.*\bsums?\s+to\s+(1|one)\b|sum_j\s*y_j\s*=\s*1", re.I)
 
 
 def assumes_unit_targets(note: str) -> bool:
@@ -383,7 +388,8 @@ class Checker:
                 line=line,
             )
         try:
-            if isinstance(equation.sides[0], Nabla):
+            lhs = equation.sides[0]
+            if isinstance(lhs, Nabla) and lhs.wrt is None:
                 return self._check_gradient(equation, file, line)
             verdict = self._check(equation, file, line)
             misplaced = misplaced_sums(equation)
@@ -393,6 +399,10 @@ class Checker:
                     claim, "fails", "structure", None, None, tuple(misplaced), file, line
                 )
             return verdict
+        except ShapeMismatch as error:
+            return Verdict(
+                claim, "fails", "shapes", diagnosis=(error.message,), file=file, line=line
+            )
         except SymchainError as error:
             return Verdict(claim, "error", diagnosis=(error.message,), file=file, line=line)
         except RecursionError:
@@ -419,6 +429,11 @@ class Checker:
             nielsen=self.numbering == "nielsen"
             or (self.numbering == "auto" and uses_bare_labels(equation)),
             index_base=self.index_base,
+            batch_form=any(
+                n.base in MATRIX_BASES and n.base != "W"
+                for side in equation.sides
+                for n in walk_names(side)
+            ),
         )
         tally = _Tally()
         checked = 0
@@ -472,15 +487,26 @@ class Checker:
                 any_binding = True
                 for letter in layer_letters:
                     layers_checked[letter].add(binding[letter])
-                for number, (side, claim) in enumerate(
+                for number, (side, whole) in enumerate(
                     zip(equation.sides[1:], sides, strict=True), start=1
                 ):
-                    checked += 1
-                    where = _where(network, binding, number, len(equation.sides))
-                    points = self._compare(truth, claim, source, network, deadline, tally, where)
-                    if points is not None:
-                        failure = _Failure(network, binding, side, number, truth, claim, resolver)
-                        return self._failed(equation, failure, points, style, file, line)
+                    try:
+                        pairs = entries(truth, whole)
+                    except ShapeMismatch as error:
+                        prefix = "" if len(sides) == 1 else f"link {number}: "
+                        raise ShapeMismatch(prefix + error.message) from None
+                    for label, true_entry, claim in pairs:
+                        checked += 1
+                        where = label + _where(network, binding, number, len(equation.sides))
+                        points = self._compare(
+                            true_entry, claim, source, network, deadline, tally, where
+                        )
+                        if points is not None:
+                            failure = _Failure(
+                                network, binding, side, number, true_entry, claim, resolver
+                            )
+                            failure.entry = label.strip()
+                            return self._failed(equation, failure, points, style, file, line)
             if not any_binding:
                 what = f"layer {', '.join(layer_letters)} or " if layer_letters else ""
                 raise ClaimError(
@@ -745,6 +771,8 @@ class Checker:
         resolver = failure.resolver
         ground = resolver.ground
         scope = self._scope(failure.binding)
+        if failure.entry:  # one entry of a matrix
+            return printer.doprint(failure.truth)
         if isinstance(lhs, Name) and lhs.base in DEFINED:
             return printer.doprint(definition_of(failure.truth, failure.network))
         if isinstance(lhs, Leibniz):
@@ -834,6 +862,8 @@ class Checker:
         }
         if failure.binding:
             report["indices"] = dict(failure.binding)
+        if failure.entry:
+            report["entry"] = failure.entry.removeprefix("entry ")
         if samples > 1:
             report["batch size n"] = BATCH_SIZE
         return report

@@ -11,6 +11,7 @@ import sympy as sp
 
 from ..printing import NotationLatexPrinter
 from .ground import BATCH_SIZE, NotEvaluable, evaluate
+from .matrices import is_matrix
 from .resolve import (
     ClaimError,
     IndexOutOfRange,
@@ -243,7 +244,8 @@ class Diagnoser:
         activation = self.ground.network.activation_of(layer)
         if not activation.elementwise:
             return []
-        if self.same(claim * activation.derivative(z), truth):
+        candidates = list(z) if is_matrix(z) else [z]  # type: ignore[call-overload]
+        if any(self.same(claim * activation.derivative(c), truth) for c in candidates):
             return [
                 f"missing σ'({_name_text(z_name)}) in the δ recursion: "
                 f"{_name_text(lhs)} = σ'({_name_text(z_name)}) times the sum over the next "

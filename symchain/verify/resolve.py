@@ -10,15 +10,17 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
+from fractions import Fraction
 from functools import cache
 
 import sympy as sp
 
 from .. import naming
 from ..activations import ACTIVATIONS, Activation
-from ..errors import SymchainError
 from ..nodes import Sampled
+from .failures import ClaimError
 from .ground import BATCH_SIZE, Ground, sampled
+from .matrices import OnesVector, combine, is_matrix, simplified
 from .syntax import (
     BigSum,
     Bin,
@@ -33,6 +35,7 @@ from .syntax import (
     Neg,
     Node,
     Num,
+    Ones,
     Pow,
     Transpose,
 )
@@ -42,11 +45,9 @@ MAX_SUM_TERMS = 4096
 MAX_TOTAL_TERMS = 20_000
 
 NETWORK_LETTERS = ("w", "b", "z", "a", "x", "y", "δ")
+# Matrices of the matrix form and the batch form, and the quantity of their entries.
+MATRIX_BASES = {"W": "w", "Z": "z", "A": "a", "Δ": "δ", "X": "x", "Y": "y"}
 INDEX_LETTERS = ("i", "j", "k", "l", "m", "p", "q")
-
-
-class ClaimError(SymchainError):
-    """A claim parses but does not make sense for this network (unknown symbol, bad layer, ...)."""
 
 
 class LayerOutOfRange(ClaimError):
@@ -68,6 +69,7 @@ class Scope:
     nielsen: bool = False
     index_base: int = 0
     nielsen_label: bool = False
+    batch_form: bool = False
 
 
 def known_names(ground: Ground) -> str:
@@ -195,6 +197,11 @@ class Resolver:
             if not 0 <= value < BATCH_SIZE:
                 raise IndexOutOfRange("sample")
             return Sampled(naming.SAMPLE_LOSS, sp.Integer(value)) if value else naming.SAMPLE_LOSS
+        if base in MATRIX_BASES:
+            return self.batch_matrix(name, scope)
+        vector = self.vector(name, scope)
+        if vector is not None:
+            return vector
         if base in ("x", "y"):
             if name.layer is not None:
                 raise ClaimError(f"column {name.column}: {base} has no layer label")
@@ -226,6 +233,61 @@ class Resolver:
             return sampled(naming.error(layer, j), sample)
         return sampled(self.ground.delta(naming.error(layer, j)), sample)
 
+    # Vectors and matrices ---------------------------------------------------------------------
+    def _entry(self, name: Name, base: str, indices: tuple[int, ...], scope: Scope) -> sp.Expr:
+        shifted = tuple(Num(Fraction(i + scope.index_base)) for i in indices)
+        return self.quantity(replace(name, base=base, indices=shifted), scope)
+
+    def _shape(self, name: Name, base: str, scope: Scope) -> tuple[int, int]:
+        widths = self.network.widths
+        if base in ("x", "y"):
+            return (widths[0] if base == "x" else widths[-1], 1)
+        if name.layer is None:
+            raise ClaimError(f"column {name.column}: {name.base} needs a layer label")
+        layer = self.layer(name, scope)
+        return (widths[layer], widths[layer - 1] if base == "w" else 1)
+
+    def vector(self, name: Name, scope: Scope) -> sp.Expr | None:
+        """``z^{(l)}`` (no subscript) on a layer wider than 1: the column of its entries;
+        ``w^{(l)}`` the matrix. None where the name has subscripts or the layer has width 1."""
+        base = name.base
+        if name.indices is not None or base not in ("w", "b", "z", "a", "δ", "x", "y"):
+            return None
+        if base in ("x", "y") and name.layer is not None:
+            return None
+        if base not in ("x", "y") and name.layer is None:
+            return None
+        rows, cols = self._shape(name, base, scope)
+        if rows == cols == 1:
+            return None
+        if base == "w":
+            return sp.ImmutableMatrix(
+                rows, cols, lambda j, k: self._entry(name, base, (j, k), scope)
+            )
+        return sp.ImmutableMatrix(rows, 1, lambda j, _: self._entry(name, base, (j,), scope))
+
+    def batch_matrix(self, name: Name, scope: Scope) -> sp.Expr:
+        """``W^{(l)}``, and ``Z``, ``A``, ``\\Delta``, ``X``, ``Y`` with a column per sample."""
+        base = MATRIX_BASES[name.base]
+        if name.indices is not None:
+            raise ClaimError(f"column {name.column}: {name.base} is a whole matrix (no subscript)")
+        rows, cols = self._shape(name, base, scope)
+        if base == "w":
+            return sp.ImmutableMatrix(
+                rows, cols, lambda j, k: self._entry(name, base, (j, k), scope)
+            )
+        self.uses_batch = True
+        return sp.ImmutableMatrix(
+            rows,
+            BATCH_SIZE,
+            lambda j, s: self._entry(name, base, (j,), replace(scope, sample=int(s))),
+        )
+
+    def ones(self) -> OnesVector:
+        """``\\mathbf{1}``: a column of ones, as long as its product needs (else the batch)."""
+        self.uses_batch = True
+        return OnesVector(False, BATCH_SIZE)
+
     # Values -----------------------------------------------------------------------------------
     def value(self, node: Node, scope: Scope) -> sp.Expr:
         """The SymPy value of ``node`` (Leibniz factors replaced by their true values)."""
@@ -235,14 +297,29 @@ class Resolver:
             return self.value(node.body, scope)
         if isinstance(node, Neg):
             return -self.value(node.operand, scope)
+        if isinstance(node, Ones):
+            return self.ones()  # type: ignore[return-value]
+        if isinstance(node, Transpose):
+            inner = self.value(node.body, scope)
+            if is_matrix(inner) or isinstance(inner, OnesVector):
+                return inner.T  # type: ignore[attr-defined,no-any-return]
+            return inner
+        if isinstance(node, Matrix):
+            return simplified(
+                sp.ImmutableMatrix(
+                    [[self.value(entry, scope) for entry in row] for row in node.rows]
+                )
+            )
+        if isinstance(node, Nabla):
+            return self.nabla(node, scope)
         if isinstance(node, Bin):
             left, right = self.value(node.left, scope), self.value(node.right, scope)
-            if node.op == "+":
-                return left + right
-            if node.op == "-":
-                return left - right
+            if node.op in ("+", "-", "⊙", "⊘") or (node.op == "*" and is_matrix(left)):
+                return combine(node.op, left, right)  # type: ignore[no-any-return]
             if node.op == "*":
-                return left * right
+                return combine("*", left, right)  # type: ignore[no-any-return]
+            if is_matrix(right):
+                raise ClaimError("division by a matrix")
             if right == 0:
                 raise ClaimError("division by zero in the claim")
             return left / right
@@ -274,6 +351,11 @@ class Resolver:
                         f"the sum over {node.index} reaches {node.index} = {value}, past the "
                         f"last neuron ({error}); neurons are numbered 0..n_l-1"
                     ) from None
+            if any(is_matrix(t) for t in terms):
+                total = terms[0]
+                for term in terms[1:]:
+                    total = combine("+", total, term)
+                return total
             return sp.Add(*terms)
         assert isinstance(node, Name)
         return self.name(node, scope)
@@ -326,6 +408,28 @@ class Resolver:
         if node.more or node.index is not None:
             return self.vector_function(node, scope)
         arg = self.value(node.arg, scope)
+        activation = named.get(node.name)
+        if activation is not None and activation.vector is not None and is_matrix(arg):
+            vector = activation.vector  # a whole-layer activation: column by column
+            columns = [list(arg.col(c)) for c in range(arg.cols)]  # type: ignore[attr-defined]
+            return simplified(
+                sp.ImmutableMatrix(
+                    arg.rows,  # type: ignore[attr-defined]
+                    arg.cols,  # type: ignore[attr-defined]
+                    lambda j, c: vector(columns[c], int(j)),
+                )
+            )
+        if is_matrix(arg):  # applied entry by entry
+            return simplified(
+                arg.applyfunc(  # type: ignore[attr-defined]
+                    lambda entry: self._function_of(node, entry, scope, named)
+                )
+            )
+        return self._function_of(node, arg, scope, named)
+
+    def _function_of(
+        self, node: Func, arg: sp.Expr, scope: Scope, named: dict[str, Activation]
+    ) -> sp.Expr:
         if node.primes > 1:
             raise ClaimError(f"\\{node.name} with {node.primes} primes is not supported")
         if node.name == "sigma":
@@ -386,8 +490,37 @@ class Resolver:
             return naming.BATCH_LOSS, self.quantity(node.denominator, scope), True
         return self.quantity(numerator, scope), self.quantity(node.denominator, scope), False
 
+    def nabla(self, node: Nabla, scope: Scope) -> sp.Expr:
+        """``\\nabla_a C``: the column of ∂C_0/∂a_j^(L) (or of the layer written)."""
+        if node.wrt is None:
+            raise ClaimError("\\nabla C (every parameter) stands on the left of a vector")
+        wrt = node.wrt
+        if not isinstance(wrt, Name) or wrt.base not in ("a", "z"):
+            raise ClaimError("\\nabla_a C differentiates by the activations a")
+        layer = self.network.depth if wrt.layer is None else self.layer(wrt, scope)
+        top = naming.SAMPLE_LOSS
+        quantity = self.network.a if wrt.base == "a" else self.network.z
+        column = [
+            self.ground.partial(top, quantity(layer, j)) for j in range(self.network.widths[layer])
+        ]
+        if scope.batch_form:  # beside Z, A, Δ: one column per sample
+            self.uses_batch = True
+            return simplified(
+                sp.ImmutableMatrix(len(column), BATCH_SIZE, lambda j, s: sampled(column[j], int(s)))
+            )
+        return simplified(sp.ImmutableMatrix(column))
+
     def leibniz(self, node: Leibniz, scope: Scope) -> sp.Expr:
         top, bottom, batch = self.leibniz_symbols(node, scope)
+        if is_matrix(bottom):
+            return simplified(
+                bottom.applyfunc(  # type: ignore[attr-defined]
+                    lambda entry: self._partial(top, entry, batch)
+                )
+            )
+        return self._partial(top, bottom, batch)
+
+    def _partial(self, top: sp.Expr, bottom: sp.Expr, batch: bool) -> sp.Expr:
         if batch:
             if bottom not in self.ground.parameter_set:
                 raise ClaimError("∂C/∂θ (the batch loss) is defined for weights and biases θ only")

@@ -65,6 +65,7 @@ KNOWN_COMMANDS = (
     "dotsb",
     "dotsc",
     "odot",
+    "oslash",
     "circ",
     "top",
     "intercal",
@@ -216,6 +217,11 @@ class Matrix(Node):
 
 
 @dataclass(frozen=True)
+class Ones(Node):
+    """``\\mathbf{1}``: a column of ones (the batch's)."""
+
+
+@dataclass(frozen=True)
 class Transpose(Node):
     """``X^T``, ``X^{\\top}``, ``X^{\\mathsf T}``."""
 
@@ -303,6 +309,9 @@ class _Builder(Transformer):  # type: ignore[type-arg]
     def hadamard(self, items: list[Any]) -> Node:
         return Bin("⊙", items[0], items[-1])
 
+    def elementwise_division(self, items: list[Any]) -> Node:
+        return Bin("⊘", items[0], items[-1])
+
     @v_args(meta=True)
     def matrix(self, meta: Any, items: list[Any]) -> Node:
         rows = tuple(item for item in items if isinstance(item, tuple))
@@ -313,6 +322,9 @@ class _Builder(Transformer):  # type: ignore[type-arg]
 
     def dots(self, items: list[Any]) -> Node:
         return Dots()
+
+    def ones(self, items: list[Any]) -> Node:
+        return Ones()
 
     @v_args(meta=True)
     def vector(self, meta: Any, items: list[Any]) -> Node:
