@@ -119,3 +119,12 @@ def test_formulas_without_equals_are_not_claims(tmp_path: Path) -> None:
     path.write_text(f"## The weight $w^{{(L)}}$\n\n$$\n{RIGHT}\n$$\n", encoding="utf-8")
     code, out, _ = invoke("--file", str(path), "--format", "json")
     assert code == 0 and [r["verdict"] for r in json.loads(out)] == ["holds"]
+
+
+def test_derive_latex_piped_to_stdin_is_read_as_latex() -> None:
+    derived = CliRunner().invoke(cli, ["derive", "--layers", "2,2,1", "--format", "latex"])
+    assert derived.exit_code == 0
+    code, out, _ = invoke("--layers", "2,2,1", "--file", "-", stdin=derived.stdout)
+    assert code == 0, out
+    summary = out.splitlines()[0]
+    assert summary.endswith("0 fails, 0 unproven, 0 error, 0 skipped")

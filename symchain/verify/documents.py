@@ -334,14 +334,21 @@ def _with_columns(equations: list[Extracted], text: str) -> list[Extracted]:
 LATEX_SUFFIXES = (".tex", ".latex", ".ltx")
 
 
+def looks_like_latex(text: str) -> bool:
+    """Standard input is LaTeX when it has ``\\documentclass`` or ``\\begin{document}``, or when
+    its first line that is not blank starts with ``%`` or a command (``\\begin{align*}``)."""
+    if "\\documentclass" in text or "\\begin{document}" in text:
+        return True
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    return first.startswith(("%", "\\"))
+
+
 def load_document(path: str) -> Document:
-    """Read a Markdown or LaTeX file (``-``: standard input, LaTeX when it has a
-    ``\\documentclass`` or ``\\begin{document}``): its equations and its symchain options."""
+    """Read a Markdown or LaTeX file (``-``: standard input, see :func:`looks_like_latex`): its
+    equations and its symchain options."""
     text = read_source(path)
     lines = text.splitlines()
-    is_latex = path.lower().endswith(LATEX_SUFFIXES) or (
-        path == STDIN and ("\\documentclass" in text or "\\begin{document}" in text)
-    )
+    is_latex = path.lower().endswith(LATEX_SUFFIXES) or (path == STDIN and looks_like_latex(text))
     options: tuple[str, ...] | None = None
     options_line: int | None = None
     if not is_latex:
