@@ -34,6 +34,11 @@ TOKENS = [
     "\\cdot", "\\times", "(", ")", "\\left(", "\\right)", "[", "]", "{", "}", "=", "+", "-", "/",
     "2", "1", "0.5", "n", "n_L", "^[i]", "^{(L)[i]}", " ", "&", "\\\\", "9^{99}", "\\alpha",
     "__import__", "'os'", ".system", "(", "os", ";",
+    "\\nabla", "\\nabla_a", "\\begin{bmatrix}", "\\end{bmatrix}", "\\vdots", "\\ldots", "&",
+    "\\odot", "\\oslash", "^T", "^{\\top}", "^{\\mathsf T}", "W", "Z", "A", "\\Delta", "X", "Y",
+    "\\mathbf{1}", "\\mathbf{a}", "\\operatorname{ReLU}", "\\operatorname{softmax}_0", "^{(l)}",
+    "^{(l+1)}", "^l", "^2", "[j = k]", "\\text{when the targets sum to 1}", ",", "\\biggl[",
+    "\\biggr]",
 ]  # fmt: skip
 
 SEED = r"\frac{\partial C_0}{\partial w^{(L)}} = a^{(L-1)} \sigma'(z^{(L)}) 2(a^{(L)} - y)"

@@ -6,15 +6,18 @@ import json
 import random
 
 import pytest
+import sympy as sp
 from click.testing import CliRunner
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from verify_claims import MUTATIONS, mutate, really_differs, true_claim
 
+from symchain.activations import Relu, ReluPrime, Sigmoid
 from symchain.cli import cli
 from symchain.network import Network
 from symchain.verify import Checker, parse_claim
 from symchain.verify.coverage import MAX_PATTERNS, sign_patterns
+from symchain.verify.ground import kink_arguments
 
 ACTIVATIONS = ("relu", "relu", "sigmoid", "tanh", "linear", "softplus")
 
@@ -144,3 +147,22 @@ def test_single_mutations_never_hold(network: Network, data: st.DataObject) -> N
     for symbolic in (True, False):
         verdict = Checker(network, symbolic=symbolic).check(mutant)
         assert verdict.verdict != "holds", (mutant.text, verdict)
+
+
+def test_kinks_are_found_in_every_piecewise_function() -> None:
+    u, v = sp.symbols("u v", real=True)
+    found = kink_arguments(
+        [
+            Relu(u),
+            ReluPrime(v),
+            sp.Abs(u - 1),
+            sp.Heaviside(v + 2),
+            sp.Max(u, v),
+            sp.Piecewise((u, v > 3), (0, True)),
+            sp.tanh(u),
+        ]
+    )
+    differences = {sp.expand(f) for f in found} | {sp.expand(-f) for f in found}
+    for expected in (u, v, u - 1, v + 2, u - v, v - 3):
+        assert sp.expand(expected) in differences
+    assert not kink_arguments([sp.tanh(u) * Sigmoid(v)])
