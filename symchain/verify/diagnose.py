@@ -124,6 +124,7 @@ class Diagnoser:
         truths, claims = self.values(truth), self.values(claim)
         batch = self.resolver.uses_batch
         found += self.lower_limits(side, truth)
+        found += self.sum_index(lhs, side, truth)
         found += self.single_edits(side, truth)
         if truths is not None and claims is not None:
             multiple = constant_multiple(truths, claims, batch)
@@ -202,6 +203,27 @@ class Diagnoser:
                         "at n_l)"
                     )
         return found
+
+    def sum_index(self, lhs: Node, side: Node, truth: sp.Expr) -> list[str]:
+        """A sum over the wrong index: ``\\sum_k`` where the left side fixes k and j is meant."""
+        fixed = set(free_indices(lhs))
+        for node in _sums(side):
+            if node.index is None or node.index not in fixed:
+                continue
+            for letter in free_indices(node.body, frozenset({node.index})):
+                if letter in fixed or letter == node.index:
+                    continue
+                edited = dc_replace(node, index=letter)
+                try:
+                    value = self.resolver.value(replace_node(side, node, edited), self.scope)
+                except (ClaimError, IndexOutOfRange):
+                    continue
+                if self.same(value, truth):
+                    return [
+                        f"sum over the wrong index: \\sum_{node.index} should be "
+                        f"\\sum_{letter} ({node.index} is fixed by the left side)"
+                    ]
+        return []
 
     def single_edits(self, side: Node, truth: sp.Expr) -> list[str]:
         """One name written wrong: a layer label off by one, or two indices swapped (w_kj)."""
