@@ -17,7 +17,7 @@ from symchain.cli import cli
 from symchain.network import Network
 from symchain.verify import Checker, parse_claim
 from symchain.verify.coverage import MAX_PATTERNS, sign_patterns
-from symchain.verify.ground import kink_arguments
+from symchain.verify.ground import float_activation, kink_arguments
 
 ACTIVATIONS = ("relu", "relu", "sigmoid", "tanh", "linear", "softplus")
 
@@ -166,3 +166,10 @@ def test_kinks_are_found_in_every_piecewise_function() -> None:
     for expected in (u, v, u - 1, v + 2, u - v, v - 3):
         assert sp.expand(expected) in differences
     assert not kink_arguments([sp.tanh(u) * Sigmoid(v)])
+
+
+def test_an_activation_outside_the_float_table_is_evaluated_from_its_sympy_form() -> None:
+    u = sp.Symbol("u", real=True)
+    function = float_activation(lambda z: sp.Max(sp.Rational(1, 10) * z, z))  # leaky ReLU
+    assert function(2.0) == pytest.approx(2.0) and function(-2.0) == pytest.approx(-0.2)
+    assert kink_arguments([sp.Max(sp.Rational(1, 10) * u, u)])

@@ -352,7 +352,7 @@ class Ground:
             plan = []
             for layer in range(1, net.depth + 1):
                 activation = net.activation_of(layer)
-                function = _float_activation(activation.apply) if activation.elementwise else None
+                function = float_activation(activation.apply) if activation.elementwise else None
                 neurons = []
                 for j in range(net.widths[layer]):
                     inputs = [
@@ -413,13 +413,16 @@ def _spread(rng: random.Random) -> float:
     return rng.choice((-1.0, 1.0)) * float(f"{10 ** rng.uniform(-1.0, 0.3):.3g}")
 
 
-def _float_activation(apply: Callable[[sp.Expr], sp.Expr]) -> Callable[[float], float]:
+def float_activation(apply: Callable[[sp.Expr], sp.Expr]) -> Callable[[float], float]:
     """The float function behind an activation's SymPy builder."""
     probe = sp.Symbol("probe", real=True)
     built = apply(probe)
     if built == probe:
         return lambda v: v
-    return _FLOAT_FUNCTIONS[type(built)]
+    if type(built) in _FLOAT_FUNCTIONS:
+        return _FLOAT_FUNCTIONS[type(built)]
+    # An activation this table does not name yet: its SymPy form, evaluated per value.
+    return lambda v: evaluate(built, {probe: v})
 
 
 def _sampled(symbol: sp.Symbol, sample: int) -> sp.Basic:
