@@ -28,7 +28,14 @@ from ..network import Network
 from ..nodes import Sampled
 from ..printing import NotationLatexPrinter
 from ..spec import NetworkSpec
-from .coverage import EXTRA_TRIES, PointSource, Sides, claim_seed, involved_neurons
+from .coverage import (
+    EXTRA_TRIES,
+    PointSource,
+    Sides,
+    claim_seed,
+    involved_neurons,
+    kinked_preactivations,
+)
 from .diagnose import RELATIVE_TOLERANCE, Diagnoser, close
 from .ground import BATCH_SIZE, Ground, NotEvaluable, evaluate, kink_arguments, sampled
 from .matrices import ShapeMismatch, entries
@@ -548,6 +555,7 @@ class Checker:
         points = source.base + patterned
         kinks = kink_arguments([truth, claim])
         kinks |= {network.z(layer, j) for layer, j in neurons}
+        kinks |= kinked_preactivations(network, [truth, claim])
         sides = Sides()
         usable = 0
         for point in points:

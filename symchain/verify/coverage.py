@@ -76,6 +76,21 @@ def involved_neurons(network: Network, expressions: list[sp.Expr]) -> tuple[tupl
     return tuple(sorted(found))
 
 
+def kinked_preactivations(network: Network, expressions: list[sp.Expr]) -> set[sp.Expr]:
+    """The z (per sample) of every neuron of a kinked layer whose z or a is on the path: each
+    must be seen on both sides of 0 before the numbers alone may say "holds"."""
+    layers = kinked_layers(network)
+    found: set[sp.Expr] = set()
+    for expr in expressions:
+        for atom in expr.atoms(sp.Symbol, Sampled):
+            neuron = _neuron_of(atom)
+            if neuron is None or neuron[0] not in layers:
+                continue
+            z = network.z(*neuron)
+            found.add(Sampled(z, atom.sample) if isinstance(atom, Sampled) else z)
+    return found
+
+
 def sign_patterns(
     neurons: tuple[tuple[int, int], ...], seed: int
 ) -> tuple[list[dict[tuple[int, int], int]], bool]:
