@@ -112,11 +112,24 @@ def test_import_symchain_pulls_nothing_heavy_and_derive_no_numpy() -> None:
 SEED_CLAIM = r"\frac{\partial C_0}{\partial w^{(L)}} = a^{(L-1)} \sigma'(z^{(L)}) 2(a^{(L)} - y)"
 
 
+@pytest.mark.parametrize("claim", [SEED_CLAIM, SEED_CLAIM.replace("2(a", "3(a")])
+def test_verify_lines_wrap_to_a_terminal_and_stay_whole_in_a_pipe(claim: str) -> None:
+    from symchain.cli.verify import text_report
+    from symchain.network import Network
+    from symchain.verify import Checker
+
+    verdicts = [Checker(Network.from_widths()).check_text(claim)]
+    piped = text_report(verdicts).splitlines()
+    assert len(piped) == 2 and piped[1].startswith("claim 1: ")
+    wrapped = text_report(verdicts, 72).splitlines()
+    assert max(len(line) for line in wrapped) <= 72
+    assert wrapped[1].startswith("claim 1: ")
+    assert " ".join(line.strip() for line in wrapped[1:]).split() == piped[1].split()
+
+
 @pytest.mark.parametrize(
     "args",
     [
-        ["verify", SEED_CLAIM],
-        ["verify", SEED_CLAIM.replace("2(a", "3(a")],
         ["check", "--layers", "2,3,2", "--batch", "2"],
         ["derive", "--layers", "2,3,2"],
     ],

@@ -21,6 +21,7 @@ NETWORKS = [(1, 1, 1, 1), (2, 3, 2)]
 
 
 def derive_output(widths: tuple[int, ...], output_format: str, *extra: str) -> str:
+    """``symchain derive`` on ``widths`` in ``output_format`` (and any other options)."""
     layers = ",".join(map(str, widths))
     result = CliRunner().invoke(
         cli, ["derive", "--layers", layers, "--format", output_format, *extra]
@@ -71,23 +72,47 @@ def test_json_batch_and_error_equations_hold(widths: tuple[int, ...]) -> None:
         assert verdict.verdict == "holds", (equation, verdict)
 
 
-@pytest.mark.parametrize("widths", NETWORKS)
-@pytest.mark.parametrize("notation", ["relative", "absolute"])
-def test_latex_document_verifies_clean(
-    tmp_path: Path, widths: tuple[int, ...], notation: str
+# The grid: every activation and every loss appears, with both notations and both formats in
+# every form; (widths, activation, loss, notation, format).
+GRID = [
+    ((1, 1, 1, 1), "sigmoid", "squared_error", "relative", "latex"),
+    ((2, 3, 2), "tanh", "half_squared_error", "absolute", "markdown"),
+    ((2, 2, 1), "relu", "squared_error", "absolute", "latex"),
+    ((1, 2, 1), "linear", "half_squared_error", "relative", "markdown"),
+    ((2, 2, 1), "softplus,sigmoid", "binary_cross_entropy", "relative", "latex"),
+    ((1, 1, 1), "tanh", "binary_cross_entropy", "absolute", "latex"),
+    ((2, 3, 3), "relu,softmax", "cross_entropy", "absolute", "markdown"),
+    ((2, 2), "softmax", "cross_entropy", "relative", "latex"),
+]
+FORMS = ["unrolled", "index", "matrix"]
+ROUND_TRIP_COUNT: list[int] = []
+
+
+@pytest.mark.parametrize("form", FORMS)
+@pytest.mark.parametrize(("widths", "activation", "loss", "notation", "output_format"), GRID)
+def test_every_formula_derive_emits_holds(
+    tmp_path: Path,
+    widths: tuple[int, ...],
+    activation: str,
+    loss: str,
+    notation: str,
+    output_format: str,
+    form: str,
 ) -> None:
-    path = tmp_path / "derivation.tex"
-    path.write_text(derive_output(widths, "latex", "--notation", notation), encoding="utf-8")
     layers = ",".join(map(str, widths))
-    result = CliRunner().invoke(
-        cli, ["verify", "--layers", layers, "--file", str(path), "--format", "json"]
+    network = ["--layers", layers, "--activation", activation, "--loss", loss]
+    text = derive_output(
+        widths, output_format, *network[2:], "--notation", notation, "--form", form
     )
-    assert result.exit_code == 0, result.stdout
+    path = tmp_path / ("derivation.tex" if output_format == "latex" else "derivation.md")
+    path.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(
+        cli, ["verify", *network, "--notation", notation, "--file", str(path), "--format", "json"]
+    )
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     report = json.loads(result.stdout)
-    checked = [r for r in report if r["verdict"] != "skipped"]
-    assert checked and all(r["verdict"] == "holds" for r in checked)
-    # Skipped: the forward pass (z and a per neuron), the loss C_0 and ∇C.
-    skipped = [r for r in report if r["verdict"] == "skipped"]
-    assert len(skipped) >= 2 * sum(widths[1:]) + 1
-    reasons = {r["diagnosis"][0] for r in skipped}
-    assert reasons <= {"no derivative on the left side", "no '='"}
+    problems = [(r["line"], r["verdict"], r["claim"], r["diagnosis"]) for r in report
+                if r["verdict"] != "holds"]  # fmt: skip
+    assert result.exit_code == 0 and not problems, problems
+    # Every formula with '=' was read: the forward pass, δ, chains, batch means, ∇C.
+    assert len(report) >= 2 * sum(widths[1:]) + 1

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import itertools
 import multiprocessing
+import re
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import sympy as sp
@@ -26,25 +28,41 @@ from ..network import Network
 from ..nodes import Sampled
 from ..printing import NotationLatexPrinter
 from ..spec import NetworkSpec
+from .coverage import (
+    EXTRA_TRIES,
+    PointSource,
+    Sides,
+    claim_seed,
+    involved_neurons,
+    kinked_preactivations,
+)
 from .diagnose import RELATIVE_TOLERANCE, Diagnoser, close
-from .ground import BATCH_SIZE, Ground, NotEvaluable, evaluate
+from .ground import BATCH_SIZE, Ground, NotEvaluable, evaluate, kink_arguments, sampled
+from .matrices import ShapeMismatch, entries
 from .resolve import (
+    MATRIX_BASES,
     ClaimError,
     IndexOutOfRange,
+    LayerOutOfRange,
     Resolver,
     Scope,
     children,
     free_indices,
+    sums_over,
     uses_symbolic_widths,
     walk_names,
 )
-from .syntax import Equation, Leibniz, Name, Node, parse_claim
+from .syntax import Equation, Leibniz, Nabla, Name, Node, parse_claim
+from .vectors import GradientVector, gradient_label
 
-POINTS = 4
+MIN_USABLE = 2
+POINTS_FOR_CONDITIONS = 6
 SHRINK_CANDIDATES = (0.0, 1.0, -1.0, 0.5)
 MAX_SHRINK_TRIALS = 400
 CLEAR_DIFFERENCE = 1e-6
 SYMBOLIC_NODE_LIMIT = 3000
+EXPANDED_TERM_LIMIT = 5000
+SIMPLIFY_SECONDS = 5.0
 DEFAULT_CLAIM_BUDGET = 20.0
 WIDTH_VARIANTS = (1, 2, 3)
 
@@ -61,17 +79,21 @@ class Verdict:
     diagnosis: tuple[str, ...] = ()
     file: str | None = None
     line: int | None = None
+    column: int | None = None
+    tried: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "claim": self.claim,
             "file": self.file,
             "line": self.line,
+            "column": self.column,
             "verdict": self.verdict,
             "method": self.method,
             "expected": self.expected,
             "counterexample": self.counterexample,
             "diagnosis": list(self.diagnosis),
+            "tried": self.tried,
         }
 
 
@@ -85,25 +107,134 @@ class _Failure:
     claim: sp.Expr
     resolver: Resolver
     message: str | None = None
+    entry: str = ""
 
 
 @dataclass
 class _Tally:
+    """What a check did: how each comparison was decided, and the points it used."""
+
     symbolic: int = 0
     numeric: int = 0
-    notes: list[str] = field(default_factory=list)
+    unproven: list[str] = field(default_factory=list)
+    points: int = 0
+    patterns: int = 0
+    extra: int = 0
+    all_combinations: bool = True
+    neurons: set[tuple[int, int]] = field(default_factory=set)
+
+    def tried(self, comparisons: int) -> dict[str, Any]:
+        """The JSON record of what was tried."""
+        return {
+            "comparisons": comparisons,
+            "symbolic": self.symbolic,
+            "numeric": self.numeric,
+            "unproven": len(self.unproven),
+            "points": self.points,
+            "kink_patterns": self.patterns,
+            "every_combination": self.all_combinations,
+            "kinked_neurons": [f"{layer},{j}" for layer, j in sorted(self.neurons)],
+            "extra_points": self.extra,
+        }
+
+
+def _where(network: Network, binding: dict[str, int], number: int, sides: int) -> str:
+    parts = []
+    if binding:
+        parts.append(", ".join(f"{k}={v}" for k, v in binding.items()))
+    if sides > 2:
+        parts.append(f"link {number}")
+    return f"({'; '.join(parts)}) " if parts else ""
 
 
 def contains_derivative(node: Node) -> bool:
     """Whether a side is (or contains) a derivative: a Leibniz factor or δ (= ∂C_0/∂z)."""
-    if isinstance(node, Leibniz) or (isinstance(node, Name) and node.base == "δ"):
+    if isinstance(node, Leibniz) or (isinstance(node, Name) and node.base in ("δ", "Δ")):
+        return True
+    if isinstance(node, Nabla) and node.wrt is not None:
         return True
     return any(contains_derivative(child) for child in children(node))
 
 
+DEFINED = ("z", "a", "C", "Z", "A")
+_UNIT_TARGETS_RE = re.compile(r"targets?\b.*\bsums?\s+to\s+(1|one)\b|sum_j\s*y_j\s*=\s*1", re.I)
+
+
+def assumes_unit_targets(note: str) -> bool:
+    """Whether a claim's note states the condition "the targets sum to 1"."""
+    return bool(_UNIT_TARGETS_RE.search(note))
+
+
+def is_checkable(lhs: Node) -> bool:
+    """A left side verify checks: a derivative, δ, ∇C, or a defined quantity (z, a, C_0, C)."""
+    if isinstance(lhs, Nabla) or contains_derivative(lhs):
+        return True
+    return isinstance(lhs, Name) and lhs.base in DEFINED
+
+
+def misplaced_sums(equation: Equation) -> list[str]:
+    """A sum on the right over an index that is free on the left (the seed's third slip)."""
+    lhs = equation.sides[0]
+    free = free_indices(lhs)
+    found = []
+    for side in equation.sides[1:]:
+        for letter in free:
+            if sums_over(side, letter):
+                written = ", ".join(
+                    _name_text(n) for n in walk_names(lhs) if _mentions_letter(n, letter)
+                )
+                found.append(
+                    f"misplaced sum: the sum over {letter} binds the index {letter} of the left "
+                    f"side ({written}), so the right side no longer depends on it; "
+                    f"{letter} is fixed by the left side, the sum belongs over the other neurons "
+                    "(or nowhere)"
+                )
+    return found
+
+
+def definition_of(quantity: sp.Expr, network: Network) -> sp.Expr:
+    """The network's definition of a z, an a or C_0 (the quantity itself otherwise)."""
+    if quantity == naming.SAMPLE_LOSS:
+        return network.sample_loss()
+    label = naming.label_of(quantity)
+    if label is None or label.layer is None or label.j is None:
+        return quantity
+    if label.kind is naming.Kind.PREACTIVATION:
+        return network.preactivation(label.layer, label.j)
+    if label.kind is naming.Kind.ACTIVATION and label.layer > 0:
+        return network.activation(label.layer, label.j)
+    return quantity
+
+
+def _mentions_letter(name: Name, letter: str) -> bool:
+    return any(isinstance(i, Name) and i.base == letter for i in name.indices or ())
+
+
+def _name_text(name: Name) -> str:
+    indices = "".join(i.base if isinstance(i, Name) else "?" for i in name.indices or ())
+    return f"{name.base}_{{{indices}}}"
+
+
+def free_layer_letters(equation: Equation) -> list[str]:
+    """Layer letters (l) used in layer labels: the claim is checked for every layer."""
+    found: list[str] = []
+    for side in equation.sides:
+        for name in walk_names(side):
+            if name.layer is not None:
+                for inner in walk_names(name.layer):
+                    if inner.base == "l" and inner.indices is None and "l" not in found:
+                        found.append("l")
+    return found
+
+
+def uses_bare_labels(equation: Equation) -> bool:
+    """Whether the claim writes layers as bare superscripts (Nielsen's w^2_{jk}, δ^l_j)."""
+    return any(n.bare_layer for side in equation.sides for n in walk_names(side))
+
+
 def claim_style(equation: Equation, default: str) -> str:
     """Relative labels when the claim writes (L), absolute when it writes numbers."""
-    for name in walk_names(equation.sides[0]):
+    for name in itertools.chain.from_iterable(walk_names(side) for side in equation.sides):
         if name.layer is not None:
             return "relative" if any(n.base == "L" for n in walk_names(name.layer)) else "absolute"
     return default
@@ -131,13 +262,35 @@ def _symbolic_zero_local(difference: sp.Expr, network: Network) -> bool:
         if label is None or label.kind is not naming.Kind.ACTIVATION:
             continue
         assert label.layer is not None and label.j is not None
-        z = network.z(label.layer, label.j)
-        zz = z if sample is None else Sampled(z, sample)
-        mapping[atom] = network.activation_of(label.layer).apply(zz)
+        value = network.activation(label.layer, label.j)
+        mapping[atom] = value if sample is None else sampled(value, int(sample))
     expr = to_elementary(difference.xreplace(mapping))
-    if tree_size(expr) > SYMBOLIC_NODE_LIMIT:
-        return False
+    if tree_size(expr) > SYMBOLIC_NODE_LIMIT or expanded_terms(expr) > EXPANDED_TERM_LIMIT:
+        return False  # too large to expand here, within the claim's time: the worker tries
     return bool(sp.expand(expr) == 0)
+
+
+def expanded_terms(expr: sp.Basic) -> int:
+    """An upper bound on the terms ``expand`` would produce (a node budget, computed cheaply)."""
+    memo: dict[sp.Basic, int] = {}
+
+    def terms(node: sp.Basic) -> int:
+        if node in memo:
+            return memo[node]
+        if isinstance(node, sp.Add):
+            count = sum(terms(arg) for arg in node.args)
+        elif isinstance(node, sp.Mul):
+            count = 1
+            for arg in node.args:
+                count = min(count * terms(arg), EXPANDED_TERM_LIMIT + 1)
+        elif isinstance(node, sp.Pow) and node.exp.is_Integer and node.exp > 0:
+            count = min(terms(node.base) ** min(int(node.exp), 64), EXPANDED_TERM_LIMIT + 1)
+        else:
+            count = 1
+        memo[node] = min(count, EXPANDED_TERM_LIMIT + 1)
+        return memo[node]
+
+    return terms(expr)
 
 
 def _composed(difference: sp.Expr, network: Network) -> sp.Expr:
@@ -163,7 +316,9 @@ def _worker_context() -> Any:
 
 
 def _simplify_zero(expr: sp.Expr, seconds: float) -> bool | None:
-    """``simplify(expr) == 0`` in a worker process; None when it runs past ``seconds``."""
+    """``simplify(expr) == 0`` in a worker process; None when it runs past ``seconds``.
+
+    The worker is ended however this returns, an interrupt (Ctrl-C) included."""
     if seconds <= 0.05:
         return None
     context = _worker_context()
@@ -172,23 +327,45 @@ def _simplify_zero(expr: sp.Expr, seconds: float) -> bool | None:
     queue = context.Queue()
     worker = context.Process(target=_simplify_worker, args=(to_elementary(expr), queue))
     worker.start()
-    worker.join(seconds)
-    if worker.is_alive():
-        worker.terminate()
+    try:
+        worker.join(seconds)
+        if worker.is_alive():
+            return None
+        return bool(queue.get()) if not queue.empty() else None
+    finally:
+        if worker.is_alive():
+            worker.terminate()
         worker.join()
-        return None
-    return bool(queue.get()) if not queue.empty() else None
+        queue.close()
 
 
 class Checker:
     """Checks equations against one network (and its variants where widths are symbolic)."""
 
     def __init__(
-        self, network: Network, notation: str = "relative", budget: float = DEFAULT_CLAIM_BUDGET
+        self,
+        network: Network,
+        notation: str = "relative",
+        budget: float = DEFAULT_CLAIM_BUDGET,
+        clock: Callable[[], float] = time.monotonic,
+        symbolic: bool = True,
+        numbering: str = "auto",
+        index_base: int = 0,
     ) -> None:
+        """``numbering``: how bare layer superscripts (w^2, δ^l) count: ``nielsen`` (inputs are
+        layer 1, C is one sample's cost), ``seed`` (inputs are layer 0) or ``auto`` (Nielsen's
+        when the claim writes bare superscripts). ``index_base``: 1 when neuron and sample
+        subscripts start at 1. ``clock`` and ``symbolic`` (try a proof first) are for tests."""
+        self.numbering = numbering
+        self.index_base = index_base
+        self._scope_base = Scope(index_base=index_base)
+        self._layers_note = ""
+        self.symbolic = symbolic
         self.network = network
         self.notation = notation
         self.budget = budget
+        self.clock = clock
+        self._worker_failed = False
         self._grounds: dict[tuple[int, ...], Ground] = {}
 
     def ground(self, network: Network) -> Ground:
@@ -209,16 +386,30 @@ class Checker:
         self, equation: Equation, file: str | None = None, line: int | None = None
     ) -> Verdict:
         claim = equation.text
-        if not contains_derivative(equation.sides[0]):
+        if not is_checkable(equation.sides[0]):
             return Verdict(
                 claim,
                 "skipped",
-                diagnosis=("no derivative on the left side",),
+                diagnosis=("nothing to check on the left side (a derivative, δ, z, a, C or ∇C)",),
                 file=file,
                 line=line,
             )
         try:
-            return self._check(equation, file, line)
+            lhs = equation.sides[0]
+            if isinstance(lhs, Nabla) and lhs.wrt is None:
+                return self._check_gradient(equation, file, line)
+            verdict = self._check(equation, file, line)
+            misplaced = misplaced_sums(equation)
+            if misplaced and verdict.verdict != "fails":
+                # Equal on these widths (a sum of one term), wrong as written.
+                return Verdict(
+                    claim, "fails", "structure", None, None, tuple(misplaced), file, line
+                )
+            return verdict
+        except ShapeMismatch as error:
+            return Verdict(
+                claim, "fails", "shapes", diagnosis=(error.message,), file=file, line=line
+            )
         except SymchainError as error:
             return Verdict(claim, "error", diagnosis=(error.message,), file=file, line=line)
         except RecursionError:
@@ -232,70 +423,140 @@ class Checker:
             return Verdict(claim, "error", diagnosis=(message,), file=file, line=line)
 
     def _check(self, equation: Equation, file: str | None, line: int | None) -> Verdict:
-        deadline = time.monotonic() + self.budget
+        deadline = self.clock() + self.budget
+        self._worker_failed = False
         style = claim_style(equation, self.notation)
         symbolic_widths = any(uses_symbolic_widths(side) for side in equation.sides)
         networks = variants(self.network) if symbolic_widths else [self.network]
         letters: list[str] = []
         for side in equation.sides:
             letters += [x for x in free_indices(side) if x not in letters]
+        layer_letters = free_layer_letters(equation)
+        self._scope_base = Scope(
+            nielsen=self.numbering == "nielsen"
+            or (self.numbering == "auto" and uses_bare_labels(equation)),
+            index_base=self.index_base,
+            batch_form=any(
+                n.base in MATRIX_BASES and n.base != "W"
+                for side in equation.sides
+                for n in walk_names(side)
+            ),
+        )
         tally = _Tally()
         checked = 0
+        seed = claim_seed(equation.text)
+        unit_targets = assumes_unit_targets(equation.note)
+        layers_checked: dict[str, set[int]] = {letter: set() for letter in layer_letters}
         for network in networks:
             ground = self.ground(network)
-            points = [ground.point(seed, BATCH_SIZE) for seed in range(POINTS)]
+            source = PointSource(ground, seed, BATCH_SIZE, unit_targets)
             any_binding = False
-            for values in itertools.product(range(max(network.widths)), repeat=len(letters)):
-                if time.monotonic() > deadline:
+            ranges = [range(self.index_base, max(network.widths) + self.index_base)] * len(
+                letters
+            ) + [range(0, network.depth + 2)] * len(layer_letters)
+            for values in itertools.product(*ranges):
+                if self.clock() > deadline:
                     raise ClaimError(
                         f"checking ran past its time budget of {self.budget:g} s after "
                         f"{checked} comparisons; raise --timeout or use a smaller network"
                     )
-                binding = dict(zip(letters, values, strict=True))
-                scope = Scope(indices=binding)
-                resolver = Resolver(ground, deadline)
+                binding = dict(zip(letters + layer_letters, values, strict=True))
+                scope = self._scope(binding)
+                resolver = Resolver(ground, deadline, clock=self.clock)
                 try:
                     truth = resolver.value(equation.sides[0], scope)
                 except IndexOutOfRange:
                     continue
+                except LayerOutOfRange:
+                    if layer_letters:
+                        continue  # no such layer for this value of l
+                    raise
+                sides: list[sp.Expr] = []
+                try:
+                    for side in equation.sides[1:]:
+                        sides.append(resolver.value(side, scope))
+                except LayerOutOfRange:
+                    if layer_letters:
+                        continue  # the right side needs a layer l+1 (or l-1) that is not there
+                    raise
+                except IndexOutOfRange as error:
+                    failure = _Failure(
+                        network,
+                        binding,
+                        equation.sides[len(sides) + 1],
+                        len(sides) + 1,
+                        truth,
+                        sp.S.Zero,
+                        resolver,
+                        f"an index is out of range on the right: {error}",
+                    )
+                    return self._failed(equation, failure, source.base, style, file, line)
                 any_binding = True
-                for number, side in enumerate(equation.sides[1:], start=1):
+                for letter in layer_letters:
+                    layers_checked[letter].add(binding[letter])
+                for number, (side, whole) in enumerate(
+                    zip(equation.sides[1:], sides, strict=True), start=1
+                ):
                     try:
-                        claim = resolver.value(side, scope)
-                    except IndexOutOfRange as error:
-                        failure = _Failure(
-                            network,
-                            binding,
-                            side,
-                            number,
-                            truth,
-                            sp.S.Zero,
-                            resolver,
-                            f"an index is out of range on the right: {error}",
+                        pairs = entries(truth, whole)
+                    except ShapeMismatch as error:
+                        prefix = "" if len(sides) == 1 else f"link {number}: "
+                        raise ShapeMismatch(prefix + error.message) from None
+                    for label, true_entry, claim in pairs:
+                        checked += 1
+                        where = label + _where(network, binding, number, len(equation.sides))
+                        points = self._compare(
+                            true_entry, claim, source, network, deadline, tally, where
                         )
-                        return self._failed(equation, failure, points, style, file, line)
-                    checked += 1
-                    outcome = self._compare(truth, claim, points, network, deadline, tally)
-                    if not outcome:
-                        failure = _Failure(network, binding, side, number, truth, claim, resolver)
-                        return self._failed(equation, failure, points, style, file, line)
+                        if points is not None:
+                            failure = _Failure(
+                                network, binding, side, number, true_entry, claim, resolver
+                            )
+                            failure.entry = label.strip()
+                            return self._failed(equation, failure, points, style, file, line)
             if not any_binding:
+                what = f"layer {', '.join(layer_letters)} or " if layer_letters else ""
                 raise ClaimError(
-                    f"the left side names no quantity of the {'-'.join(map(str, network.widths))}"
-                    " network for any index value"
+                    f"the claim names no quantity of the {'-'.join(map(str, network.widths))}"
+                    f" network for any {what}index value"
                 )
-        method = self._method_text(tally, networks, symbolic_widths)
-        return Verdict(equation.text, "holds", method=method, file=file, line=line)
+        self._layers_note = "".join(
+            f" for {letter} = {', '.join(map(str, sorted(values)))}"
+            for letter, values in layers_checked.items()
+        )
+        tried = tally.tried(checked)
+        if tally.unproven:
+            return Verdict(
+                equation.text,
+                "unproven",
+                method="none: " + tally.unproven[0],
+                diagnosis=tuple(tally.unproven[:3]),
+                file=file,
+                line=line,
+                tried=tried,
+            )
+        method = self._method_text(tally, networks, symbolic_widths) + self._layers_note
+        return Verdict(equation.text, "holds", method=method, file=file, line=line, tried=tried)
 
     def _compare(
         self,
         truth: sp.Expr,
         claim: sp.Expr,
-        points: list[dict[sp.Basic, float]],
+        source: PointSource,
         network: Network,
         deadline: float,
         tally: _Tally,
-    ) -> bool:
+        where: str,
+    ) -> list[dict[sp.Basic, float]] | None:
+        """None when the sides agree (proven, or numerically with every kink covered, or noted
+        as unproven in ``tally``); otherwise the points, a disagreeing one among them."""
+        neurons = involved_neurons(network, [truth, claim])
+        patterned, patterns, complete = source.patterned(neurons)
+        points = source.base + patterned
+        kinks = kink_arguments([truth, claim])
+        kinks |= {network.z(layer, j) for layer, j in neurons}
+        kinks |= kinked_preactivations(network, [truth, claim])
+        sides = Sides()
         usable = 0
         for point in points:
             try:
@@ -304,19 +565,130 @@ class Checker:
                 continue
             usable += 1
             if not close(t, c):
-                return False
-        if usable == 0:
-            raise ClaimError("neither side can be evaluated at any test point (log of ≤ 0?)")
-        difference = truth - claim
+                return points
+            sides.record(kinks, point)
+        tally.points = max(tally.points, len(points))
+        tally.patterns = max(tally.patterns, patterns)
+        tally.all_combinations = tally.all_combinations and complete
+        tally.neurons |= set(neurons)
+        if self.symbolic and self._proven(truth - claim, network, deadline):
+            tally.symbolic += 1
+            return None
+        missing = sides.missing(kinks)
+        tries = 0
+        while missing and tries < EXTRA_TRIES:
+            try:
+                point = source.extra(tries, neurons)
+                t, c = evaluate(truth, point), evaluate(claim, point)
+            except NotEvaluable:
+                tries += 1
+                continue
+            tries += 1
+            usable += 1
+            points = [*points, point]
+            if not close(t, c):
+                return points
+            sides.record(kinks, point)
+            missing = sides.missing(kinks)
+        tally.extra = max(tally.extra, tries)
+        if usable < MIN_USABLE:
+            tally.unproven.append(
+                f"{where}the sides could be evaluated at only {usable} of {len(points)} test "
+                "points (a log of a number ≤ 0, an overflow?), too few to decide"
+            )
+        elif missing:
+            printer = NotationLatexPrinter({"notation": naming.Notation(network.widths)})
+            shown = ", ".join(printer.doprint(m) for m in missing[:4])
+            tally.unproven.append(
+                f"{where}no symbolic proof, and the test points never put {shown} on both sides "
+                f"of its kink ({usable} points tried)"
+            )
+        else:
+            tally.numeric += 1
+        return None
+
+    def _scope(self, indices: dict[str, int]) -> Scope:
+        return replace(self._scope_base, indices=dict(indices))
+
+    def _check_gradient(self, equation: Equation, file: str | None, line: int | None) -> Verdict:
+        """∇C = [...]: the entries against the network's parameters, then formulas by value."""
+        nabla = equation.sides[0]
+        assert isinstance(nabla, Nabla)
+        if nabla.wrt is not None:
+            raise ClaimError("\\nabla_a C belongs to the matrix form: write it in BP1")
+        ground = self.ground(self.network)
+        printer = gradient_label(self.network, claim_style(equation, self.notation))
+        reader = GradientVector(ground, printer)
+        deadline = self.clock() + self.budget
+        self._worker_failed = False
+        tally = _Tally()
+        source = PointSource(ground, claim_seed(equation.text), BATCH_SIZE)
+        for side in equation.sides[1:]:
+            report = reader.report(nabla, side)
+            if report.problems:
+                return Verdict(
+                    equation.text,
+                    "fails",
+                    "structure",
+                    report.expected,
+                    None,
+                    report.problems,
+                    file,
+                    line,
+                )
+            for entry, parameter in report.formulas:
+                value = ground.partial(naming.SAMPLE_LOSS, parameter)
+                if nabla.loss.indices is None:
+                    value = sp.Add(*(sampled(value, s) for s in range(BATCH_SIZE))) / BATCH_SIZE
+                claim = Resolver(ground, deadline, clock=self.clock).value(entry.node, Scope())
+                where = f"(entry {entry.number}) "
+                points = self._compare(value, claim, source, self.network, deadline, tally, where)
+                if points is not None:
+                    should = reader.name(parameter, "C" if nabla.loss.indices is None else "C_0")
+                    return Verdict(
+                        equation.text,
+                        "fails",
+                        f"numeric (float64, relative tolerance {RELATIVE_TOLERANCE:g})",
+                        report.expected,
+                        None,
+                        (f"entry {entry.number} is wrong: it should be {should}",),
+                        file,
+                        line,
+                    )
+        tried = tally.tried(len(equation.sides) - 1)
+        if tally.unproven:
+            return Verdict(
+                equation.text,
+                "unproven",
+                "none: " + tally.unproven[0],
+                diagnosis=tuple(tally.unproven[:3]),
+                file=file,
+                line=line,
+                tried=tried,
+            )
+        return Verdict(
+            equation.text,
+            "holds",
+            f"structure ({len(self.network.parameters)} entries, in order)",
+            file=file,
+            line=line,
+            tried=tried,
+        )
+
+    def _proven(self, difference: sp.Expr, network: Network, deadline: float) -> bool:
         if difference == 0 or _symbolic_zero_local(difference, network):
-            tally.symbolic += 1
             return True
-        remaining = min(deadline - time.monotonic(), 5.0)
-        if _simplify_zero(_composed(difference, network), remaining):
-            tally.symbolic += 1
-            return True
-        tally.numeric += 1
-        return True
+        if (
+            _composed(difference.xreplace({naming.SAMPLE_LOSS: network.sample_loss()}), network)
+            == 0
+        ):
+            return True  # a definition: both sides are the same forward pass
+        if self._worker_failed:
+            return False  # simplify already failed on this claim: the numbers decide
+        remaining = min(deadline - self.clock(), SIMPLIFY_SECONDS)
+        proven = bool(_simplify_zero(_composed(difference, network), remaining))
+        self._worker_failed = not proven
+        return proven
 
     def _method_text(self, tally: _Tally, networks: list[Network], symbolic: bool) -> str:
         where = ""
@@ -324,9 +696,16 @@ class Checker:
             where = " on networks " + ", ".join("-".join(map(str, n.widths)) for n in networks)
         if tally.numeric == 0:
             return "symbolic" + where
+        kinks = ""
+        if tally.neurons:
+            extent = "every combination" if tally.all_combinations else "a covering sample"
+            kinks = (
+                f"; {len(tally.neurons)} kinked neurons on both sides, {extent} of sides "
+                f"({tally.patterns} patterns)"
+            )
         return (
-            f"numeric ({POINTS} seeded points, float64, relative tolerance "
-            f"{RELATIVE_TOLERANCE:g}){where}"
+            f"numeric ({tally.points} seeded points, float64, relative tolerance "
+            f"{RELATIVE_TOLERANCE:g}{kinks}){where}"
         )
 
     # Failures ---------------------------------------------------------------------------------
@@ -355,25 +734,55 @@ class Checker:
                 line,
             )
         counterexample = self._counterexample(failure, points, printer)
-        scope = Scope(indices=failure.binding)
+        scope = self._scope(failure.binding)
         diagnoser = Diagnoser(failure.resolver, scope, points, printer)
         diagnosis = diagnoser.diagnose(
             equation.sides[0], failure.side, failure.truth, failure.claim
         )
+        if self._holds_for_unit_targets(failure):
+            diagnosis.insert(
+                0,
+                "holds only when the targets sum to 1 (Σ_j y_j = 1, as for one-hot labels): "
+                "state that condition (\\text{when the targets sum to 1}) or write the general "
+                "form",
+            )
         if len(equation.sides) > 2:
             diagnosis.insert(0, f"link {failure.side_number} of the chained equality fails")
         if not diagnosis:
-            diagnosis = ["the right side differs from the true derivative (see expected)"]
+            lhs = equation.sides[0]
+            what = "definition" if isinstance(lhs, Name) and lhs.base in DEFINED else "derivative"
+            diagnosis = [f"the right side differs from the true {what} (see expected)"]
         del ground
         method = f"numeric (float64, relative tolerance {RELATIVE_TOLERANCE:g})"
         return Verdict(
             equation.text, "fails", method, expected, counterexample, tuple(diagnosis), file, line
         )
 
+    def _holds_for_unit_targets(self, failure: _Failure) -> bool:
+        """Whether the two sides agree once every sample's targets sum to 1."""
+        if failure.message is not None or len(failure.network.targets) < 2:
+            return False
+        ground = failure.resolver.ground
+        agreed = 0
+        for seed in range(POINTS_FOR_CONDITIONS):
+            try:
+                point = ground.point(seed, BATCH_SIZE, None, unit_targets=True)
+                t, c = evaluate(failure.truth, point), evaluate(failure.claim, point)
+            except NotEvaluable:
+                continue
+            if not close(t, c):
+                return False
+            agreed += 1
+        return agreed >= MIN_USABLE
+
     def _expected(self, lhs: Node, failure: _Failure, printer: NotationLatexPrinter) -> str:
         resolver = failure.resolver
         ground = resolver.ground
-        scope = Scope(indices=failure.binding)
+        scope = self._scope(failure.binding)
+        if failure.entry:  # one entry of a matrix
+            return printer.doprint(failure.truth)
+        if isinstance(lhs, Name) and lhs.base in DEFINED:
+            return printer.doprint(definition_of(failure.truth, failure.network))
         if isinstance(lhs, Leibniz):
             try:
                 top, bottom, batch = resolver.leibniz_symbols(lhs, scope)
@@ -461,6 +870,8 @@ class Checker:
         }
         if failure.binding:
             report["indices"] = dict(failure.binding)
+        if failure.entry:
+            report["entry"] = failure.entry.removeprefix("entry ")
         if samples > 1:
             report["batch size n"] = BATCH_SIZE
         return report

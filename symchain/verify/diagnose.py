@@ -11,6 +11,7 @@ import sympy as sp
 
 from ..printing import NotationLatexPrinter
 from .ground import BATCH_SIZE, NotEvaluable, evaluate
+from .matrices import is_matrix
 from .resolve import (
     ClaimError,
     IndexOutOfRange,
@@ -18,9 +19,10 @@ from .resolve import (
     Scope,
     children,
     free_indices,
+    named_activations,
     sums_over,
 )
-from .syntax import BigSum, Bin, Group, Leibniz, Node, Num
+from .syntax import BigSum, Bin, Func, Group, Leibniz, Name, Node, Num
 
 RELATIVE_TOLERANCE = 1e-9
 
@@ -121,12 +123,16 @@ class Diagnoser:
         found: list[str] = []
         truths, claims = self.values(truth), self.values(claim)
         batch = self.resolver.uses_batch
+        found += self.lower_limits(side, truth)
+        found += self.sum_index(lhs, side, truth)
+        found += self.single_edits(side, truth)
         if truths is not None and claims is not None:
             multiple = constant_multiple(truths, claims, batch)
             if multiple is not None:
                 found.append(multiple)
+        found += self.activations(lhs, side, truth)
+        found += self.missing_derivative(lhs, claim, truth)
         found += self.sums(lhs, side, claim)
-        found += self.lower_limits(side, truth)
         found += self.factors(lhs, side)
         if not any("layer" in f for f in found):
             found += self.layers(lhs, side, truth, claim)
@@ -184,16 +190,129 @@ class Diagnoser:
         found = []
         for node in _sums(side):
             if isinstance(node.lower, Num) and node.lower.value == 1:
-                fixed = _replace_node(side, node, dc_replace(node, lower=Num(Fraction(0), "0")))
+                fixed = replace_node(side, node, dc_replace(node, lower=Num(Fraction(0), "0")))
                 try:
                     value = self.resolver.value(fixed, self.scope)
                 except (ClaimError, IndexOutOfRange):
                     continue
                 if self.same(value, truth):
                     found.append(
-                        f"the sum over {node.index} starts at 1, but neurons are numbered from 0 "
-                        f"({node.index} = 0..n_l-1): the term {node.index} = 0 is missing"
+                        f"wrong range: the sum over {node.index} starts at 1, but neurons are "
+                        f"numbered from 0 ({node.index} = 0..n_l-1): the term {node.index} = 0 "
+                        "is missing (with 1-based indices, --index-base 1, the sum would end "
+                        "at n_l)"
                     )
+        return found
+
+    def sum_index(self, lhs: Node, side: Node, truth: sp.Expr) -> list[str]:
+        """A sum over the wrong index: ``\\sum_k`` where the left side fixes k and j is meant."""
+        fixed = set(free_indices(lhs))
+        for node in _sums(side):
+            if node.index is None or node.index not in fixed:
+                continue
+            for letter in free_indices(node.body, frozenset({node.index})):
+                if letter in fixed or letter == node.index:
+                    continue
+                edited = dc_replace(node, index=letter)
+                try:
+                    value = self.resolver.value(replace_node(side, node, edited), self.scope)
+                except (ClaimError, IndexOutOfRange):
+                    continue
+                if self.same(value, truth):
+                    return [
+                        f"sum over the wrong index: \\sum_{node.index} should be "
+                        f"\\sum_{letter} ({node.index} is fixed by the left side)"
+                    ]
+        return []
+
+    def single_edits(self, side: Node, truth: sp.Expr) -> list[str]:
+        """One name written wrong: a layer label off by one, or two indices swapped (w_kj)."""
+        for node in _names(side):
+            edits: list[tuple[Node, str]] = []
+            if node.layer is not None:
+                for shift in (1, -1):
+                    moved = dc_replace(node, layer=Bin("+", node.layer, Num(Fraction(shift))))
+                    edits.append((moved, f"layer label off by one in {_name_text(node)}"))
+            if node.indices is not None and len(node.indices) == 2 and self._distinct(node):
+                swapped = dc_replace(node, indices=tuple(reversed(node.indices)))
+                if swapped.indices != node.indices:
+                    edits.append(
+                        (
+                            swapped,
+                            f"transposed indices: {_name_text(node)} should be "
+                            f"{_name_text(swapped)} (w_jk connects neuron k of layer l-1 to "
+                            "neuron j of layer l)",
+                        )
+                    )
+            for edited, message in edits:
+                try:
+                    value = self.resolver.value(replace_node(side, node, edited), self.scope)
+                except (ClaimError, IndexOutOfRange):
+                    continue
+                if self.same(value, truth):
+                    return [message]
+        return []
+
+    def missing_derivative(self, lhs: Node, claim: sp.Expr, truth: sp.Expr) -> list[str]:
+        """δ_j^(l) written without its σ'(z_j^(l)) (the recursion's most common slip)."""
+        if not (isinstance(lhs, Name) and lhs.base == "δ" and lhs.layer is not None):
+            return []
+        z_name = dc_replace(lhs, base="z")
+        try:
+            z = self.resolver.value(z_name, self.scope)
+            layer = self.resolver.layer(z_name, self.scope)
+        except (ClaimError, IndexOutOfRange):
+            return []
+        activation = self.ground.network.activation_of(layer)
+        if not activation.elementwise:
+            return []
+        candidates = list(z) if is_matrix(z) else [z]  # type: ignore[call-overload]
+        if any(self.same(claim * activation.derivative(c), truth) for c in candidates):
+            return [
+                f"missing σ'({_name_text(z_name)}) in the δ recursion: "
+                f"{_name_text(lhs)} = σ'({_name_text(z_name)}) times the sum over the next "
+                "layer's δ"
+            ]
+        return []
+
+    def _distinct(self, node: Name) -> bool:
+        """Whether a name's two indices have different values here (a swap would show)."""
+        assert node.indices is not None
+        try:
+            first, second = (self.resolver.value(i, self.scope) for i in node.indices)
+        except (ClaimError, IndexOutOfRange):
+            return True  # an index bound by a sum inside: it takes other values there
+        return bool(first != second)
+
+    def activations(self, lhs: Node, side: Node, truth: sp.Expr) -> list[str]:
+        """σ, σ' or a named activation that is not the network's at that layer."""
+        found = []
+        for node in _funcs(side):
+            candidates: dict[str, str] = {"sigma": ""}
+            for name, activation in named_activations().items():
+                if activation.elementwise:
+                    candidates[name] = activation.name
+            for name, activation_name in candidates.items():
+                if name == node.name or activation_name == node.name:
+                    continue
+                edited = dc_replace(node, name=name)
+                try:
+                    value = self.resolver.value(replace_node(side, node, edited), self.scope)
+                    if not activation_name:
+                        argument = self.resolver.value(node.arg, self.scope)
+                        activation_name = self.resolver.activation_for(argument).name
+                except (ClaimError, IndexOutOfRange):
+                    continue
+                if activation_name == node.name:
+                    continue
+                if self.same(value, truth):
+                    prime = "'" * node.primes
+                    written = "σ" if node.name == "sigma" else node.name
+                    found.append(
+                        f"wrong activation{' derivative' if node.primes else ''}: the right side "
+                        f"applies {written}{prime}, this layer uses {activation_name}{prime}"
+                    )
+                    return found
         return found
 
     def factors(self, lhs: Node, side: Node) -> list[str]:
@@ -285,6 +404,43 @@ class Diagnoser:
         return []
 
 
+def _names(node: Node) -> list[Name]:
+    found = [node] if isinstance(node, Name) else []
+    for child in children(node):
+        if not isinstance(node, Name):
+            found += _names(child)
+    return found
+
+
+def _funcs(node: Node) -> list[Func]:
+    found = [node] if isinstance(node, Func) else []
+    for child in children(node):
+        found += _funcs(child)
+    return found
+
+
+def _name_text(name: Name) -> str:
+    """A short LaTeX-like rendering of a written name, for messages."""
+    text = name.base
+    if name.indices:
+        text += "_{" + "".join(_index_text(i) for i in name.indices) + "}"
+    if name.layer is not None:
+        text += "^{(" + _index_text(name.layer) + ")}"
+    return text
+
+
+def _index_text(node: Node) -> str:
+    if isinstance(node, Name):
+        return node.base
+    if isinstance(node, Num):
+        return node.text or str(node.value)
+    if isinstance(node, Bin):
+        return _index_text(node.left) + node.op + _index_text(node.right)
+    if isinstance(node, Group):
+        return _index_text(node.body)
+    return "?"
+
+
 def _sums(node: Node) -> list[BigSum]:
     found = [node] if isinstance(node, BigSum) else []
     for child in children(node):
@@ -292,7 +448,7 @@ def _sums(node: Node) -> list[BigSum]:
     return found
 
 
-def _replace_node(tree: Node, old: Node, new: Node) -> Node:
+def replace_node(tree: Node, old: Node, new: Node) -> Node:
     """``tree`` with the subtree ``old`` (by identity) replaced by ``new``."""
     if tree is old:
         return new
@@ -300,11 +456,11 @@ def _replace_node(tree: Node, old: Node, new: Node) -> Node:
     for item in fields(tree):
         value = getattr(tree, item.name)
         if isinstance(value, Node):
-            replaced = _replace_node(value, old, new)
+            replaced = replace_node(value, old, new)
             if replaced is not value:
                 changes[item.name] = replaced
         elif isinstance(value, tuple) and any(isinstance(v, Node) for v in value):
-            items = tuple(_replace_node(v, old, new) if isinstance(v, Node) else v for v in value)
+            items = tuple(replace_node(v, old, new) if isinstance(v, Node) else v for v in value)
             if any(a is not b for a, b in zip(items, value, strict=True)):
                 changes[item.name] = items
     return dc_replace(tree, **changes) if changes else tree

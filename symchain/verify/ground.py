@@ -8,9 +8,10 @@ targets; both sides of a claim are evaluated at the same point.
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +19,7 @@ import sympy as sp
 
 from .. import naming
 from ..activations import (
+    ELEMENTARY,
     Relu,
     ReluPrime,
     Sigmoid,
@@ -54,7 +56,63 @@ _FLOAT_FUNCTIONS: dict[type, Callable[[float], float]] = {
     sp.exp: math.exp,
     sp.log: math.log,
     sp.Abs: abs,
+    sp.sign: lambda v: float((v > 0) - (v < 0)),
 }
+
+
+def _branch_differences(args: tuple[sp.Expr, ...]) -> list[sp.Expr]:
+    return [left - right for left, right in itertools.combinations(args, 2)]
+
+
+def _piecewise_conditions(args: tuple[sp.Expr, ...]) -> list[sp.Expr]:
+    found = []
+    for _, condition in args:  # type: ignore[misc]
+        if isinstance(condition, sp.core.relational.Relational):
+            found.append(condition.lhs - condition.rhs)
+    return found
+
+
+# SymPy functions with a kink: for each, the expressions whose sign picks the branch. Display
+# functions (ReLU, ReLU', leaky ReLU, ...) are classified through their elementary form, so this
+# table names no activation.
+_KINKS: dict[type, Callable[[tuple[sp.Expr, ...]], list[sp.Expr]]] = {
+    sp.Heaviside: lambda args: [args[0]],
+    sp.Abs: lambda args: [args[0]],
+    sp.sign: lambda args: [args[0]],
+    sp.Max: _branch_differences,
+    sp.Min: _branch_differences,
+    sp.Piecewise: _piecewise_conditions,
+}
+
+
+def _display_kinks(kind: type) -> bool:
+    """Whether a display function (σ, ReLU, ...) has a kink, judged by its elementary form."""
+    if kind not in ELEMENTARY:
+        return False
+    probe = sp.Symbol("probe", real=True)
+    try:
+        elementary = ELEMENTARY[kind](probe)
+    except TypeError:  # functions of several arguments (softmax) are smooth
+        return False
+    return bool(elementary.atoms(*_KINKS))
+
+
+def kink_arguments(expressions: Iterable[sp.Expr]) -> set[sp.Expr]:
+    """Every expression whose sign switches a branch (a kink) somewhere in ``expressions``."""
+    found: set[sp.Expr] = set()
+    for expr in expressions:
+        for node in expr.atoms(sp.Function, sp.Max, sp.Min):
+            kind = type(node)
+            if kind in _KINKS:
+                found.update(_KINKS[kind](node.args))
+            elif _display_kinks(kind):
+                found.update(kink_arguments([ELEMENTARY[kind](*node.args)]))
+    return {arg for arg in found if not arg.is_Number}
+
+
+def has_kink(expr: sp.Expr) -> bool:
+    """Whether an expression (an activation applied to a symbol, say) has a kink."""
+    return bool(kink_arguments([expr]))
 
 
 class NotEvaluable(Exception):
@@ -85,10 +143,14 @@ def evaluate(expr: sp.Basic, values: dict[sp.Basic, float]) -> float:
             result = math.e
         elif type(node) in _FLOAT_FUNCTIONS:
             result = _FLOAT_FUNCTIONS[type(node)](value(node.args[0]))
+        elif type(node) in ELEMENTARY:  # a display function of several arguments (softmax)
+            result = value(ELEMENTARY[type(node)](*node.args))
         elif isinstance(node, sp.Heaviside):
             result = 1.0 if value(node.args[0]) > 0 else 0.0
         elif isinstance(node, sp.Max):
             result = max(value(arg) for arg in node.args)
+        elif isinstance(node, sp.Min):
+            result = min(value(arg) for arg in node.args)
         else:
             raise NotEvaluable(f"cannot evaluate {type(node).__name__}")
         if not math.isfinite(result):
@@ -154,9 +216,19 @@ class Ground:
             assert label is not None and label.layer is not None and label.j is not None
             net = self.network
             z = net.z(label.layer, label.j)
-            derivative = net.activation_of(label.layer).derivative(z)
-            upstream = self.activation_chain(label.layer, label.j).value
-            self._deltas[symbol] = derivative * self.without_errors(upstream)
+            activation = net.activation_of(label.layer)
+            if activation.elementwise:
+                derivative = activation.derivative(z)
+                upstream = self.activation_chain(label.layer, label.j).value
+                self._deltas[symbol] = derivative * self.without_errors(upstream)
+            else:  # every a_m of the layer depends on z_j
+                self._deltas[symbol] = sp.Add(
+                    *(
+                        sp.diff(net.activation(label.layer, m), z)
+                        * self.without_errors(self.activation_chain(label.layer, m).value)
+                        for m in range(net.widths[label.layer])
+                    )
+                )
         return self._deltas[symbol]
 
     def without_errors(self, expr: sp.Expr) -> sp.Expr:
@@ -220,8 +292,10 @@ class Ground:
             result: sp.Expr = symbol
             if label is not None and label.layer is not None and depends(label):
                 if label.kind is naming.Kind.ACTIVATION:
-                    act = net.activation_of(label.layer)
-                    result = act.apply(expand(net.z(label.layer, label.j)))  # type: ignore[arg-type]
+                    layer = label.layer
+                    result = net.activation(layer, label.j).xreplace(  # type: ignore[arg-type]
+                        {net.z(layer, m): expand(net.z(layer, m)) for m in range(net.widths[layer])}
+                    )
                 elif label.kind is naming.Kind.PREACTIVATION:
                     layer, j = label.layer, label.j
                     assert j is not None
@@ -241,52 +315,89 @@ class Ground:
         return expand(quantity)
 
     # Points -----------------------------------------------------------------------------------
-    def point(self, seed: int, samples: int = 1) -> dict[sp.Basic, float]:
-        """Random inputs, parameters and targets (seeded) and every z and a, per sample."""
+    def point(
+        self,
+        seed: int,
+        samples: int = 1,
+        signs: dict[tuple[int, int], int] | None = None,
+        unit_targets: bool = False,
+    ) -> dict[sp.Basic, float]:
+        """Random inputs, parameters and targets (seeded), spread in sign and scale, and every z
+        and a per sample. ``signs`` puts sample 0's z of the given neurons (layer, j) on the
+        given side of 0 (by choosing their biases); ``unit_targets`` makes each sample's
+        targets sum to 1."""
         rng = random.Random(seed)
         net = self.network
-        base: dict[sp.Basic, float] = {p: round(rng.uniform(-1.5, 1.5), 3) for p in net.parameters}
+        base: dict[sp.Basic, float] = {p: _spread(rng) for p in net.parameters}
         for s in range(samples):
-            values = {x: round(rng.uniform(-1.0, 1.0), 3) for x in net.inputs}
-            values.update({y: round(rng.uniform(0.05, 0.95), 3) for y in net.targets})
+            values = {x: _spread(rng) for x in net.inputs}
+            drawn = [round(rng.uniform(0.05, 0.95), 3) for _ in net.targets]
+            if unit_targets:
+                total = sum(drawn)
+                drawn = [t / total for t in drawn]
+            values.update(dict(zip(net.targets, drawn, strict=True)))
             for symbol, value in values.items():
                 base[_sampled(symbol, s)] = value
-        return self.complete(base, samples)
+        targets = {
+            neuron: sign * round(10 ** rng.uniform(-1.0, 0.2), 3)
+            for neuron, sign in sorted((signs or {}).items())
+        }
+        return self.complete(base, samples, targets)
 
     def _plan(self) -> list[Any]:
-        """The forward pass as plain data: (z, a, [(w, a_prev)], b, activation) per neuron."""
+        """The forward pass as plain data, per layer: [(z, a, [(w, a_prev)], b)], the float
+        activation (None for a whole-layer one such as softmax) and the a_j expressions."""
         if self._forward_plan is None:
             net = self.network
             plan = []
             for layer in range(1, net.depth + 1):
-                function = _float_activation(net.activation_of(layer).apply)
+                activation = net.activation_of(layer)
+                function = float_activation(activation.apply) if activation.elementwise else None
+                neurons = []
                 for j in range(net.widths[layer]):
                     inputs = [
                         (net.w(layer, j, k), net.a(layer - 1, k))
                         for k in range(net.widths[layer - 1])
                     ]
-                    plan.append(
-                        (net.z(layer, j), net.a(layer, j), inputs, net.b(layer, j), function)
-                    )
+                    neurons.append((net.z(layer, j), net.a(layer, j), inputs, net.b(layer, j)))
+                outputs = [net.activation(layer, j) for j in range(net.widths[layer])]
+                plan.append((neurons, function, outputs))
             self._forward_plan = plan
             self._loss = net.sample_loss()
         return self._forward_plan
 
-    def complete(self, base: dict[sp.Basic, float], samples: int = 1) -> dict[sp.Basic, float]:
-        """``base`` (x, y, w, b per sample) plus z, a and C_0 from a forward pass per sample."""
+    def complete(
+        self,
+        base: dict[sp.Basic, float],
+        samples: int = 1,
+        targets: dict[tuple[int, int], float] | None = None,
+    ) -> dict[sp.Basic, float]:
+        """``base`` (x, y, w, b per sample) plus z, a and C_0 from a forward pass per sample.
+
+        ``targets`` gives sample 0's z for some neurons (layer, j); their biases are chosen so.
+        """
         net = self.network
         plan = self._plan()
         parameters = self.parameter_set
         values = dict(base)
+        wanted = {net.z(layer, j): value for (layer, j), value in (targets or {}).items()}
         for s in range(samples):
-            local: dict[sp.Basic, float] = {p: base[p] for p in net.parameters}
+            local: dict[sp.Basic, float] = {p: values[p] for p in net.parameters}
             for symbol in (*net.inputs, *net.targets):
                 local[symbol] = base[_sampled(symbol, s)]
             try:
-                for z, a, inputs, b, function in plan:
-                    total = math.fsum(local[w] * local[prev] for w, prev in inputs) + local[b]
-                    local[z] = total
-                    local[a] = function(total)
+                for neurons, function, outputs in plan:
+                    for z, a, inputs, b in neurons:
+                        weighted = math.fsum(local[w] * local[prev] for w, prev in inputs)
+                        if s == 0 and z in wanted:
+                            local[b] = values[b] = round(wanted[z] - weighted, 12)
+                        total = weighted + local[b]
+                        local[z] = total
+                        if function is not None:
+                            local[a] = function(total)
+                    if function is None:
+                        for (_, a, _, _), output in zip(neurons, outputs, strict=True):
+                            local[a] = evaluate(output, local)
             except (OverflowError, ValueError) as error:
                 raise NotEvaluable(str(error)) from None
             local[naming.SAMPLE_LOSS] = evaluate(self._loss, local)
@@ -297,13 +408,21 @@ class Ground:
         return values
 
 
-def _float_activation(apply: Callable[[sp.Expr], sp.Expr]) -> Callable[[float], float]:
+def _spread(rng: random.Random) -> float:
+    """A value of either sign whose size spans 0.1 .. 2 (three significant digits)."""
+    return rng.choice((-1.0, 1.0)) * float(f"{10 ** rng.uniform(-1.0, 0.3):.3g}")
+
+
+def float_activation(apply: Callable[[sp.Expr], sp.Expr]) -> Callable[[float], float]:
     """The float function behind an activation's SymPy builder."""
     probe = sp.Symbol("probe", real=True)
     built = apply(probe)
     if built == probe:
         return lambda v: v
-    return _FLOAT_FUNCTIONS[type(built)]
+    if type(built) in _FLOAT_FUNCTIONS:
+        return _FLOAT_FUNCTIONS[type(built)]
+    # An activation this table does not name yet: its SymPy form, evaluated per value.
+    return lambda v: evaluate(built, {probe: v})
 
 
 def _sampled(symbol: sp.Symbol, sample: int) -> sp.Basic:

@@ -8,28 +8,50 @@ reads text: the tree was built by the parser.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
+from fractions import Fraction
+from functools import cache
 
 import sympy as sp
 
 from .. import naming
-from ..activations import TanhPrime
-from ..errors import SymchainError
+from ..activations import ACTIVATIONS, Activation
 from ..nodes import Sampled
+from .failures import ClaimError
 from .ground import BATCH_SIZE, Ground, sampled
-from .syntax import BigSum, Bin, Frac, Func, Group, Leibniz, Name, Neg, Node, Num, Pow
+from .matrices import OnesVector, combine, is_matrix, simplified
+from .syntax import (
+    BigSum,
+    Bin,
+    Frac,
+    Func,
+    Group,
+    Iverson,
+    Leibniz,
+    Matrix,
+    Nabla,
+    Name,
+    Neg,
+    Node,
+    Num,
+    Ones,
+    Pow,
+    Transpose,
+)
 
 MAX_EXPONENT = 16
 MAX_SUM_TERMS = 4096
 MAX_TOTAL_TERMS = 20_000
 
 NETWORK_LETTERS = ("w", "b", "z", "a", "x", "y", "δ")
+# Matrices of the matrix form and the batch form, and the quantity of their entries.
+MATRIX_BASES = {"W": "w", "Z": "z", "A": "a", "Δ": "δ", "X": "x", "Y": "y"}
 INDEX_LETTERS = ("i", "j", "k", "l", "m", "p", "q")
 
 
-class ClaimError(SymchainError):
-    """A claim parses but does not make sense for this network (unknown symbol, bad layer, ...)."""
+class LayerOutOfRange(ClaimError):
+    """A layer label names a layer the network does not have (skipped for a free layer l)."""
 
 
 class IndexOutOfRange(Exception):
@@ -44,6 +66,10 @@ class Scope:
     samples: frozenset[str] = frozenset()
     sample: int = 0
     layer_shift: int = 0
+    nielsen: bool = False
+    index_base: int = 0
+    nielsen_label: bool = False
+    batch_form: bool = False
 
 
 def known_names(ground: Ground) -> str:
@@ -59,8 +85,13 @@ class Resolver:
     """Builds SymPy expressions (local form) from claim trees for one network."""
 
     def __init__(
-        self, ground: Ground, deadline: float | None = None, keep_errors: bool = False
+        self,
+        ground: Ground,
+        deadline: float | None = None,
+        keep_errors: bool = False,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        self.clock = clock
         self.keep_errors = keep_errors
         self.ground = ground
         self.network = ground.network
@@ -73,7 +104,7 @@ class Resolver:
         self.terms += 1
         if self.terms > MAX_TOTAL_TERMS:
             raise ClaimError(f"the sums in this claim expand to more than {MAX_TOTAL_TERMS} terms")
-        if self.deadline is not None and self.terms % 256 == 0 and time.monotonic() > self.deadline:
+        if self.deadline is not None and self.terms % 256 == 0 and self.clock() > self.deadline:
             raise ClaimError("expanding the sums ran past the claim's time budget; raise --timeout")
 
     # Layers and indices -----------------------------------------------------------------------
@@ -84,14 +115,19 @@ class Resolver:
         return int(value)  # type: ignore[arg-type]
 
     def layer(self, name: Name, scope: Scope) -> int:
+        """The absolute layer of a name (inputs are layer 0; Nielsen's bare labels count the
+        inputs as layer 1, and there L is the output layer)."""
         assert name.layer is not None
-        layer = self.integer(name.layer, scope, f"the layer label of {name.base}") + (
+        nielsen = scope.nielsen and name.bare_layer
+        label_scope = replace(scope, nielsen_label=True) if nielsen else scope
+        layer = self.integer(name.layer, label_scope, f"the layer label of {name.base}") + (
             scope.layer_shift
         )
+        layer -= 1 if nielsen else 0
         depth = self.network.depth
         lowest = 0 if name.base == "a" else 1
         if not lowest <= layer <= depth:
-            raise ClaimError(
+            raise LayerOutOfRange(
                 f"column {name.column}: layer {layer} of {name.base} does not exist in this "
                 f"{depth}-layer network (layers {lowest}..{depth}, (L) = ({depth}))"
             )
@@ -115,7 +151,7 @@ class Resolver:
             )
         result = []
         for node, width in zip(indices, widths, strict=True):
-            value = self.integer(node, scope, f"an index of {name.base}")
+            value = self.integer(node, scope, f"an index of {name.base}") - scope.index_base
             if not 0 <= value < width:
                 raise IndexOutOfRange(f"{name.base} index {value} (width {width})")
             result.append(value)
@@ -130,16 +166,20 @@ class Resolver:
         base = name.base
         sample = scope.sample
         if name.sample is not None:
-            sample = self.integer(name.sample, scope, "a sample index")
+            sample = self.integer(name.sample, scope, "a sample index") - scope.index_base
             if not 0 <= sample < BATCH_SIZE:
                 raise IndexOutOfRange(f"sample {sample} (a batch of n = {BATCH_SIZE} is checked)")
             self.uses_batch = True
         if base == "C":
+            if name.indices is None and scope.nielsen:
+                return naming.SAMPLE_LOSS  # Nielsen's C is one sample's cost
             if name.indices is None:
-                raise ClaimError(
-                    f"column {name.column}: the batch loss C can only be differentiated, "
-                    "as in \\frac{\\partial C}{\\partial w^{(L)}}"
-                )
+                self.uses_batch = True
+                losses = [
+                    Sampled(naming.SAMPLE_LOSS, sp.Integer(s)) if s else naming.SAMPLE_LOSS
+                    for s in range(BATCH_SIZE)
+                ]
+                return sp.Add(*losses) / BATCH_SIZE
             if len(name.indices) != 1:
                 raise ClaimError(f"column {name.column}: C takes one sample index, as in C_0")
             index = name.indices[0]
@@ -153,10 +193,15 @@ class Resolver:
                         f"column {name.column}: in C_k the sample k must be bound by a sum over "
                         "the batch, \\frac{1}{n}\\sum_{k=0}^{n-1}"
                     )
-                value = scope.indices[index.base]
+                value = scope.indices[index.base] - scope.index_base
             if not 0 <= value < BATCH_SIZE:
                 raise IndexOutOfRange("sample")
             return Sampled(naming.SAMPLE_LOSS, sp.Integer(value)) if value else naming.SAMPLE_LOSS
+        if base in MATRIX_BASES:
+            return self.batch_matrix(name, scope)
+        vector = self.vector(name, scope)
+        if vector is not None:
+            return vector
         if base in ("x", "y"):
             if name.layer is not None:
                 raise ClaimError(f"column {name.column}: {base} has no layer label")
@@ -188,6 +233,61 @@ class Resolver:
             return sampled(naming.error(layer, j), sample)
         return sampled(self.ground.delta(naming.error(layer, j)), sample)
 
+    # Vectors and matrices ---------------------------------------------------------------------
+    def _entry(self, name: Name, base: str, indices: tuple[int, ...], scope: Scope) -> sp.Expr:
+        shifted = tuple(Num(Fraction(i + scope.index_base)) for i in indices)
+        return self.quantity(replace(name, base=base, indices=shifted), scope)
+
+    def _shape(self, name: Name, base: str, scope: Scope) -> tuple[int, int]:
+        widths = self.network.widths
+        if base in ("x", "y"):
+            return (widths[0] if base == "x" else widths[-1], 1)
+        if name.layer is None:
+            raise ClaimError(f"column {name.column}: {name.base} needs a layer label")
+        layer = self.layer(name, scope)
+        return (widths[layer], widths[layer - 1] if base == "w" else 1)
+
+    def vector(self, name: Name, scope: Scope) -> sp.Expr | None:
+        """``z^{(l)}`` (no subscript) on a layer wider than 1: the column of its entries;
+        ``w^{(l)}`` the matrix. None where the name has subscripts or the layer has width 1."""
+        base = name.base
+        if name.indices is not None or base not in ("w", "b", "z", "a", "δ", "x", "y"):
+            return None
+        if base in ("x", "y") and name.layer is not None:
+            return None
+        if base not in ("x", "y") and name.layer is None:
+            return None
+        rows, cols = self._shape(name, base, scope)
+        if rows == cols == 1:
+            return None
+        if base == "w":
+            return sp.ImmutableMatrix(
+                rows, cols, lambda j, k: self._entry(name, base, (j, k), scope)
+            )
+        return sp.ImmutableMatrix(rows, 1, lambda j, _: self._entry(name, base, (j,), scope))
+
+    def batch_matrix(self, name: Name, scope: Scope) -> sp.Expr:
+        """``W^{(l)}``, and ``Z``, ``A``, ``\\Delta``, ``X``, ``Y`` with a column per sample."""
+        base = MATRIX_BASES[name.base]
+        if name.indices is not None:
+            raise ClaimError(f"column {name.column}: {name.base} is a whole matrix (no subscript)")
+        rows, cols = self._shape(name, base, scope)
+        if base == "w":
+            return sp.ImmutableMatrix(
+                rows, cols, lambda j, k: self._entry(name, base, (j, k), scope)
+            )
+        self.uses_batch = True
+        return sp.ImmutableMatrix(
+            rows,
+            BATCH_SIZE,
+            lambda j, s: self._entry(name, base, (j,), replace(scope, sample=int(s))),
+        )
+
+    def ones(self) -> OnesVector:
+        """``\\mathbf{1}``: a column of ones, as long as its product needs (else the batch)."""
+        self.uses_batch = True
+        return OnesVector(False, BATCH_SIZE)
+
     # Values -----------------------------------------------------------------------------------
     def value(self, node: Node, scope: Scope) -> sp.Expr:
         """The SymPy value of ``node`` (Leibniz factors replaced by their true values)."""
@@ -197,14 +297,29 @@ class Resolver:
             return self.value(node.body, scope)
         if isinstance(node, Neg):
             return -self.value(node.operand, scope)
+        if isinstance(node, Ones):
+            return self.ones()  # type: ignore[return-value]
+        if isinstance(node, Transpose):
+            inner = self.value(node.body, scope)
+            if is_matrix(inner) or isinstance(inner, OnesVector):
+                return inner.T  # type: ignore[attr-defined,no-any-return]
+            return inner
+        if isinstance(node, Matrix):
+            return simplified(
+                sp.ImmutableMatrix(
+                    [[self.value(entry, scope) for entry in row] for row in node.rows]
+                )
+            )
+        if isinstance(node, Nabla):
+            return self.nabla(node, scope)
         if isinstance(node, Bin):
             left, right = self.value(node.left, scope), self.value(node.right, scope)
-            if node.op == "+":
-                return left + right
-            if node.op == "-":
-                return left - right
+            if node.op in ("+", "-", "⊙", "⊘") or (node.op == "*" and is_matrix(left)):
+                return combine(node.op, left, right)  # type: ignore[no-any-return]
             if node.op == "*":
-                return left * right
+                return combine("*", left, right)  # type: ignore[no-any-return]
+            if is_matrix(right):
+                raise ClaimError("division by a matrix")
             if right == 0:
                 raise ClaimError("division by zero in the claim")
             return left / right
@@ -219,6 +334,9 @@ class Resolver:
             return self.function(node, scope)
         if isinstance(node, Leibniz):
             return self.leibniz(node, scope)
+        if isinstance(node, Iverson):
+            left, right = self.value(node.left, scope), self.value(node.right, scope)
+            return sp.S.One if left == right else sp.S.Zero
         if isinstance(node, BigSum):
             terms = []
             for inner in self.sum_scopes(node, scope):
@@ -233,6 +351,11 @@ class Resolver:
                         f"the sum over {node.index} reaches {node.index} = {value}, past the "
                         f"last neuron ({error}); neurons are numbered 0..n_l-1"
                     ) from None
+            if any(is_matrix(t) for t in terms):
+                total = terms[0]
+                for term in terms[1:]:
+                    total = combine("+", total, term)
+                return total
             return sp.Add(*terms)
         assert isinstance(node, Name)
         return self.name(node, scope)
@@ -252,7 +375,7 @@ class Resolver:
         if base in scope.indices and node.indices is None and node.layer is None:
             value: sp.Expr = sp.Integer(scope.indices[base])
         elif base == "L" and node.indices is None and node.layer is None:
-            value = sp.Integer(self.network.depth)
+            value = sp.Integer(self.network.depth + (1 if scope.nielsen_label else 0))
         elif base == "n":
             if node.indices is None:
                 self.uses_batch = True
@@ -281,20 +404,70 @@ class Resolver:
         return value
 
     def function(self, node: Func, scope: Scope) -> sp.Expr:
+        named = named_activations()
+        if node.more or node.index is not None:
+            return self.vector_function(node, scope)
         arg = self.value(node.arg, scope)
+        activation = named.get(node.name)
+        if activation is not None and activation.vector is not None and is_matrix(arg):
+            vector = activation.vector  # a whole-layer activation: column by column
+            columns = [list(arg.col(c)) for c in range(arg.cols)]  # type: ignore[attr-defined]
+            return simplified(
+                sp.ImmutableMatrix(
+                    arg.rows,  # type: ignore[attr-defined]
+                    arg.cols,  # type: ignore[attr-defined]
+                    lambda j, c: vector(columns[c], int(j)),
+                )
+            )
+        if is_matrix(arg):  # applied entry by entry
+            return simplified(
+                arg.applyfunc(  # type: ignore[attr-defined]
+                    lambda entry: self._function_of(node, entry, scope, named)
+                )
+            )
+        return self._function_of(node, arg, scope, named)
+
+    def _function_of(
+        self, node: Func, arg: sp.Expr, scope: Scope, named: dict[str, Activation]
+    ) -> sp.Expr:
         if node.primes > 1:
             raise ClaimError(f"\\{node.name} with {node.primes} primes is not supported")
         if node.name == "sigma":
             act = self.activation_for(arg)
             result = act.derivative(arg) if node.primes else act.apply(arg)
-        elif node.name == "tanh":
-            result = TanhPrime(arg) if node.primes else sp.tanh(arg)
+        elif node.name in named:
+            act = named[node.name]
+            if not act.elementwise:
+                raise ClaimError(
+                    f"{node.name} acts on a whole layer; write its entries, as in "
+                    "a_j^{(L)} = e^{z_j^{(L)}} / \\sum_k e^{z_k^{(L)}}"
+                )
+            result = act.derivative(arg) if node.primes else act.apply(arg)
+        elif node.name not in ("exp", "ln", "log"):
+            known = ", ".join(sorted(named))
+            raise ClaimError(f"unknown function {node.name}; known: {known}, exp, ln")
         elif node.primes:
             raise ClaimError(f"\\{node.name}' is not supported; write the derivative out")
         elif node.name == "exp":
             result = sp.exp(arg)
         else:
             result = sp.log(arg)
+        if node.power is not None:
+            return self.power(result, node.power, scope)
+        return result
+
+    def vector_function(self, node: Func, scope: Scope) -> sp.Expr:
+        """``\\operatorname{softmax}_j(z_0, .., z_{n-1})``: a whole-layer activation's entry j."""
+        activation = named_activations().get(node.name)
+        if activation is None or activation.vector is None:
+            raise ClaimError(f"{node.name} takes one argument")
+        if node.primes or node.index is None:
+            raise ClaimError(f"write {node.name}'s entry with its index: {node.name}_j(z_0, ..)")
+        arguments = [self.value(a, scope) for a in (node.arg, *node.more)]
+        index = self.integer(node.index, scope, f"the index of {node.name}")
+        if not 0 <= index < len(arguments):
+            raise IndexOutOfRange(f"{node.name} index {index} of {len(arguments)} arguments")
+        result = activation.vector(arguments, index)
         if node.power is not None:
             return self.power(result, node.power, scope)
         return result
@@ -312,13 +485,42 @@ class Resolver:
     def leibniz_symbols(self, node: Leibniz, scope: Scope) -> tuple[sp.Expr, sp.Expr, bool]:
         """(numerator, denominator, batch) symbols of a Leibniz factor."""
         numerator = node.numerator
-        if numerator.base == "C" and numerator.indices is None:
+        if numerator.base == "C" and numerator.indices is None and not scope.nielsen:
             self.uses_batch = True
             return naming.BATCH_LOSS, self.quantity(node.denominator, scope), True
         return self.quantity(numerator, scope), self.quantity(node.denominator, scope), False
 
+    def nabla(self, node: Nabla, scope: Scope) -> sp.Expr:
+        """``\\nabla_a C``: the column of ∂C_0/∂a_j^(L) (or of the layer written)."""
+        if node.wrt is None:
+            raise ClaimError("\\nabla C (every parameter) stands on the left of a vector")
+        wrt = node.wrt
+        if not isinstance(wrt, Name) or wrt.base not in ("a", "z"):
+            raise ClaimError("\\nabla_a C differentiates by the activations a")
+        layer = self.network.depth if wrt.layer is None else self.layer(wrt, scope)
+        top = naming.SAMPLE_LOSS
+        quantity = self.network.a if wrt.base == "a" else self.network.z
+        column = [
+            self.ground.partial(top, quantity(layer, j)) for j in range(self.network.widths[layer])
+        ]
+        if scope.batch_form:  # beside Z, A, Δ: one column per sample
+            self.uses_batch = True
+            return simplified(
+                sp.ImmutableMatrix(len(column), BATCH_SIZE, lambda j, s: sampled(column[j], int(s)))
+            )
+        return simplified(sp.ImmutableMatrix(column))
+
     def leibniz(self, node: Leibniz, scope: Scope) -> sp.Expr:
         top, bottom, batch = self.leibniz_symbols(node, scope)
+        if is_matrix(bottom):
+            return simplified(
+                bottom.applyfunc(  # type: ignore[attr-defined]
+                    lambda entry: self._partial(top, entry, batch)
+                )
+            )
+        return self._partial(top, bottom, batch)
+
+    def _partial(self, top: sp.Expr, bottom: sp.Expr, batch: bool) -> sp.Expr:
         if batch:
             if bottom not in self.ground.parameter_set:
                 raise ClaimError("∂C/∂θ (the batch loss) is defined for weights and biases θ only")
@@ -351,12 +553,13 @@ class Resolver:
             upper = BATCH_SIZE - 1
             if node.upper is not None:
                 upper = self.integer(node.upper, scope, "a sum's upper limit")
-            for s in range(lower, upper + 1):
+            for number in range(lower, upper + 1):
+                s = number - scope.index_base
                 if not 0 <= s < BATCH_SIZE:
-                    raise ClaimError(f"sample {s} is outside the batch 0..n-1")
+                    raise ClaimError(f"sample {number} is outside the batch")
                 yield replace(
                     scope,
-                    indices={**scope.indices, index: s},
+                    indices={**scope.indices, index: number},
                     samples=scope.samples | {index},
                     sample=s,
                 )
@@ -369,7 +572,8 @@ class Resolver:
                 yield replace(scope, indices={**scope.indices, index: value})
             return
         # \sum_j without limits: every j for which the body exists (at most the widest layer).
-        for value in range(lower, max(self.network.widths)):
+        lower = scope.index_base if node.lower is None else lower
+        for value in range(lower, max(self.network.widths) + scope.index_base):
             inner = replace(scope, indices={**scope.indices, index: value})
             self.count_term()
             try:
@@ -377,6 +581,20 @@ class Resolver:
             except IndexOutOfRange:
                 return
             yield inner
+
+
+@cache
+def named_activations() -> dict[str, Activation]:
+    """Activations by the name they are written with (``ReLU``, ``tanh``), from the registry."""
+    found: dict[str, Activation] = {}
+    for activation in ACTIVATIONS.values():
+        latex = activation.latex
+        if not latex or latex == r"\sigma":
+            continue
+        name = latex.split("{", 1)[1].rstrip("}") if "{" in latex else latex.lstrip("\\")
+        found[name] = activation
+        found.setdefault(activation.name, activation)
+    return found
 
 
 def _mentions_batch_size(node: Node | None) -> bool:
@@ -414,13 +632,22 @@ def children(node: Node) -> tuple[Node, ...]:
     if isinstance(node, Pow):
         return (node.base, node.exponent)
     if isinstance(node, Func):
-        return (node.arg,) + ((node.power,) if node.power is not None else ())
+        extra = tuple(n for n in (node.power, node.index) if n is not None)
+        return (node.arg, *node.more, *extra)
+    if isinstance(node, Iverson):
+        return (node.left, node.right)
     if isinstance(node, Frac):
         return (node.numerator, node.denominator)
     if isinstance(node, Leibniz):
         return (node.numerator, node.denominator)
     if isinstance(node, BigSum):
         return tuple(n for n in (node.lower, node.upper, node.body) if n is not None)
+    if isinstance(node, Matrix):
+        return tuple(entry for row in node.rows for entry in row)
+    if isinstance(node, Transpose):
+        return (node.body,)
+    if isinstance(node, Nabla):
+        return (node.loss,) + ((node.wrt,) if node.wrt is not None else ())
     if isinstance(node, Name):
         parts = list(node.indices or ())
         parts += [n for n in (node.layer, node.sample, node.power) if n is not None]

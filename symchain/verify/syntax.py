@@ -47,6 +47,35 @@ KNOWN_COMMANDS = (
     "Bigr",
     "big",
     "Big",
+    "biggl",
+    "biggr",
+    "Biggl",
+    "Biggr",
+    "bigg",
+    "Bigg",
+    "operatorname",
+    "mathrm",
+    "nabla",
+    "begin",
+    "end",
+    "vdots",
+    "ldots",
+    "cdots",
+    "dots",
+    "dotsb",
+    "dotsc",
+    "odot",
+    "oslash",
+    "circ",
+    "top",
+    "intercal",
+    "mathsf",
+    "mathbf",
+    "boldsymbol",
+    "bm",
+    "vec",
+    "Delta",
+    "text",
     "quad",
     "qquad",
 )
@@ -71,6 +100,7 @@ _TERMINAL_TEXT = {
     "SUM": r"'\sum'",
     "DELTA": r"'\delta'",
     "FUNCNAME": r"a function (\sigma, \tanh, \exp, \ln)",
+    "OPNAME": r"a named function (\operatorname{ReLU})",
     "PRIME": "a prime",
     "LETTER": "a letter",
     "NUMBER": "a number",
@@ -105,6 +135,7 @@ class Name(Node):
     primes: int = 0
     power: Node | None = None
     column: int = 0
+    bare_layer: bool = False
 
 
 @dataclass(frozen=True)
@@ -137,6 +168,16 @@ class Func(Node):
     arg: Node
     primes: int = 0
     power: Node | None = None
+    more: tuple[Node, ...] = ()
+    index: Node | None = None
+
+
+@dataclass(frozen=True)
+class Iverson(Node):
+    """``[j = m]``: 1 when both sides are equal, else 0."""
+
+    left: Node
+    right: Node
 
 
 @dataclass(frozen=True)
@@ -163,11 +204,46 @@ class BigSum(Node):
 
 
 @dataclass(frozen=True)
+class Dots(Node):
+    """``\\vdots`` or ``\\ldots`` in a vector: the entries in between, in order."""
+
+
+@dataclass(frozen=True)
+class Matrix(Node):
+    """``\\begin{bmatrix} .. \\end{bmatrix}`` (rows of entries) or ``[a, b, \\ldots]`` (one row)."""
+
+    rows: tuple[tuple[Node, ...], ...]
+    column: int = 0
+
+
+@dataclass(frozen=True)
+class Ones(Node):
+    """``\\mathbf{1}``: a column of ones (the batch's)."""
+
+
+@dataclass(frozen=True)
+class Transpose(Node):
+    """``X^T``, ``X^{\\top}``, ``X^{\\mathsf T}``."""
+
+    body: Node
+
+
+@dataclass(frozen=True)
+class Nabla(Node):
+    """``\\nabla C`` (the gradient over every parameter) or ``\\nabla_a C``."""
+
+    loss: Name
+    wrt: Node | None = None
+
+
+@dataclass(frozen=True)
 class Equation:
-    """A chained equality ``A = B = C``: ``sides[0]`` is the left side."""
+    """A chained equality ``A = B = C``: ``sides[0]`` is the left side; ``note`` is a trailing
+    ``\\text{...}`` (a condition such as "when the targets sum to 1")."""
 
     sides: tuple[Node, ...]
     text: str
+    note: str = ""
 
 
 # Parsing -----------------------------------------------------------------------------------------
@@ -186,21 +262,36 @@ def _flatten_indices(item: Node) -> list[Node]:
     return [item]
 
 
+def _has_subscript(scripts: list[Any]) -> bool:
+    return any(isinstance(s, _Script) and s.kind == "sub" for s in scripts)
+
+
 def _mentions_l(node: Node) -> bool:
+    """Whether a superscript is a layer label: it mentions L or l (L-1, l+1)."""
     if isinstance(node, Name):
-        return node.base == "L"
+        return node.base in LAYER_LETTERS and node.indices is None
     if isinstance(node, Bin):
         return _mentions_l(node.left) or _mentions_l(node.right)
     return False
 
 
-_LAYERED = {"w", "b", "z", "a", "δ"}
+_LAYERED = {"w", "b", "z", "a", "δ", "W", "Z", "A", "Δ"}
+# A bare number superscript is a layer on these (nobody squares a weight); on z and a only when
+# the name has subscripts (a^2_j), since a^2 may be a square.
+_ALWAYS_LAYERED = {"w", "b", "δ", "W", "Δ"}
+# Letters that stand for a layer in a label: the last layer L and a free layer l.
+LAYER_LETTERS = ("L", "l")
+
+
+def _is_transpose(value: Any) -> bool:
+    item = value[0] if isinstance(value, list) and len(value) == 1 else value
+    return isinstance(item, Name) and item.base == "T" and item.indices is None
 
 
 class _Builder(Transformer):  # type: ignore[type-arg]
     """lark parse tree → :class:`Node` tree."""
 
-    def chain(self, sides: list[Node]) -> tuple[Node, ...]:
+    def chain(self, sides: list[Any]) -> tuple[Any, ...]:
         return tuple(sides)
 
     def expression(self, items: list[Node]) -> tuple[Node, ...]:
@@ -214,6 +305,45 @@ class _Builder(Transformer):  # type: ignore[type-arg]
 
     def mul(self, items: list[Any]) -> Node:
         return Bin("*", items[0], items[-1])
+
+    def hadamard(self, items: list[Any]) -> Node:
+        return Bin("⊙", items[0], items[-1])
+
+    def elementwise_division(self, items: list[Any]) -> Node:
+        return Bin("⊘", items[0], items[-1])
+
+    @v_args(meta=True)
+    def matrix(self, meta: Any, items: list[Any]) -> Node:
+        rows = tuple(item for item in items if isinstance(item, tuple))
+        return Matrix(rows, meta.column)
+
+    def mrow(self, items: list[Any]) -> tuple[Node, ...]:
+        return tuple(items)
+
+    def dots(self, items: list[Any]) -> Node:
+        return Dots()
+
+    def ones(self, items: list[Any]) -> Node:
+        return Ones()
+
+    @v_args(meta=True)
+    def vector(self, meta: Any, items: list[Any]) -> Node:
+        return Matrix((tuple(items),), meta.column)
+
+    def nabla(self, items: list[Any]) -> Node:
+        wrt: Node | None = None
+        for script in items[1:-1]:
+            if script.kind != "sub":
+                raise ClaimSyntaxError("\\nabla takes a subscript at most, as in \\nabla_a C")
+            value = script.value
+            wrt = value[0] if isinstance(value, list) else value
+        loss = items[-1]
+        if not isinstance(loss, Name) or loss.base != "C":
+            raise ClaimSyntaxError("\\nabla is taken of the loss: \\nabla C or \\nabla C_0")
+        return Nabla(loss, wrt)
+
+    def transpose(self, items: list[Any]) -> _Script:
+        return _Script("transpose", True)
 
     def div(self, items: list[Any]) -> Node:
         return Bin("/", items[0], items[1])
@@ -248,6 +378,10 @@ class _Builder(Transformer):  # type: ignore[type-arg]
             if len(exponent) != 1:
                 raise ClaimSyntaxError("an exponent is one expression, not a list")
             exponent = exponent[0]
+        if isinstance(exponent, _Script) and exponent.kind == "transpose":
+            return Transpose(items[0])
+        if isinstance(exponent, Name) and exponent.base == "T" and exponent.indices is None:
+            return Transpose(items[0])
         if isinstance(exponent, _Script):
             raise ClaimSyntaxError("a prime belongs after a function name, as in \\sigma'(z)")
         return Pow(items[0], exponent)
@@ -285,19 +419,36 @@ class _Builder(Transformer):  # type: ignore[type-arg]
         return BigSum(index, lower, upper, items[-1])
 
     def func(self, items: list[Any]) -> Node:
-        name = str(items[0]).lstrip("\\")
+        token = items[0]
+        if token.type == "OPNAME":
+            name = str(token).split("{", 1)[1].rstrip("}").strip()
+        else:
+            name = str(token).lstrip("\\")
         name = "sigma" if name == "σ" else name
         primes = 0
         power: Node | None = None
+        index: Node | None = None
         for script in items[1:-1]:
             if script.kind == "prime":
                 primes += script.value
             elif script.kind == "sup":
                 value = script.value
                 power = value[0] if isinstance(value, list) else value
+            elif script.kind == "sub" and not isinstance(script.value, tuple):
+                value = script.value
+                index = value[0] if isinstance(value, list) else value
             else:
-                raise ClaimSyntaxError(f"\\{name} takes no subscript")
-        return Func(name, items[-1], primes, power)
+                raise ClaimSyntaxError(f"\\{name} takes a subscript index at most")
+        argument = items[-1]
+        if isinstance(argument, tuple):
+            return Func(name, argument[0], primes, power, argument[1:], index)
+        return Func(name, argument, primes, power, (), index)
+
+    def arguments(self, items: list[Node]) -> tuple[Node, ...]:
+        return tuple(items)
+
+    def iverson(self, items: list[Node]) -> Node:
+        return Iverson(items[0], items[1])
 
     @v_args(meta=True)
     def quantity(self, meta: Any, items: list[Any]) -> Node:
@@ -305,7 +456,15 @@ class _Builder(Transformer):  # type: ignore[type-arg]
         indices: tuple[Node, ...] | None = None
         layer = sample = power = None
         primes = 0
+        transposed = False
+        bare = False
         for script in items[1:]:
+            if script.kind == "transpose":
+                transposed = True
+                continue
+            if script.kind == "sup" and _is_transpose(script.value):
+                transposed = True
+                continue
             if script.kind == "prime":
                 primes += script.value
             elif script.kind == "sub":
@@ -335,15 +494,22 @@ class _Builder(Transformer):  # type: ignore[type-arg]
                     and item.right.kind == "bracket"
                 ):
                     layer, sample = item.left.body, item.right.body
-                elif base in _LAYERED and _mentions_l(item):
-                    layer = item
+                elif base in _LAYERED and (
+                    _mentions_l(item)
+                    or (
+                        isinstance(item, Num)
+                        and (base in _ALWAYS_LAYERED or _has_subscript(items[1:]))
+                    )
+                ):
+                    layer, bare = item, True  # Nielsen's w^2_{jk}, \delta^l_j
                 else:
                     power = item
-        return Name(base, indices, layer, sample, primes, power, meta.column)
+        name = Name(base, indices, layer, sample, primes, power, meta.column, bare)
+        return Transpose(name) if transposed else name
 
-    def base(self, items: list[Token]) -> str:
-        text = str(items[0])
-        return "δ" if text in ("\\delta", "δ") else text
+    def base(self, items: list[Any]) -> str:
+        text = str(items[-1])
+        return {"\\delta": "δ", "\\Delta": "Δ"}.get(text, text)
 
     def subscript(self, items: list[Any]) -> _Script:
         return _Script("sub", items[0])
@@ -351,6 +517,8 @@ class _Builder(Transformer):  # type: ignore[type-arg]
     def superscript(self, items: list[Any]) -> _Script:
         if isinstance(items[0], _Script):
             return items[0]
+        if isinstance(items[0], list) and len(items[0]) == 1 and isinstance(items[0][0], _Script):
+            return items[0][0]
         return _Script("sup", items[0])
 
     def prime(self, items: list[Any]) -> _Script:
@@ -398,7 +566,8 @@ def _prescan(text: str) -> None:
         raise ClaimSyntaxError("claim contains a NUL byte; give LaTeX text")
     for match in _COMMAND_RE.finditer(text):
         if match.group(1) not in KNOWN_COMMANDS:
-            sizes = ("bigl", "bigr", "Bigl", "Bigr", "big", "Big")
+            sizes = {"bigl", "bigr", "Bigl", "Bigr", "big", "Big", "biggl", "biggr", "Biggl"}
+            sizes |= {"Biggr", "bigg", "Bigg"}
             known = ", ".join("\\" + c for c in KNOWN_COMMANDS if c not in sizes)
             raise ClaimSyntaxError(
                 f"column {match.start() + 1}: unknown command \\{match.group(1)}; known: {known}"
@@ -432,9 +601,28 @@ def _expected_text(expected: set[str] | frozenset[str]) -> str:
     return ", ".join(names) if names else "something else"
 
 
+_ENVIRONMENT_RE = re.compile(r"\\begin\s*\{[^{}]*\}|\\end\s*\{[^{}]*\}|&")
+
+
+def _alignment_removed(text: str) -> str:
+    """``&`` outside a matrix environment (alignment marks) as spaces; columns stay in place."""
+    depth = 0
+    chars = list(text)
+    for match in _ENVIRONMENT_RE.finditer(text):
+        token = match.group(0)
+        if token.startswith("\\begin"):
+            depth += 1
+        elif token.startswith("\\end"):
+            depth = max(0, depth - 1)
+        elif depth == 0:
+            chars[match.start()] = " "
+    return "".join(chars)
+
+
 def parse_expression_text(text: str, start: str = "start") -> tuple[Node, ...]:
     """The sides of a chained equality, parsed; raises :class:`ClaimSyntaxError` with a column."""
     _prescan(text)
+    text = _alignment_removed(text)
     try:
         tree = _parser().parse(text, start=start)
     except UnexpectedEOF as error:
@@ -483,4 +671,9 @@ def parse_expression(text: str) -> Node:
 
 def parse_claim(text: str) -> Equation:
     """Parse ``A = B [= C ...]`` in the seed's notation into an :class:`Equation`."""
-    return Equation(parse_expression_text(text), text.strip())
+    parsed = parse_expression_text(text)
+    note = ""
+    if parsed and isinstance(parsed[-1], Token):
+        note = str(parsed[-1]).split("{", 1)[1].rstrip("}").strip()
+        parsed = parsed[:-1]
+    return Equation(parsed, text.strip(), note)
