@@ -14,12 +14,10 @@ import sympy as sp
 from . import naming
 from .activations import to_elementary
 from .errors import TooLargeError, UnknownNameError
+from .limits import MAX_EXPANDED_NODES
 from .network import Network
 from .nodes import Partial, Sampled
 from .printing import NotationLatexPrinter
-
-# Expanded forms larger than this many tree nodes are refused rather than printed.
-MAX_EXPANDED_NODES = 200_000
 
 # Numeric compilers by form, filled at import by symchain.numeric ("unrolled") and
 # symchain.codegen ("matrix"): each takes (derivation, backend, dtype) and returns a callable

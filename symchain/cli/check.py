@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ..deriver import derive
+from ..limits import MAX_NUMERIC_PARAMETERS
 from ..network import Network
 from ..numeric import (
     DTYPES,
@@ -18,8 +19,10 @@ from ..numeric import (
     compile_gradient,
     finite_differences,
     init_parameters,
+    resolution,
     torch_gradients,
 )
+from ..spec import check_parameter_count
 from .options import network_options
 
 # Default tolerances on the max relative error, per dtype of the checked gradient.
@@ -72,6 +75,7 @@ def check_command(
 
     Exits 1 when any parameter's max relative error (max |g - r| / max |r|) exceeds the tolerance.
     """
+    check_parameter_count(network.widths, MAX_NUMERIC_PARAMETERS, "symchain check")
     derivation = derive(network)
     params = init_parameters(network, seed)
     rng = np.random.default_rng([seed, 1])
@@ -106,7 +110,8 @@ def check_command(
     failures = 0
     for reference_name, reference in references.items():
         limit = tolerance if tolerance is not None else TOLERANCES[dtype][reference_name]
-        for comparison in compare(network, tested, reference):
+        floor = resolution(reference_name, float(result.loss))
+        for comparison in compare(network, tested, reference, floor):
             ok = comparison.max_rel <= limit
             failures += not ok
             table.add_row(

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
 from ..codegen import BACKENDS, generate_module
 from ..network import Network
-from .options import network_options, output_option
+from .options import network_options, output_option, write_output
 
 
 @click.command("codegen")
@@ -28,8 +27,4 @@ def codegen_command(network: Network, notation: str, backend: str, output: Path 
     The module needs only NumPy, JAX or PyTorch at run time; parameters are keyed W1, b1, ...
     in the layout of torch.nn.Linear, X has shape (batch, n_0) and Y (batch, n_L).
     """
-    source = generate_module(network, backend)
-    if output is None:
-        sys.stdout.write(source)
-    else:
-        output.write_text(source, encoding="utf-8")
+    write_output(generate_module(network, backend), output)

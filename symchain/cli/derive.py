@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import sys
+import io
 from pathlib import Path
 
 import click
@@ -15,7 +15,7 @@ from ..render import FORMATS, render_json, render_latex, render_markdown, render
 from ..render.standalone import render_standalone
 from ..spec import check_unrolled_size
 from .forms import FORMS, derive_progress, write_form
-from .options import network_options, output_option, timeout_option
+from .options import network_options, output_option, timeout_option, write_output
 
 # More parameters than this in a printed derivation is unreadable; a warning suggests --param.
 READABLE_PARAMETERS = 500
@@ -86,16 +86,13 @@ def derive_command(
         if output is None:
             Console(highlight=False, soft_wrap=True).print(render_text(derivation, notation))
             return
-        with output.open("w", encoding="utf-8") as handle:
-            Console(file=handle, highlight=False, soft_wrap=True, color_system=None).print(
-                render_text(derivation, notation)
-            )
+        buffer = io.StringIO()
+        Console(file=buffer, highlight=False, soft_wrap=True, color_system=None).print(
+            render_text(derivation, notation)
+        )
+        write_output(buffer.getvalue(), output)
         return
     renderers = {"latex": render_latex, "markdown": render_markdown, "json": render_json}
     if standalone:
         renderers["latex"] = render_standalone
-    text = renderers[output_format](derivation, notation)
-    if output is None:
-        sys.stdout.write(text)
-    else:
-        output.write_text(text, encoding="utf-8")
+    write_output(renderers[output_format](derivation, notation), output)

@@ -14,10 +14,12 @@ from rich.table import Table
 from rich.text import Text
 
 from ..deriver import derive
+from ..limits import MAX_NUMERIC_PARAMETERS
 from ..naming import Notation
 from ..network import Network
 from ..numeric import DTYPES, NumericError, compile_gradient, init_parameters
 from ..numeric.io import load_data, load_parameters
+from ..spec import check_parameter_count
 from .options import network_options
 
 
@@ -71,6 +73,7 @@ def eval_command(
     """Evaluate the loss C and the gradients dC/dθ (mean over the batch) from the derivation."""
     if (params_file is None) == (seed is None):
         raise click.UsageError("give exactly one of --params FILE and --init SEED")
+    check_parameter_count(network.widths, MAX_NUMERIC_PARAMETERS, "symchain eval")
     x, y = load_data(data_file, network)
     if params_file is not None:
         params = load_parameters(params_file, network)

@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from ..forms import matrix_document, render_form
 from ..forms.index import network_index_document
 from ..network import Network
+from .options import write_output
 
 FORMS = ("unrolled", "index", "matrix")
 
@@ -41,11 +42,7 @@ def write_form(
         document = matrix_document(network, notation)
     else:
         document = network_index_document(network, notation)
-    text = render_form(document, output_format)
-    if output is None:
-        sys.stdout.write(text)
-    else:
-        output.write_text(text, encoding="utf-8")
+    write_output(render_form(document, output_format), output)
 
 
 @contextmanager

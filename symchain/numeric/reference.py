@@ -130,16 +130,38 @@ class Comparison:
     max_rel: float
 
 
+def resolution(reference: str, loss: float) -> float:
+    """The smallest gradient a reference resolves at loss value ``loss`` (float64).
+
+    Finite differences cannot see a slope below about ε·|C|/h (C(θ+h) and C(θ-h) round to the
+    same number), so a true gradient of 1e-20 reads as exactly 0; autograd resolves about ε·|C|.
+    :func:`compare` divides by at least this, so a correct gradient is never failed because its
+    reference is exactly 0.
+    """
+    eps = float(np.finfo(np.float64).eps)
+    scale = max(abs(loss), float(np.finfo(np.float64).tiny))
+    if reference == "finite diff":
+        return 4 * eps * scale / FD_STEPS["float64"]
+    return eps * scale
+
+
 def compare(
-    network: Network, tested: Mapping[str, Any], reference: Mapping[str, Any]
+    network: Network,
+    tested: Mapping[str, Any],
+    reference: Mapping[str, Any],
+    floor: float = 0.0,
 ) -> list[Comparison]:
-    """One :class:`Comparison` per parameter array, in ``W1, b1, ...`` order."""
+    """One :class:`Comparison` per parameter array, in ``W1, b1, ...`` order.
+
+    The relative error is max |g - r| / max(max |r|, ``floor``): ``floor`` (see
+    :func:`resolution`) is the smallest gradient the reference can resolve.
+    """
     result = []
     for name in parameter_names(network):
         g = np.asarray(tested[name], dtype=np.float64)
         r = np.asarray(reference[name], dtype=np.float64)
         max_abs = float(np.max(np.abs(g - r)))
-        scale = float(np.max(np.abs(r)))
+        scale = max(float(np.max(np.abs(r))), floor)
         if max_abs == 0.0:
             max_rel = 0.0
         elif scale == 0.0:

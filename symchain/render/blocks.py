@@ -14,16 +14,22 @@ from dataclasses import dataclass
 from ..derivation import Derivation, resolve_parameter
 from ..deriver import derive
 from ..errors import SpecError, SymchainError
+from ..limits import MAX_BLOCK_NETWORK_PARAMETERS, MAX_BLOCK_PARAMETERS
 from ..losses import get_loss
 from ..network import Network
-from ..spec import SEED_WIDTHS, NetworkSpec, parse_activations, parse_widths
+from ..spec import (
+    SEED_WIDTHS,
+    NetworkSpec,
+    check_parameter_count,
+    parse_activations,
+    parse_widths,
+)
 from .document import Equation, Section, build_document
 from .latex import aligned_rows, equation_latex, latex_printer
 
 BLOCK_KEYS = ("layers", "activation", "loss", "param", "form", "label", "notation")
 FORMS = ("chain", "gradient", "batch", "all", "forward", "errors", "vector")
 NOTATIONS = ("relative", "absolute")
-MAX_BLOCK_PARAMETERS = 500
 _LABEL_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.:-]*$")
 _SPLIT_RE = re.compile(r"[\s,;]")
 
@@ -62,8 +68,11 @@ class BlockOptions:
     notation: str = "relative"
 
     def network(self) -> Network:
-        """The network these options describe (validated)."""
-        return Network(NetworkSpec.build(self.widths, self.activations, self.loss))
+        """The network these options describe (validated; a huge one refused before any symbol
+        is built)."""
+        spec = NetworkSpec.build(self.widths, self.activations, self.loss)
+        check_parameter_count(spec.widths, MAX_BLOCK_NETWORK_PARAMETERS, "a docs block")
+        return Network(spec)
 
 
 @dataclass(frozen=True)
