@@ -14,6 +14,7 @@ from .codegen import codegen_command
 from .derive import derive_command
 from .eval import eval_command
 from .graph import graph_command
+from .guard import guarded, quiet_numeric_warnings
 from .render import render_command
 from .verify import verify_command
 
@@ -30,9 +31,10 @@ class SymchainGroup(click.Group):
         **extra: Any,
     ) -> Any:
         try:
-            code = super().main(
-                args, prog_name or "symchain", complete_var, standalone_mode=False, **extra
-            )
+            with quiet_numeric_warnings():
+                code = super().main(
+                    args, prog_name or "symchain", complete_var, standalone_mode=False, **extra
+                )
         except click.exceptions.Abort:
             click.echo("symchain: aborted", err=True)
             sys.exit(1)
@@ -70,4 +72,5 @@ cli.add_command(codegen_command)
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the ``symchain`` script."""
-    cli.main(args=argv)
+    with guarded():
+        cli.main(args=argv)

@@ -110,7 +110,8 @@ def check_command(
     failures = 0
     for reference_name, reference in references.items():
         limit = tolerance if tolerance is not None else TOLERANCES[dtype][reference_name]
-        floor = resolution(reference_name, float(result.loss))
+        # An error below what the reference can resolve passes (|g - r| ≤ resolution).
+        floor = resolution(reference_name, float(result.loss)) / limit
         for comparison in compare(network, tested, reference, floor):
             ok = comparison.max_rel <= limit
             failures += not ok

@@ -135,7 +135,8 @@ def resolution(reference: str, loss: float) -> float:
 
     Finite differences cannot see a slope below about ε·|C|/h (C(θ+h) and C(θ-h) round to the
     same number), so a true gradient of 1e-20 reads as exactly 0; autograd resolves about ε·|C|.
-    :func:`compare` divides by at least this, so a correct gradient is never failed because its
+    ``symchain check`` passes ``resolution / tolerance`` to :func:`compare` as its floor, so an
+    error below the resolution always passes, and a correct gradient is never failed because its
     reference is exactly 0.
     """
     eps = float(np.finfo(np.float64).eps)
@@ -153,8 +154,9 @@ def compare(
 ) -> list[Comparison]:
     """One :class:`Comparison` per parameter array, in ``W1, b1, ...`` order.
 
-    The relative error is max |g - r| / max(max |r|, ``floor``): ``floor`` (see
-    :func:`resolution`) is the smallest gradient the reference can resolve.
+    The relative error is max |g - r| / max(max |r|, ``floor``); with ``floor`` = resolution /
+    tolerance (see :func:`resolution`) it is within the tolerance whenever the error is below the
+    reference's resolution.
     """
     result = []
     for name in parameter_names(network):
