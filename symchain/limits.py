@@ -15,6 +15,9 @@ MAX_PARAMETERS = 150_000
 MAX_NUMERIC_PARAMETERS = 20_000
 # Expanded forms (C_0 and gradients composed into inputs and parameters), in tree nodes.
 MAX_EXPANDED_NODES = 200_000
+# ... and in nesting depth: SymPy's printers recurse once per level (and several Python frames per
+# level), so a long chain of one neuron per layer (depth about 5 per layer) is refused here.
+MAX_EXPANDED_DEPTH = 160
 # `symchain graph`: nodes (every x, y, w, b, z, a and C_0) of the dependency graph.
 MAX_GRAPH_NODES = 20_000
 # Graphs larger than this are left out of a standalone LaTeX document (unreadable).
