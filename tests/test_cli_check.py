@@ -6,15 +6,24 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 import sympy as sp
 from click.testing import CliRunner, Result
 from tools import require
 
+from symchain import Network, derive
 from symchain.activations import ACTIVATIONS
 from symchain.cli import cli
+from symchain.cli.check import TOLERANCES
 from symchain.losses import LOSSES, Loss
-from symchain.numeric import backend_available
+from symchain.numeric import (
+    backend_available,
+    compare,
+    compile_gradient,
+    finite_differences,
+    resolution,
+)
 
 
 def run(*args: str) -> Result:
@@ -137,3 +146,22 @@ def test_outputs_outside_the_loss_domain_give_one_line_and_exit_2() -> None:
     assert result.exit_code == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "not finite" in lines[0]
+
+
+def test_a_reference_of_exactly_zero_does_not_fail_a_correct_gradient() -> None:
+    # A saturated sigmoid: the true ∂C/∂b is about 1e-13, below what finite differences resolve
+    # at C ≈ 0.25, so their reference reads exactly 0 (and ∂C/∂w is mostly rounding noise).
+    network = Network.from_widths((1, 1))
+    gradient = compile_gradient(derive(network))
+    params = {"W1": np.array([[30.0]]), "b1": np.array([0.0])}
+    x, y = np.array([[1.0]]), np.array([[0.5]])
+    result = gradient(params, x, y)
+    reference = finite_differences(gradient, params, x, y)
+    assert reference["b1"][0] == 0.0 and result.gradients["b1"][0] != 0.0
+    assert compare(network, result.gradients, reference)[1].max_rel == float("inf")  # the old way
+    tolerance = TOLERANCES["float64"]["finite diff"]
+    floor = resolution("finite diff", float(result.loss)) / tolerance
+    assert all(c.max_rel <= tolerance for c in compare(network, result.gradients, reference, floor))
+    # A wrong gradient well above the resolution still fails.
+    wrong = {"W1": result.gradients["W1"], "b1": result.gradients["b1"] + 1e-6}
+    assert compare(network, wrong, reference, floor)[1].max_rel > tolerance
