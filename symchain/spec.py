@@ -105,14 +105,18 @@ def check_unrolled_size(spec: NetworkSpec) -> None:
     check_parameter_count(spec.widths, MAX_PARAMETERS, "the unrolled form")
 
 
-def check_parameter_count(widths: tuple[int, ...], limit: int, what: str) -> None:
+def check_parameter_count(
+    widths: tuple[int, ...],
+    limit: int,
+    what: str,
+    hint: str = "use a smaller network, --form matrix, or symchain codegen",
+) -> None:
     """Raise :class:`TooLargeError` when a network of ``widths`` has more than ``limit``
     parameters; computed from the widths alone, before any symbol is built."""
     count = parameter_count(widths)
     if count > limit:
         raise TooLargeError(
-            f"{count} parameters is too large for {what} (at most {limit}); "
-            "use a smaller network, --form matrix, or symchain codegen"
+            f"{count} parameters is too large for {what} (at most {limit}); {hint}"
         )
 
 

@@ -75,7 +75,12 @@ def check_command(
 
     Exits 1 when any parameter's max relative error (max |g - r| / max |r|) exceeds the tolerance.
     """
-    check_parameter_count(network.widths, MAX_NUMERIC_PARAMETERS, "symchain check")
+    check_parameter_count(
+        network.widths,
+        MAX_NUMERIC_PARAMETERS,
+        "symchain check",
+        "use a smaller network, or symchain codegen (the matrix form) for large ones",
+    )
     derivation = derive(network)
     params = init_parameters(network, seed)
     rng = np.random.default_rng([seed, 1])

@@ -73,7 +73,12 @@ def eval_command(
     """Evaluate the loss C and the gradients dC/dθ (mean over the batch) from the derivation."""
     if (params_file is None) == (seed is None):
         raise click.UsageError("give exactly one of --params FILE and --init SEED")
-    check_parameter_count(network.widths, MAX_NUMERIC_PARAMETERS, "symchain eval")
+    check_parameter_count(
+        network.widths,
+        MAX_NUMERIC_PARAMETERS,
+        "symchain eval",
+        "use a smaller network, or symchain codegen (the matrix form) for large ones",
+    )
     x, y = load_data(data_file, network)
     if params_file is not None:
         params = load_parameters(params_file, network)

@@ -71,7 +71,12 @@ class BlockOptions:
         """The network these options describe (validated; a huge one refused before any symbol
         is built)."""
         spec = NetworkSpec.build(self.widths, self.activations, self.loss)
-        check_parameter_count(spec.widths, MAX_BLOCK_NETWORK_PARAMETERS, "a docs block")
+        check_parameter_count(
+            spec.widths,
+            MAX_BLOCK_NETWORK_PARAMETERS,
+            "a docs block",
+            "show a smaller network of the same shape, e.g. layers: 2,3,2",
+        )
         return Network(spec)
 
 
