@@ -14,7 +14,7 @@ from fuzzing import Case, cases, check_case, mutated
 from hypothesis import HealthCheck, given, settings
 
 FUZZ = settings(
-    max_examples=300,
+    max_examples=3000,
     deadline=None,
     derandomize=True,
     database=None,
@@ -28,7 +28,7 @@ def test_commands_keep_their_promises(tmp_path: Path, case: Case) -> None:
     check_case(case, tmp_path)
 
 
-@settings(FUZZ, max_examples=150)
+@settings(FUZZ, max_examples=800)
 @given(mutated("csv"), mutated("json"))
 def test_eval_reads_any_data_and_parameter_file_safely(
     tmp_path: Path, data: str, params: str
@@ -39,7 +39,7 @@ def test_eval_reads_any_data_and_parameter_file_safely(
     )
 
 
-@settings(FUZZ, max_examples=150)
+@settings(FUZZ, max_examples=800)
 @given(mutated("spec"))
 def test_any_spec_file_is_read_safely(tmp_path: Path, spec: str) -> None:
     check_case(Case(("codegen", "--spec", "net.toml"), (("net.toml", spec),)), tmp_path)
