@@ -21,7 +21,7 @@ import os
 import signal
 import sys
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from types import FrameType
 
 import numpy as np
@@ -111,7 +111,7 @@ def guarded() -> Iterator[None]:
             _silence_stdout()
 
 
-def _restore(previous: dict[signal.Signals, object]) -> None:
+def _restore(previous: Mapping[signal.Signals, signal._HANDLER]) -> None:
     for signum, handler in previous.items():
         with contextlib.suppress(TypeError, ValueError):
-            signal.signal(signum, handler)  # type: ignore[arg-type]
+            signal.signal(signum, handler)
