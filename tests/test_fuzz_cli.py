@@ -13,6 +13,7 @@ import pytest
 from fuzzing import Case, cases, check_case, mutated
 from hypothesis import HealthCheck, given, settings
 
+BLOCK = "```symchain\nlayers: 1,1\n```\n"
 FUZZ = settings(
     max_examples=3000,
     deadline=None,
@@ -53,7 +54,7 @@ def test_any_spec_file_is_read_safely(tmp_path: Path, spec: str) -> None:
         Case(("derive", "--timeout", "nan")),
         Case(("derive", "-o", "/dev/full")),
         Case(("derive", "--spec", "/dev/zero")),
-        Case(("render", "doc.md", "-o", "doc.md"), (("doc.md", "```symchain\nlayers: 1,1\n```\n"),)),
+        Case(("render", "doc.md", "-o", "doc.md"), (("doc.md", BLOCK),)),
         Case(("eval", "--layers", "2,1", "--init", "0", "--data", "d.csv"),
              (("d.csv", "1," + "1" * 200_000 + ",1\n"),)),
         Case(("eval", "--layers", "2,1", "--data", "d.csv", "--params", "p.json"),

@@ -14,7 +14,7 @@ from .codegen import codegen_command
 from .derive import derive_command
 from .eval import eval_command
 from .graph import graph_command
-from .guard import guarded, quiet_numeric_warnings
+from .guard import SIGINT_EXIT, guarded, quiet_numeric_warnings
 from .render import render_command
 from .verify import verify_command
 
@@ -35,9 +35,9 @@ class SymchainGroup(click.Group):
                 code = super().main(
                     args, prog_name or "symchain", complete_var, standalone_mode=False, **extra
                 )
-        except click.exceptions.Abort:
-            click.echo("symchain: aborted", err=True)
-            sys.exit(1)
+        except click.exceptions.Abort:  # Ctrl-C arriving as KeyboardInterrupt
+            click.echo("symchain: interrupted", err=True)
+            sys.exit(SIGINT_EXIT)
         except click.ClickException as error:
             click.echo(f"symchain: error: {_one_line(error)}", err=True)
             sys.exit(error.exit_code)

@@ -27,7 +27,8 @@ from types import FrameType
 import numpy as np
 
 # Exit codes of a command ended by a signal: 128 + the signal's number, as a shell reports them.
-SIGNAL_EXITS = {signal.SIGINT: 130, signal.SIGTERM: 143}
+SIGINT_EXIT = 130
+SIGNAL_EXITS = {signal.SIGINT: SIGINT_EXIT, signal.SIGTERM: 143}
 _SIGNAL_WORDS = {signal.SIGINT: "interrupted", signal.SIGTERM: "terminated"}
 
 
