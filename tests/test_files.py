@@ -186,3 +186,13 @@ def test_read_text_drops_a_bom_and_refuses_binary(tmp_path: Path) -> None:
     path.write_bytes(b"x" * 101)
     with pytest.raises(InputFileError, match="at most 100 bytes"):
         files.read_text(path, 100)
+
+
+def test_a_documents_symchain_comment_may_not_name_a_device(tmp_path: Path) -> None:
+    document = tmp_path / "notes.md"
+    document.write_text(
+        "<!-- symchain: --spec /dev/zero -->\n\n$$\n\\frac{\\partial C_0}{\\partial b^{(L)}} = 1\n$$\n",
+        encoding="utf-8",
+    )
+    result = run_cli("verify", "--file", str(document))
+    assert_one_error_line(result, f"{document}:1: spec file '/dev/zero' is not a regular file")
