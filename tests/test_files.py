@@ -191,7 +191,8 @@ def test_read_text_drops_a_bom_and_refuses_binary(tmp_path: Path) -> None:
 def test_a_documents_symchain_comment_may_not_name_a_device(tmp_path: Path) -> None:
     document = tmp_path / "notes.md"
     document.write_text(
-        "<!-- symchain: --spec /dev/zero -->\n\n$$\n\\frac{\\partial C_0}{\\partial b^{(L)}} = 1\n$$\n",
+        "<!-- symchain: --spec /dev/zero -->\n\n"
+        "$$\n\\frac{\\partial C_0}{\\partial b^{(L)}} = 1\n$$\n",
         encoding="utf-8",
     )
     result = run_cli("verify", "--file", str(document))
