@@ -26,7 +26,7 @@ MAX_STANDALONE_GRAPH_NODES = 120
 MAX_BLOCK_PARAMETERS = 500
 # The network of a docs block: parameters of the whole network (symbols are built to resolve
 # the names a block gives, so a huge network is refused before that).
-MAX_BLOCK_NETWORK_PARAMETERS = 20_000
+MAX_BLOCK_NETWORK_PARAMETERS = 5_000
 
 # Time ----------------------------------------------------------------------------------------
 MAX_TIMEOUT_SECONDS = 86_400.0

@@ -94,11 +94,14 @@ def _apply(seed: str, edits: list[tuple[int, float, str]]) -> str:
 
 
 def mutated(kind: str) -> st.SearchStrategy[str]:
-    """The seed of ``kind`` under up to 6 grammar-aware edits (or its tokens at random)."""
+    """The seed of ``kind`` as it is, under one or up to 6 grammar-aware edits, or its tokens at
+    random."""
     edit = st.tuples(
         st.integers(0, 3), st.floats(0, 1), st.sampled_from(TOKENS[kind]) | st.text(max_size=3)
     )
     return st.one_of(
+        st.just(SEEDS[kind]),
+        st.lists(edit, max_size=1).map(lambda edits: _apply(SEEDS[kind], edits)),
         st.lists(edit, max_size=6).map(lambda edits: _apply(SEEDS[kind], edits)),
         st.lists(st.sampled_from(TOKENS[kind]), max_size=20).map("".join),
     )
@@ -108,6 +111,8 @@ SMALL_WIDTHS = st.lists(st.integers(1, 3), min_size=2, max_size=4).map(
     lambda w: ",".join(map(str, w))
 )
 WIDTHS = st.one_of(
+    SMALL_WIDTHS,
+    SMALL_WIDTHS,
     SMALL_WIDTHS,
     st.sampled_from(["4096,4096", "1000,1000,1000", "1024,1024", "0,1", "2,x", "", "1," * 70 + "1",
                      "9" * 30 + ",1", "1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1"

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from ..derivation import Derivation, resolve_parameter
 from ..deriver import derive
 from ..errors import SpecError, SymchainError
-from ..limits import MAX_BLOCK_NETWORK_PARAMETERS, MAX_BLOCK_PARAMETERS
+from ..limits import MAX_BLOCK_NETWORK_PARAMETERS, MAX_BLOCK_PARAMETERS, parameter_count
 from ..losses import get_loss
 from ..network import Network
 from ..spec import (
@@ -217,11 +217,16 @@ def parse_block(text: str) -> BlockOptions:
 def block_derivation(options: BlockOptions) -> Derivation:
     """The derivation a block asks for (only the named parameters, when it names some)."""
     network = options.network()
-    named = {resolve_parameter(network, name) for name in options.params}
-    if len(named or network.parameters) > MAX_BLOCK_PARAMETERS:
+    count = parameter_count(options.widths)  # from the widths: nothing built yet
+    if not options.params and count > MAX_BLOCK_PARAMETERS:
         raise SpecError(
-            f"{len(network.parameters)} parameters is too many for a docs block "
+            f"{count} parameters is too many for a docs block "
             f"(at most {MAX_BLOCK_PARAMETERS}); name some with param"
+        )
+    named = {resolve_parameter(network, name) for name in options.params}
+    if len(named) > MAX_BLOCK_PARAMETERS:
+        raise SpecError(
+            f"{len(named)} parameters named in a docs block (at most {MAX_BLOCK_PARAMETERS})"
         )
     chosen = tuple(p for p in network.parameters if p in named) or None
     return derive(network, chosen)
