@@ -300,7 +300,7 @@ def _read_csv(path: Path, columns: int) -> np.ndarray:
             raise InputFileError(
                 f"{path}: line {reader.line_num} is not valid CSV ({error})"
             ) from None
-    return np.frombuffer(values, dtype=np.float64).reshape(rows, columns).copy()
+    return np.frombuffer(values, dtype=np.float64).reshape(rows, columns)
 
 
 def _array(path: Path, name: str, value: Any, shape: tuple[int, ...] | None) -> np.ndarray:
