@@ -115,10 +115,10 @@ def check_command(
     failures = 0
     for reference_name, reference in references.items():
         limit = tolerance if tolerance is not None else TOLERANCES[dtype][reference_name]
-        # An error below what the reference can resolve passes (|g - r| ≤ resolution).
-        floor = resolution(reference_name, float(result.loss)) / limit
-        for comparison in compare(network, tested, reference, floor):
-            ok = comparison.max_rel <= limit
+        # An error below what the reference can resolve passes, whatever the tolerance.
+        floor = resolution(reference_name, float(result.loss))
+        for comparison in compare(network, tested, reference):
+            ok = comparison.max_rel <= limit or comparison.max_abs <= floor
             failures += not ok
             table.add_row(
                 comparison.name,
