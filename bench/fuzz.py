@@ -8,6 +8,7 @@ got, the exit codes, and every broken promise (a crash or traceback, an exit cod
 
 from __future__ import annotations
 
+import resource
 import sys
 import tempfile
 import time
@@ -71,6 +72,8 @@ def main(total: int) -> int:
     print(f"\ninputs slower than {SLOW_SECONDS:g} s: {len(slow)}")
     for took, case in sorted(slow, key=lambda item: -item[0])[:10]:
         print(f"- {took:.1f} s: symchain {' '.join(map(repr, case.args))[:200]}")
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"\nmaximum resident size of the fuzzing process: {rss:.0f} MB")
     print(f"\nbroken promises: {len(problems)}")
     for case, problem in problems[:20]:
         print(f"- symchain {' '.join(map(repr, case.args))}: {problem.splitlines()[-1][:300]}")
