@@ -28,19 +28,21 @@ def atomic_write(path: Path | str, content: str | bytes) -> None:
         OutputFileError: ``cannot write x.tex: No space left on device`` and the like; the
             target is then unchanged and no temporary file is left behind.
     """
-    target = Path(path)
+    shown = Path(path)
     data = content.encode("utf-8") if isinstance(content, str) else content
-    directory = target.parent if str(target.parent) else Path(".")
     try:
-        if target.is_dir():
-            raise OutputFileError(f"cannot write {target}: it is a directory")
-        if target.exists() and not target.is_file():
-            # A device or FIFO (e.g. /dev/full, /dev/null): write to it directly, no rename.
-            _write_special(target, data)
+        if shown.is_dir():
+            raise OutputFileError(f"cannot write {shown}: it is a directory")
+        if shown.exists() and not shown.is_file():
+            # A device or FIFO (/dev/full, /dev/null, /dev/stdout): written directly, no rename.
+            _write_special(shown, data)
             return
+        # Through a symbolic link: replace the file it points to, not the link.
+        target = Path(os.path.realpath(shown)) if shown.is_symlink() else shown
+        directory = target.parent
         handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
     except OSError as error:
-        raise OutputFileError(f"cannot write {target}: {_reason(error)}") from None
+        raise OutputFileError(f"cannot write {shown}: {_reason(error)}") from None
     try:
         try:
             with os.fdopen(handle, "wb") as stream:
@@ -50,7 +52,7 @@ def atomic_write(path: Path | str, content: str | bytes) -> None:
             _keep_mode(target, temp)
             os.replace(temp, target)
         except OSError as error:
-            raise OutputFileError(f"cannot write {target}: {_reason(error)}") from None
+            raise OutputFileError(f"cannot write {shown}: {_reason(error)}") from None
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temp)

@@ -197,3 +197,13 @@ def test_a_documents_symchain_comment_may_not_name_a_device(tmp_path: Path) -> N
     )
     result = run_cli("verify", "--file", str(document))
     assert_one_error_line(result, f"{document}:1: spec file '/dev/zero' is not a regular file")
+
+
+def test_writing_through_a_symbolic_link_replaces_the_linked_file(tmp_path: Path) -> None:
+    real = tmp_path / "real.tex"
+    real.write_text("old", encoding="utf-8")
+    link = tmp_path / "link.tex"
+    link.symlink_to(real)
+    files.atomic_write(link, "new")
+    assert link.is_symlink() and real.read_text(encoding="utf-8") == "new"
+    assert _leftovers(tmp_path) == []
