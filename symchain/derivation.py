@@ -16,12 +16,10 @@ from . import naming
 from .activations import to_elementary
 from .display import Shown, capped, html_display, latex_display, markdown_display, one_line
 from .errors import TooLargeError, UnknownNameError
+from .limits import MAX_EXPANDED_DEPTH, MAX_EXPANDED_NODES
 from .network import Network
 from .nodes import Partial, Sampled
 from .printing import NotationLatexPrinter, NotationUnicodePrinter
-
-# Expanded forms larger than this many tree nodes are refused rather than printed.
-MAX_EXPANDED_NODES = 200_000
 
 # Numeric compilers by form: (module, function), imported on first use so that deriving never
 # imports NumPy. Each function takes (derivation, backend, dtype) and returns a callable
@@ -215,6 +213,22 @@ def tree_size(expr: sp.Basic) -> int:
     return size(expr)
 
 
+def tree_depth(expr: sp.Basic) -> int:
+    """How deeply ``expr`` nests (a leaf: 1), walked without recursion."""
+    depths: dict[sp.Basic, int] = {}
+    stack: list[tuple[sp.Basic, bool]] = [(expr, False)]
+    while stack:
+        node, ready = stack.pop()
+        if node in depths:
+            continue
+        if ready or not node.args:
+            depths[node] = 1 + max((depths[arg] for arg in node.args), default=0)
+            continue
+        stack.append((node, True))
+        stack.extend((arg, False) for arg in node.args if arg not in depths)
+    return depths[expr]
+
+
 @dataclass(frozen=True)
 class Derivation:
     """The derivation of a network: error terms, one :class:`ParameterGradient` per parameter."""
@@ -374,6 +388,13 @@ def check_estimate(network: Network, what: str) -> None:
 
 
 def check_size(expr: sp.Expr, what: str) -> sp.Expr:
+    depth = tree_depth(expr)
+    if depth > MAX_EXPANDED_DEPTH:
+        raise TooLargeError(
+            f"the expanded form of {what} nests {depth} levels deep (limit "
+            f"{MAX_EXPANDED_DEPTH}); the network is too deep for the expanded form: use fewer "
+            "layers or --format text/latex, which use the error terms δ"
+        )
     size = tree_size(expr)
     if size > MAX_EXPANDED_NODES:
         raise TooLargeError(

@@ -34,3 +34,7 @@ class BudgetError(SymchainError):
 
 class InputFileError(SymchainError):
     """A file given by the user is missing, unreadable or malformed."""
+
+
+class OutputFileError(SymchainError):
+    """An output file could not be written; the target keeps its previous content."""

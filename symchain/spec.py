@@ -7,13 +7,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .activations import ACTIVATIONS, get_activation
-from .errors import InputFileError, SpecError, TooLargeError
+from .errors import SpecError, TooLargeError
+from .files import nesting, read_text
+from .limits import (
+    MAX_LAYERS,
+    MAX_NESTING,
+    MAX_PARAMETERS,
+    MAX_SPEC_BYTES,
+    MAX_WIDTH,
+    parameter_count,
+)
 from .losses import LOSSES, get_loss
 
 SEED_WIDTHS = (1, 1, 1, 1)
-MAX_LAYERS = 64
-MAX_WIDTH = 4096
-MAX_PARAMETERS = 150_000  # the unrolled form's limit (see check_unrolled_size)
 SPEC_KEYS = ("layers", "activation", "loss", "notation")
 
 
@@ -53,7 +59,7 @@ class NetworkSpec:
 
     @property
     def parameter_count(self) -> int:
-        return sum(n * (m + 1) for m, n in zip(self.widths, self.widths[1:], strict=False))
+        return parameter_count(self.widths)
 
     @classmethod
     def build(
@@ -96,11 +102,21 @@ def check_unrolled_size(spec: NetworkSpec) -> None:
 
     The index and matrix forms and the generated matrix code have no such limit.
     """
-    count = spec.parameter_count
-    if count > MAX_PARAMETERS:
+    check_parameter_count(spec.widths, MAX_PARAMETERS, "the unrolled form")
+
+
+def check_parameter_count(
+    widths: tuple[int, ...],
+    limit: int,
+    what: str,
+    hint: str = "use a smaller network, --form matrix, or symchain codegen",
+) -> None:
+    """Raise :class:`TooLargeError` when a network of ``widths`` has more than ``limit``
+    parameters; computed from the widths alone, before any symbol is built."""
+    count = parameter_count(widths)
+    if count > limit:
         raise TooLargeError(
-            f"{count} parameters is too large for the unrolled form (at most {MAX_PARAMETERS}); "
-            "use a smaller network, --form matrix, or symchain codegen"
+            f"{count} parameters is too large for {what} (at most {limit}); {hint}"
         )
 
 
@@ -134,14 +150,18 @@ def load_spec(path: Path) -> tuple[NetworkSpec, str | None]:
     The file holds ``layers = [2, 3, 2]`` and optionally ``activation`` (a name or a list with
     one per layer), ``loss`` and ``notation``; unknown keys are rejected.
     """
+    text = read_text(path, MAX_SPEC_BYTES, "spec file")
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputFileError(f"spec file {str(path)!r} does not exist") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputFileError(f"cannot read spec file {str(path)!r}: {error}") from None
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise SpecError(f"spec file {str(path)!r} is not valid TOML: {error}") from None
+    except RecursionError:
+        data = None
+    if data is None or nesting(data, MAX_NESTING) > MAX_NESTING:
+        raise SpecError(
+            f"spec file {str(path)!r} nests tables or arrays too deeply (at most {MAX_NESTING} "
+            "levels); a spec holds layers = [2, 3, 2] and names"
+        )
     return spec_from_mapping(data, source=str(path))
 
 

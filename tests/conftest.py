@@ -8,9 +8,11 @@ from collections.abc import Iterator
 
 import pytest
 import sympy as sp
+from click.testing import CliRunner, Result
 from tools import KatexRenderer, start_katex
 
 from symchain.activations import to_elementary
+from symchain.cli import cli
 
 
 def random_point(symbols: set[sp.Symbol], seed: int = 0) -> dict[sp.Symbol, float]:
@@ -76,3 +78,19 @@ def katex() -> Iterator[KatexRenderer]:
     renderer = start_katex()
     yield renderer
     renderer.close()
+
+
+def run_cli(*args: str, **kwargs: object) -> Result:
+    """``symchain ARGS`` in-process; a crash (anything but SystemExit) fails the test here."""
+    result = CliRunner().invoke(cli, list(args), **kwargs)  # type: ignore[arg-type]
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise AssertionError(f"symchain {' '.join(args)} crashed") from result.exception
+    return result
+
+
+def assert_one_error_line(result: Result, message: str = "") -> None:
+    """Exit 2 with exactly one ``symchain: error:`` line on stderr containing ``message``."""
+    assert result.exit_code == 2, (result.stdout, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("symchain: error: "), result.stderr
+    assert message in lines[0], lines[0]

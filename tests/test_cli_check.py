@@ -7,15 +7,23 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 import sympy as sp
 from click.testing import CliRunner, Result
 from tools import require
 
+from symchain import Network, derive
 from symchain.activations import ACTIVATIONS
 from symchain.cli import cli
 from symchain.losses import LOSSES, Loss
-from symchain.numeric import backend_available
+from symchain.numeric import (
+    backend_available,
+    compare,
+    compile_gradient,
+    finite_differences,
+    resolution,
+)
 
 
 def run(*args: str) -> Result:
@@ -80,7 +88,8 @@ def test_output_is_identical_across_hash_seeds() -> None:
 
 
 def test_an_impossible_tolerance_fails_with_exit_1() -> None:
-    result = run("--layers", "2,3,1", "--tolerance", "1e-300")
+    # float32 errors (about 1e-8) are far above what the float64 references resolve.
+    result = run("--layers", "2,3,1", "--tolerance", "1e-300", "--dtype", "float32")
     assert result.exit_code == 1
     assert "FAIL" in result.stdout
     assert "exceed the tolerance" in result.stdout
@@ -163,7 +172,11 @@ def test_json_format_holds_every_comparison_and_the_verdict() -> None:
 
 
 def test_json_format_reports_a_failure_with_exit_1() -> None:
-    result = run("--layers", "2,2,1", "--tolerance", "1e-300", "--format", "json")
+    # float32 gradients differ from the float64 references by ~1e-7: far above what the
+    # references resolve, so a tolerance of 1e-300 must fail them.
+    result = run(
+        "--layers", "2,2,1", "--dtype", "float32", "--tolerance", "1e-300", "--format", "json"
+    )
     assert result.exit_code == 1
     document = json.loads(result.stdout)
     assert document["ok"] is False
@@ -173,3 +186,27 @@ def test_json_format_reports_a_failure_with_exit_1() -> None:
 def test_init_is_the_old_spelling_of_seed() -> None:
     args = ["--layers", "2,2,1", "--batch", "3", "--format", "json"]
     assert run(*args, "--seed", "5").stdout == run(*args, "--init", "5").stdout
+def test_a_reference_of_exactly_zero_does_not_fail_a_correct_gradient() -> None:
+    # A saturated sigmoid: the true ∂C/∂b is about 1e-13, below what finite differences resolve
+    # at C ≈ 0.25, so their reference reads exactly 0 (and ∂C/∂w is mostly rounding noise).
+    network = Network.from_widths((1, 1))
+    gradient = compile_gradient(derive(network))
+    params = {"W1": np.array([[30.0]]), "b1": np.array([0.0])}
+    x, y = np.array([[1.0]]), np.array([[0.5]])
+    result = gradient(params, x, y)
+    reference = finite_differences(gradient, params, x, y)
+    assert reference["b1"][0] == 0.0 and result.gradients["b1"][0] != 0.0
+    comparisons = compare(network, result.gradients, reference)
+    assert comparisons[1].max_rel == float("inf")  # relative to 0: what used to fail the check
+    floor = resolution("finite diff", float(result.loss))
+    assert all(c.max_abs <= floor for c in comparisons)  # both errors are below the resolution
+    # A wrong gradient well above the resolution still fails.
+    wrong = {"W1": result.gradients["W1"], "b1": result.gradients["b1"] + 1e-6}
+    assert compare(network, wrong, reference)[1].max_abs > floor
+
+
+def test_errors_below_the_references_resolution_pass_any_tolerance() -> None:
+    result = run("--layers", "2,3,1", "--tolerance", "1e-300")
+    assert result.exit_code == 0, result.stdout
+    assert "FAIL" not in result.stdout
+    assert max(float(row[3]) for row in rows(result)) > 1e-300  # errors exist, within resolution

@@ -143,9 +143,9 @@ def _garbage(path: Path) -> None:
 
 
 BAD_PARAMS: list[tuple[str, Callable[[Path], None], str]] = [
-    ("missing.json", lambda p: None, "no such file"),
+    ("missing.json", lambda p: None, "does not exist"),
     ("p.json", lambda p: p.write_text("{not json"), "not valid JSON"),
-    ("p.json", _garbage, "not valid JSON"),
+    ("p.json", _garbage, "not UTF-8 text"),
     ("p.npz", _garbage, "not an NPZ archive"),
     ("p.txt", lambda p: p.write_text("{}"), "unknown parameter file type '.txt'"),
     ("p.json", lambda p: p.write_text("[1, 2]"), "expected a JSON object"),
@@ -205,13 +205,13 @@ def test_bad_parameter_files_give_one_line_and_exit_2(
 
 
 BAD_DATA: list[tuple[str, Callable[[Path], None], str]] = [
-    ("missing.csv", lambda p: None, "no such file"),
+    ("missing.csv", lambda p: None, "does not exist"),
     ("d.csv", lambda p: p.write_text("x0,x1,y0\n1,2\n"), "line 2 has 2 columns; expected 3"),
     ("d.csv", lambda p: p.write_text("1,2,3,4\n"), "line 1 has 4 columns; expected 3"),
-    ("d.csv", lambda p: p.write_text("1,2,1\n1,nan,0\n"), "NaN or infinite"),
-    ("d.csv", lambda p: p.write_text("1,2,1\n1,x,0\n"), "line 2 has a value that is not a number"),
+    ("d.csv", lambda p: p.write_text("1,2,1\n1,nan,0\n"), "line 2, column 2: 'nan' is not finite"),
+    ("d.csv", lambda p: p.write_text("1,2,1\n1,x,0\n"), "line 2, column 2: 'x' is not a number"),
     ("d.csv", lambda p: p.write_text("x0,x1,y0\n"), "no samples"),
-    ("d.csv", _garbage, "not a UTF-8 text CSV file"),
+    ("d.csv", _garbage, "not UTF-8 text"),
     ("d.npz", _garbage, "not an NPZ archive"),
     ("d.npz", lambda p: np.savez(p, X=X), "missing array Y"),
     ("d.npz", lambda p: np.savez(p, X=X[:, :1], Y=Y), "X has shape (3, 1); expected (batch, 2)"),

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from tools import have_dot, have_pdflatex, require
+from tools import have_dot, have_pdflatex, require, require_module
 
 from symchain import Network
 from symchain.cli import cli
@@ -128,7 +128,7 @@ def test_tikz_graph_compiles(tmp_path: Path) -> None:
 
 def test_dot_renders_to_svg_with_graphviz() -> None:
     require(have_dot(), "Graphviz's dot is not installed (Debian graphviz)")
-    pytest.importorskip("graphviz")
+    require_module("graphviz")
     network = Network.from_widths((2, 3, 2))
     svg = dot_image(to_dot(dependency_graph(network, network.b(2, 1)), network), "svg")
     assert svg is not None
@@ -152,7 +152,7 @@ def test_cli_graph_formats(tmp_path: Path) -> None:
 
 def test_cli_graph_svg_and_png(tmp_path: Path) -> None:
     require(have_dot(), "Graphviz's dot is not installed (Debian graphviz)")
-    pytest.importorskip("graphviz")
+    require_module("graphviz")
     runner = CliRunner()
     svg, png = tmp_path / "g.svg", tmp_path / "g.png"
     assert runner.invoke(cli, ["graph", "--format", "svg", "-o", str(svg)]).exit_code == 0
@@ -164,7 +164,7 @@ def test_cli_graph_svg_and_png(tmp_path: Path) -> None:
 def test_cli_graph_falls_back_to_dot_text_without_graphviz(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    graphviz = pytest.importorskip("graphviz")
+    graphviz = require_module("graphviz")
     monkeypatch.setenv("PATH", str(tmp_path))  # no dot on the PATH: ExecutableNotFound
     with pytest.raises(graphviz.ExecutableNotFound):
         graphviz.Source("digraph {a -> b}").pipe(format="svg")
@@ -188,3 +188,12 @@ def test_cli_graph_bad_input(args: list[str], message: str) -> None:
     assert result.exit_code == 2
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and message in lines[0] and "Traceback" not in result.output
+
+
+def test_a_missing_package_fails_in_ci_instead_of_skipping(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SYMCHAIN_REQUIRE_ALL", "1")
+    with pytest.raises(pytest.fail.Exception, match="required in CI"):
+        require_module("symchain_no_such_package")
+    monkeypatch.delenv("SYMCHAIN_REQUIRE_ALL")
+    with pytest.raises(pytest.skip.Exception):
+        require_module("symchain_no_such_package")

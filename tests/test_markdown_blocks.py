@@ -185,8 +185,8 @@ def test_cli_render(tmp_path: Path) -> None:
     ("content", "message"),
     [
         ("```symchain\nform: nope\n```\n", "notes.md.in:2: form: 'nope' is not a form"),
-        (None, "notes.md.in: no such file"),
-        (b"\xff\xfe\x00bad", "notes.md.in: not UTF-8 text"),
+        (None, "notes.md.in' does not exist"),
+        (b"\xff\xfe\x00bad", "notes.md.in': not UTF-8 text"),
     ],
 )
 def test_cli_render_bad_input(tmp_path: Path, content: str | bytes | None, message: str) -> None:

@@ -6,11 +6,13 @@ Locally a missing tool skips its tests with the reason; under ``SYMCHAIN_REQUIRE
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -79,6 +81,14 @@ def start_node_renderer(directory: Path, package: str) -> NodeRenderer:
 def start_katex() -> NodeRenderer:
     """KaTeX from the pinned tests/katex/package.json."""
     return start_node_renderer(KATEX_DIR, "katex")
+
+
+def require_module(name: str) -> Any:
+    """Import module ``name``; skip (or, in CI, fail) when it is not installed."""
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        require(False, f"the Python package {name!r} is not installed (pip install '.[test]')")
 
 
 def have_pdflatex() -> bool:

@@ -16,6 +16,7 @@ import click
 from click.shell_completion import CompletionItem
 
 from ..errors import SymchainError
+from .guard import SIGINT_EXIT, guarded, quiet_numeric_warnings
 
 
 @dataclass(frozen=True)
@@ -114,12 +115,13 @@ class SymchainGroup(LazyGroup):
         **extra: Any,
     ) -> Any:
         try:
-            code = super().main(
-                args, prog_name or "symchain", complete_var, standalone_mode=False, **extra
-            )
-        except click.exceptions.Abort:
-            click.echo("symchain: aborted", err=True)
-            sys.exit(1)
+            with quiet_numeric_warnings():
+                code = super().main(
+                    args, prog_name or "symchain", complete_var, standalone_mode=False, **extra
+                )
+        except click.exceptions.Abort:  # Ctrl-C arriving as KeyboardInterrupt
+            click.echo("symchain: interrupted", err=True)
+            sys.exit(SIGINT_EXIT)
         except click.ClickException as error:
             click.echo(f"symchain: error: {_one_line(error)}", err=True)
             sys.exit(error.exit_code)
@@ -157,4 +159,5 @@ def cli(ctx: click.Context) -> None:
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the ``symchain`` script."""
-    cli.main(args=argv)
+    with guarded():
+        cli.main(args=argv)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
@@ -11,7 +10,7 @@ from ..codegen import BACKENDS, generate_module
 from ..network import Network
 from .equations import graph_option
 from .equations_numeric import codegen_graph_file
-from .options import network_options, output_option
+from .options import network_options, output_option, write_output
 
 
 @click.command("codegen")
@@ -40,8 +39,4 @@ def codegen_command(
             raise click.UsageError("--graph generates NumPy code only (--backend numpy)")
         codegen_graph_file(graph_file, output)
         return
-    source = generate_module(network, backend)
-    if output is None:
-        sys.stdout.write(source)
-    else:
-        output.write_text(source, encoding="utf-8")
+    write_output(generate_module(network, backend), output)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import sys
+import io
 from pathlib import Path
 
 import click
@@ -16,7 +16,7 @@ from ..render import FORMATS, render_html, render_json, render_latex, render_mar
 from ..spec import check_unrolled_size
 from .equations import derive_graph_file, graph_option
 from .forms import derive_progress, write_form
-from .options import network_options, output_option, timeout_option
+from .options import network_options, output_option, timeout_option, write_output
 
 # More parameters than this in a printed derivation is unreadable; a warning suggests --param.
 READABLE_PARAMETERS = 500
@@ -101,9 +101,10 @@ def derive_command(
             console = Console(highlight=False, soft_wrap=True)
             console.print(render_text(derivation, notation, console.width))
             return
-        with output.open("w", encoding="utf-8") as handle:
-            console = Console(file=handle, highlight=False, soft_wrap=True, color_system=None)
-            console.print(render_text(derivation, notation, console.width))
+        buffer = io.StringIO()
+        console = Console(file=buffer, highlight=False, soft_wrap=True, color_system=None)
+        console.print(render_text(derivation, notation, console.width))
+        write_output(buffer.getvalue(), output)
         return
     renderers = {"latex": render_latex, "markdown": render_markdown, "json": render_json}
     renderers["html"] = render_html
@@ -112,8 +113,4 @@ def derive_command(
         from ..render.standalone import render_standalone
 
         renderers["latex"] = render_standalone
-    text = renderers[output_format](derivation, notation)
-    if output is None:
-        sys.stdout.write(text)
-    else:
-        output.write_text(text, encoding="utf-8")
+    write_output(renderers[output_format](derivation, notation), output)

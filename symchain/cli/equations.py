@@ -17,6 +17,7 @@ from ..graphs.model import Graph
 from ..graphs.picture import graph_dot
 from ..graphs.render import RENDERERS
 from ..graphs.spec import load_graph
+from .options import write_output
 
 
 def graph_option(command: Any) -> Any:
@@ -49,7 +50,7 @@ def derive_graph_file(
         chosen = tuple(_parameter(graph, name) for name in params)
         chosen = tuple(p for p in graph.parameters if p in chosen)
     derivation = derive_graph(graph, chosen)
-    write_text(RENDERERS[output_format](derivation), output)
+    write_output(RENDERERS[output_format](derivation), output)
 
 
 def _parameter(graph: Graph, name: str) -> Any:
@@ -60,13 +61,6 @@ def _parameter(graph: Graph, name: str) -> Any:
             f"no parameter {name!r} in this graph; parameters: {known}", param_hint="'--param'"
         )
     return symbol
-
-
-def write_text(text: str, output: Path | None) -> None:
-    if output is None:
-        sys.stdout.write(text)
-    else:
-        output.write_text(text, encoding="utf-8")
 
 
 def verify_graph_file(path: Path, claims: tuple[str, ...], output_format: str) -> int:

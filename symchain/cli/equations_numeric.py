@@ -17,7 +17,8 @@ from ..graphs.io import load_graph_data, load_graph_parameters
 from ..graphs.model import Graph
 from ..graphs.reference import FD_STEP, finite_differences, torch_gradients
 from ..numeric import NumericError, backend_available
-from .equations import read_graph, write_text
+from .equations import read_graph
+from .options import write_output
 
 # Largest accepted error max(|g - r|) / max(|r|, 1) per reference (float64).
 GRAPH_TOLERANCES = {"finite diff": 1e-6, "torch autograd": 1e-10}
@@ -127,6 +128,6 @@ def check_graph_file(path: Path, seed: int, size: int, tolerance: float | None) 
 
 def codegen_graph_file(path: Path, output: Path | None) -> None:
     """``symchain codegen --graph FILE``: a straight-line NumPy module."""
-    write_text(generate_graph_module(derive_graph(read_graph(path))), output)
+    write_output(generate_graph_module(derive_graph(read_graph(path))), output)
 
 

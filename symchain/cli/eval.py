@@ -14,10 +14,12 @@ from rich.table import Table
 from rich.text import Text
 
 from ..deriver import derive
+from ..limits import MAX_NUMERIC_PARAMETERS
 from ..naming import Notation
 from ..network import Network
 from ..numeric import DTYPES, NumericError, compile_gradient, init_parameters
 from ..numeric.io import load_data, load_parameters
+from ..spec import check_parameter_count
 from .equations import graph_option
 from .equations_numeric import eval_graph_file
 from .options import network_options, seed_option
@@ -79,6 +81,12 @@ def eval_command(
             raise click.UsageError("--graph evaluates in float64 without --per-sample")
         eval_graph_file(graph_file, params_file, seed, data_file, output_format)
         return
+    check_parameter_count(
+        network.widths,
+        MAX_NUMERIC_PARAMETERS,
+        "symchain eval",
+        "use a smaller network, or symchain codegen (the matrix form) for large ones",
+    )
     x, y = load_data(data_file, network)
     if params_file is not None:
         params = load_parameters(params_file, network)

@@ -13,6 +13,7 @@ from rich.console import Console
 from .. import forms
 from ..network import Network
 from ..render.layout import wrap_equation_lines
+from .options import write_output
 
 # Derivations of more parameters than this show a progress bar (on a terminal only).
 PROGRESS_PARAMETERS = 2000
@@ -41,10 +42,7 @@ def write_form(
     text = forms.render_form(document, output_format)
     if output_format == "text":
         text = wrap_equation_lines(text, Console().width)
-    if output is None:
-        sys.stdout.write(text)
-    else:
-        output.write_text(text, encoding="utf-8")
+    write_output(text, output)
 
 
 @contextmanager

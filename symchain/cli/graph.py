@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
 from ..derivation import resolve_parameter
+from ..errors import TooLargeError
+from ..limits import MAX_GRAPH_NODES, graph_nodes
 from ..network import Network
 from ..render.graph import (
     GRAPH_FORMATS,
@@ -19,7 +20,7 @@ from ..render.graph import (
     to_dot,
 )
 from .equations import graph_option, picture_graph_file
-from .options import network_options, output_option
+from .options import network_options, output_option, write_output
 
 
 @click.command("graph")
@@ -76,11 +77,11 @@ def graph_command(
         if output_format in IMAGE_FORMATS:
             image = dot_image(dot, output_format)
             if image is not None:
-                _write_bytes(image, output)
+                write_output(image, output)
                 return
             click.echo("symchain: warning: Graphviz's dot is not installed; writing DOT", err=True)
             output = output.with_suffix(".dot") if output is not None else None
-        _write_text(dot, output)
+        write_output(dot, output)
         return
     if focus and param is None:
         raise click.UsageError("--focus needs --param NAME: the parameter whose path to draw")
@@ -89,6 +90,7 @@ def graph_command(
             "TikZ pictures are typeset by LaTeX: use --labels latex (or dot/mermaid for unicode)",
             param_hint="'--labels'",
         )
+    check_graph_size(network.widths)
     parameter = resolve_parameter(network, param) if param is not None else None
     graph = dependency_graph(network, parameter, focus)
     label_style = labels or ("latex" if output_format == "tikz" else "unicode")
@@ -96,7 +98,7 @@ def graph_command(
         dot = to_dot(graph, network, label_style, notation)
         image = dot_image(dot, output_format)
         if image is not None:
-            _write_bytes(image, output)
+            write_output(image, output)
             return
         click.echo(
             f"symchain: warning: Graphviz's dot is not installed; writing DOT text instead of "
@@ -104,21 +106,16 @@ def graph_command(
             "pip install 'symchain[graphviz]')",
             err=True,
         )
-        _write_text(dot, output.with_suffix(".dot") if output is not None else None)
+        write_output(dot, output.with_suffix(".dot") if output is not None else None)
         return
-    _write_text(render_graph(graph, network, output_format, label_style, notation), output)
+    write_output(render_graph(graph, network, output_format, label_style, notation), output)
 
 
-def _write_text(text: str, output: Path | None) -> None:
-    if output is None:
-        sys.stdout.write(text)
-    else:
-        output.write_text(text, encoding="utf-8")
-
-
-def _write_bytes(data: bytes, output: Path | None) -> None:
-    if output is None:
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
-    else:
-        output.write_bytes(data)
+def check_graph_size(widths: tuple[int, ...]) -> None:
+    """Refuse, from the widths alone, a graph too large to build or draw."""
+    nodes = graph_nodes(widths)
+    if nodes > MAX_GRAPH_NODES:
+        raise TooLargeError(
+            f"the dependency graph of this network has {nodes} nodes (at most {MAX_GRAPH_NODES}); "
+            "draw a smaller network of the same shape, e.g. --layers 2,3,2"
+        )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import math
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -12,6 +13,8 @@ import click
 
 from ..activations import ACTIVATIONS
 from ..errors import SymchainError
+from ..files import atomic_write
+from ..limits import MAX_TIMEOUT_SECONDS
 from ..losses import LOSSES
 from ..network import Network
 from ..spec import NetworkSpec, load_spec, parse_activations, parse_widths
@@ -69,9 +72,6 @@ class SecondsType(click.ParamType):
         return seconds
 
 
-MAX_TIMEOUT_SECONDS = 86_400.0
-
-
 def timeout_option(default: float, help_text: str) -> Any:
     """``--timeout SECONDS``: the time budget of a command's symbolic work."""
     return click.option(
@@ -102,6 +102,18 @@ def output_option(help_text: str = "Write to this file instead of standard outpu
         default=None,
         help=help_text,
     )
+
+
+def write_output(content: str | bytes, output: Path | None) -> None:
+    """Write to standard output, or atomically to ``output`` (its old content kept on error)."""
+    if output is not None:
+        atomic_write(output, content)
+    elif isinstance(content, bytes):
+        sys.stdout.flush()
+        sys.stdout.buffer.write(content)
+        sys.stdout.flush()
+    else:
+        sys.stdout.write(content)
 
 
 def network_options(command: F) -> F:

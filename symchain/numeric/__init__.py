@@ -27,6 +27,7 @@ from .reference import (
     Comparison,
     compare,
     finite_differences,
+    resolution,
     torch_gradients,
 )
 
@@ -41,6 +42,7 @@ __all__ = [
     "SampleGradients",
     "backend_available",
     "compare",
+    "resolution",
     "compile_gradient",
     "finite_differences",
     "init_parameters",

@@ -130,6 +130,21 @@ class Comparison:
     max_rel: float
 
 
+def resolution(reference: str, loss: float) -> float:
+    """The smallest gradient a reference resolves at loss value ``loss`` (float64).
+
+    Finite differences cannot see a slope below about ε·|C|/h (C(θ+h) and C(θ-h) round to the
+    same number), so a true gradient of 1e-20 reads as exactly 0; autograd resolves about ε·|C|.
+    ``symchain check`` accepts an error below the resolution whatever the tolerance, so a correct
+    gradient is never failed because its reference reads exactly 0.
+    """
+    eps = float(np.finfo(np.float64).eps)
+    scale = max(abs(loss), float(np.finfo(np.float64).tiny))
+    if reference == "finite diff":
+        return 4 * eps * scale / FD_STEPS["float64"]
+    return eps * scale
+
+
 def compare(
     network: Network, tested: Mapping[str, Any], reference: Mapping[str, Any]
 ) -> list[Comparison]:

@@ -20,10 +20,17 @@ from ..derivation import Derivation, resolve_parameters
 from ..deriver import derive
 from ..errors import SpecError, SymchainError
 from ..forms import FORMS, FormDocument
+from ..limits import MAX_BLOCK_NETWORK_PARAMETERS, MAX_BLOCK_PARAMETERS, parameter_count
 from ..losses import get_loss
 from ..naming import NOTATIONS
 from ..network import Network
-from ..spec import SEED_WIDTHS, NetworkSpec, parse_activations, parse_widths
+from ..spec import (
+    SEED_WIDTHS,
+    NetworkSpec,
+    check_parameter_count,
+    parse_activations,
+    parse_widths,
+)
 from .document import Equation, Section, build_document
 from .html import render_html
 from .latex import aligned_rows, equation_latex, latex_printer
@@ -49,7 +56,6 @@ FORM_SHOWS: dict[str, dict[str, tuple[str, ...]]] = {
     },
 }
 VIEWS = ("formulas", "interactive")
-MAX_BLOCK_PARAMETERS = 500
 _LABEL_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.:-]*$")
 _SPLIT_RE = re.compile(r"[\s,;]")
 
@@ -97,8 +103,16 @@ class BlockOptions:
     deprecations: tuple[str, ...] = field(default=(), compare=False)
 
     def network(self) -> Network:
-        """The network these options describe (validated)."""
-        return Network(NetworkSpec.build(self.widths, self.activations, self.loss))
+        """The network these options describe (validated; a huge one refused before any symbol
+        is built)."""
+        spec = NetworkSpec.build(self.widths, self.activations, self.loss)
+        check_parameter_count(
+            spec.widths,
+            MAX_BLOCK_NETWORK_PARAMETERS,
+            "a docs block",
+            "show a smaller network of the same shape, e.g. layers: 2,3,2",
+        )
+        return Network(spec)
 
 
 @dataclass(frozen=True)
@@ -273,11 +287,16 @@ def parse_block(text: str) -> BlockOptions:
 def block_derivation(options: BlockOptions) -> Derivation:
     """The derivation a block asks for (only the named parameters, when it names some)."""
     network = options.network()
-    chosen = resolve_parameters(network, options.params)
-    if len(chosen or network.parameters) > MAX_BLOCK_PARAMETERS:
+    count = parameter_count(options.widths)  # from the widths: nothing built yet
+    if not options.params and count > MAX_BLOCK_PARAMETERS:
         raise SpecError(
-            f"{len(chosen or network.parameters)} parameters is too many for a docs block "
+            f"{count} parameters is too many for a docs block "
             f"(at most {MAX_BLOCK_PARAMETERS}); name some with param"
+        )
+    chosen = resolve_parameters(network, options.params)
+    if len(chosen) > MAX_BLOCK_PARAMETERS:
+        raise SpecError(
+            f"{len(chosen)} parameters named in a docs block (at most {MAX_BLOCK_PARAMETERS})"
         )
     return derive(network, chosen or None)
 

@@ -8,12 +8,10 @@ and graphicx (Debian ``texlive-latex-base``) and TikZ (``texlive-pictures``) for
 from __future__ import annotations
 
 from ..derivation import Derivation
+from ..limits import MAX_STANDALONE_GRAPH_NODES, graph_nodes
 from .document import Section, build_document, network_title
 from .graph import dependency_graph, to_tikz
 from .latex import latex_printer, section_latex
-
-# Graphs with more nodes than this are left out of the document (they would be unreadable).
-MAX_GRAPH_NODES = 120
 
 _SPECIALS = {
     "\\": r"\textbackslash{}",
@@ -65,11 +63,10 @@ def render_standalone(derivation: Derivation, style: str = "relative", graph: bo
         r"\usepackage{amsmath,amssymb}",
     ]
     picture = ""
-    if graph:
-        shown = dependency_graph(net)
-        if len(shown.nodes) <= MAX_GRAPH_NODES:
-            picture = to_tikz(shown, net, style)
-            lines.append(r"\usepackage{tikz}")
+    # Graphs larger than the limit are left out (unreadable); counted before being built.
+    if graph and graph_nodes(net.widths) <= MAX_STANDALONE_GRAPH_NODES:
+        picture = to_tikz(dependency_graph(net), net, style)
+        lines.append(r"\usepackage{tikz}")
     lines += [
         r"\allowdisplaybreaks",
         r"\title{Backpropagation: " + title + "}",
