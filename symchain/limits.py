@@ -13,6 +13,8 @@ MAX_WIDTH = 4096
 MAX_PARAMETERS = 150_000
 # eval and check compile the unrolled form to numbers; beyond this, use symchain codegen.
 MAX_NUMERIC_PARAMETERS = 20_000
+# Networks verify checks claims on (its counterexample search builds every symbol).
+MAX_VERIFY_PARAMETERS = 5_000
 # Expanded forms (C_0 and gradients composed into inputs and parameters), in tree nodes.
 MAX_EXPANDED_NODES = 200_000
 # ... and in nesting depth: SymPy's printers recurse once per level (and several Python frames per
@@ -36,6 +38,8 @@ MAX_TIMEOUT_SECONDS = 86_400.0
 MAX_SOURCE_BYTES = 10_000_000
 # A TOML spec file.
 MAX_SPEC_BYTES = 1_000_000
+# A document verify reads (a file or standard input).
+MAX_DOCUMENT_BYTES = 1_000_000
 # Parameters (.json, .npz) and batches (.csv, .npz) of eval.
 MAX_DATA_BYTES = 100_000_000
 # A JSON parameter file (each number becomes a Python float before it is an array).

@@ -235,7 +235,7 @@ def test_parameter_that_never_reaches_the_loss_warns_and_derives_zero(tmp_path: 
 
 def test_missing_graph_file_is_exit_2(tmp_path: Path) -> None:
     result = run("derive", "--graph", str(tmp_path / "none.toml"))
-    assert result.exit_code == 2 and "no such graph file" in result.output
+    assert result.exit_code == 2 and "does not exist" in result.output
 
 
 def test_graph_picture_draws_every_use_and_highlights_a_parameters_paths() -> None:

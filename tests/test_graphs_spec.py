@@ -169,3 +169,28 @@ def test_any_text_parses_or_is_one_line_graph_error(text: str) -> None:
             parse(text)
         except GraphError as error:
             assert "\n" not in str(error)
+
+
+def test_graph_files_are_read_defensively(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from symchain.cli import cli
+
+    rnn = str(Path(__file__).parent.parent / "examples" / "rnn.toml")
+    deep = tmp_path / "deep.toml"
+    deep.write_text("x = " + "[" * 100 + "]" * 100 + "\n")
+    huge = tmp_path / "params.json"
+    huge.write_text('{"w_x": 1' + "0" * 400 + "}")
+    data = tmp_path / "data.csv"
+    data.write_text("x_1,x_2,x_3,y\n0.1,0.2,0.3,1\n")
+    cases = [
+        (["derive", "--graph", "/dev/zero"], "not a regular file"),
+        (["derive", "--graph", str(deep)], "nest too deeply"),
+        (["eval", "--graph", rnn, "--params", str(huge), "--data", str(data)], "float64"),
+    ]
+    for args, message in cases:
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 2, (args, result.output)
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and message in lines[0], (args, result.stderr)

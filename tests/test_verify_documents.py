@@ -6,6 +6,7 @@ import json
 import tempfile
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from symchain.cli import cli
@@ -103,7 +104,7 @@ def test_stdin_and_a_missing_file_among_others(tmp_path: Path) -> None:
         "--file", str(missing), "--file", "-", "--format", "json", stdin=f"$$\n{RIGHT}\n$$\n"
     )
     assert code == 2
-    assert err == f"symchain: error: file '{missing}' does not exist\n"
+    assert err == f"symchain: error: document '{missing}' does not exist\n"
     report = json.loads(out)
     assert [(r["file"], r["verdict"]) for r in report] == [(str(missing), "error"), ("-", "holds")]
     assert report[1]["line"] == 2 and report[1]["column"] == 1
@@ -128,3 +129,26 @@ def test_derive_latex_piped_to_stdin_is_read_as_latex() -> None:
     assert code == 0, out
     summary = out.splitlines()[0]
     assert summary.endswith("0 fails, 0 unproven, 0 error, 0 skipped")
+
+
+def test_a_network_too_large_to_verify_is_refused_from_its_widths() -> None:
+    from click.testing import CliRunner
+
+    from symchain.cli import cli
+
+    result = CliRunner().invoke(cli, ["verify", "--layers", "1024,1024", "x = 1"])
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "too large for symchain verify (at most 5000)" in lines[0]
+
+
+@pytest.mark.parametrize("device", ["/dev/zero", "/dev/null"])
+def test_a_device_given_as_a_document_is_one_error(device: str) -> None:
+    from click.testing import CliRunner
+
+    from symchain.cli import cli
+
+    result = CliRunner().invoke(cli, ["verify", "--file", device])
+    assert result.exit_code == 2
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "not a regular file" in result.stderr

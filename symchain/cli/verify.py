@@ -13,7 +13,9 @@ import click
 from rich.console import Console
 
 from ..errors import InputFileError, SymchainError
+from ..limits import MAX_VERIFY_PARAMETERS
 from ..network import Network
+from ..spec import check_parameter_count
 from ..verify import Checker, Verdict
 from ..verify.check import DEFAULT_CLAIM_BUDGET
 from ..verify.documents import Document, derivative_on_left, has_equals, load_document
@@ -239,6 +241,7 @@ def verify_command(
         if files or documents or not claims:
             raise click.UsageError("--graph checks claims given as arguments (no --file)")
         return verify_graph_file(graph_file, claims, output_format)
+    _check_size(network)
     if documents:
         files, claims = files + claims, ()
     if not claims and not files:
@@ -270,6 +273,13 @@ def verify_command(
     return EXIT_HOLDS
 
 
+def _check_size(network: Network) -> None:
+    """Refuse a network too large to verify on, from its widths alone."""
+    check_parameter_count(
+        network.widths, MAX_VERIFY_PARAMETERS, "symchain verify", "use a smaller network"
+    )
+
+
 def _document_verdicts(path: str, checker: Checker, timeout: float) -> list[Verdict]:
     """Every claim of one document; a document that cannot be read is one error verdict (also
     said on stderr), and the other documents are still checked."""
@@ -281,6 +291,11 @@ def _document_verdicts(path: str, checker: Checker, timeout: float) -> list[Verd
         return [Verdict("", "error", diagnosis=(error.message,), file=path)]
     file_checker = checker
     if chosen is not None:
+        try:
+            _check_size(chosen.network)
+        except SymchainError as error:
+            click.echo(f"symchain: error: {path}: {error.message}", err=True)
+            return [Verdict("", "error", diagnosis=(error.message,), file=path)]
         file_checker = Checker(
             chosen.network,
             chosen.notation,

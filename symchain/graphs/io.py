@@ -9,9 +9,7 @@ A key is a name's identifier (``w_x``, ``gamma``, ``hat_y_1``) or the name as wr
 from __future__ import annotations
 
 import csv
-import json
 import math
-import zipfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -20,9 +18,11 @@ import numpy as np
 import sympy as sp
 
 from ..errors import InputFileError
+from ..files import read_text
+from ..limits import MAX_DATA_BYTES
+from ..numeric.io import csv_field_limit, read_json, read_npz
 from .model import Graph
 
-MAX_FILE_BYTES = 100_000_000
 PARAMETER_SUFFIXES = (".json", ".npz")
 DATA_SUFFIXES = (".json", ".csv", ".npz")
 
@@ -64,33 +64,20 @@ def _read(path: Path, accepted: tuple[str, ...], what: str) -> Mapping[str, Any]
             f"{path}: unknown {what} file type {suffix or '(none)'!r}; accepted: "
             + ", ".join(accepted)
         )
-    if not path.is_file():
-        raise InputFileError(f"{path}: no such file")
-    if path.stat().st_size > MAX_FILE_BYTES:
-        raise InputFileError(f"{path}: larger than {MAX_FILE_BYTES} bytes")
     if suffix == ".npz":
-        try:
-            with np.load(path, allow_pickle=False) as archive:
-                return {key: archive[key] for key in archive.files}
-        except (OSError, ValueError, zipfile.BadZipFile) as error:
-            raise InputFileError(f"{path}: not a readable .npz archive ({error})") from None
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise InputFileError(f"{path}: not UTF-8 text") from None
+        return read_npz(path)  # headers (dtype, shape, total size) checked before loading
     if suffix == ".json":
-        try:
-            document = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise InputFileError(f"{path}: not valid JSON ({error})") from None
-        if not isinstance(document, dict):
-            raise InputFileError(f"{path}: expected a JSON object keyed by name")
-        return document
+        return read_json(path)  # bounded numbers and nesting
+    text = read_text(path, MAX_DATA_BYTES, "data file")
     return _read_csv(path, text)
 
 
 def _read_csv(path: Path, text: str) -> dict[str, list[str]]:
-    rows = [row for row in csv.reader(text.splitlines()) if any(cell.strip() for cell in row)]
+    try:
+        with csv_field_limit(MAX_DATA_BYTES):
+            rows = [r for r in csv.reader(text.splitlines()) if any(c.strip() for c in r)]
+    except csv.Error as error:
+        raise InputFileError(f"{path}: not readable CSV ({error})") from None
     if not rows:
         raise InputFileError(f"{path}: empty; the first row names the columns (x_1, y, ...)")
     header = [cell.strip() for cell in rows[0]]

@@ -25,11 +25,12 @@ from typing import Any
 import sympy as sp
 
 from ..errors import InputFileError
+from ..files import nesting, read_text
+from ..limits import MAX_NESTING, MAX_SPEC_BYTES
 from .model import Equation, Graph
 from .names import GraphError, Name, quoted
 from .parser import parse_equation, parse_name
 
-MAX_SPEC_BYTES = 1_000_000
 DECLARATIONS = ("parameters", "inputs", "targets")
 KEYS = (*DECLARATIONS, "equations", "description")
 
@@ -41,17 +42,15 @@ def load_graph(path: Path) -> Graph:
         InputFileError: the file is missing, too large or not TOML.
         GraphError: a key, name or equation is wrong (one line naming it, with the column).
     """
-    if not path.is_file():
-        raise InputFileError(f"{path}: no such graph file")
-    if path.stat().st_size > MAX_SPEC_BYTES:
-        raise InputFileError(f"{path}: larger than {MAX_SPEC_BYTES} bytes")
+    text = read_text(path, MAX_SPEC_BYTES, "graph file")  # regular files only, capped
     try:
-        text = path.read_text(encoding="utf-8")
         document = tomllib.loads(text)
-    except UnicodeDecodeError:
-        raise InputFileError(f"{path}: not UTF-8 text; a graph file is TOML") from None
     except tomllib.TOMLDecodeError as error:
         raise InputFileError(f"{path}: not valid TOML ({error})") from None
+    except RecursionError:
+        document = None
+    if document is None or nesting(document, MAX_NESTING) > MAX_NESTING:
+        raise InputFileError(f"{path}: tables or arrays nest too deeply (at most {MAX_NESTING})")
     try:
         return graph_from_mapping(document)
     except GraphError as error:

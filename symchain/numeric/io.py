@@ -44,7 +44,7 @@ DATA_SUFFIXES = (".csv", ".npz")
 def load_parameters(path: Path, network: Network) -> dict[str, np.ndarray]:
     """``W1, b1, ...`` from a JSON object of nested lists or an NPZ archive, in nn.Linear shapes."""
     suffix = _suffix(path, PARAMETER_SUFFIXES, "parameter")
-    raw = _read_json(path) if suffix == ".json" else _read_npz(path)
+    raw = read_json(path) if suffix == ".json" else read_npz(path)
     names = parameter_names(network)
     missing = [name for name in names if name not in raw]
     if missing:
@@ -68,7 +68,7 @@ def load_data(path: Path, network: Network) -> tuple[np.ndarray, np.ndarray]:
         table = _read_csv(path, n_in + n_out)
         x, y = table[:, :n_in], table[:, n_in:]
     else:
-        raw = _read_npz(path)
+        raw = read_npz(path)
         for key in ("X", "Y"):
             if key not in raw:
                 raise InputFileError(f"{path}: missing array {key}; an NPZ batch holds X and Y")
@@ -145,7 +145,8 @@ def _big(text: str) -> float:
         return math.inf
 
 
-def _read_json(path: Path) -> dict[str, Any]:
+def read_json(path: Path) -> dict[str, Any]:
+    """A JSON object of a parameter file: bounded size, numbers within float64, nesting capped."""
     text = read_text(path, MAX_JSON_BYTES, "parameter file")
     numbers = _JsonNumbers(path)
     try:
@@ -165,11 +166,14 @@ def _read_json(path: Path) -> dict[str, Any]:
             "list of rows of numbers"
         )
     if not isinstance(value, dict):
-        raise InputFileError(f"{path}: expected a JSON object with keys W1, b1, ...")
+        raise InputFileError(
+            f"{path}: expected a JSON object keyed by name (W1, b1, ..., or a graph's names)"
+        )
     return value
 
 
-def _read_npz(path: Path) -> dict[str, Any]:
+def read_npz(path: Path) -> dict[str, Any]:
+    """The arrays of an NPZ file, its headers (dtype, shape, total size) checked first."""
     data = read_bytes(path, MAX_DATA_BYTES, "NPZ file")
     if not _small_zip_directory(data):
         raise InputFileError(
@@ -237,7 +241,7 @@ def _check_npz_headers(path: Path, archive: zipfile.ZipFile) -> None:
 
 
 @contextmanager
-def _csv_field_limit(limit: int) -> Iterator[None]:
+def csv_field_limit(limit: int) -> Iterator[None]:
     """The csv module's field-size limit raised to ``limit`` while a file is parsed."""
     previous = csv.field_size_limit(limit)
     try:
@@ -262,7 +266,7 @@ def _read_csv(path: Path, columns: int) -> np.ndarray:
     values = array.array("d")
     rows = 0
     first = True
-    with _csv_field_limit(MAX_DATA_BYTES):
+    with csv_field_limit(MAX_DATA_BYTES):
         reader = csv.reader(io.StringIO(text, newline=""))
         try:
             for row in reader:

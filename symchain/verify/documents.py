@@ -12,7 +12,6 @@ import re
 import shlex
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 
 from markdown_it import MarkdownIt
 from mdit_py_plugins.amsmath import amsmath_plugin
@@ -30,8 +29,9 @@ from pylatexenc.latexwalker import (
 )
 
 from ..errors import InputFileError, TooLargeError
+from ..files import read_bytes
+from ..limits import MAX_DOCUMENT_BYTES as MAX_FILE_BYTES
 
-MAX_FILE_BYTES = 1_000_000
 MAX_EQUATIONS = 2000
 
 
@@ -72,18 +72,7 @@ def read_source(path: str) -> str:
         where = "standard input"
     else:
         where = repr(path)
-        file = Path(path)
-        try:
-            if file.is_dir():
-                raise InputFileError(f"{where} is a directory, not a document")
-            if not file.is_file():
-                if not file.exists():
-                    raise InputFileError(f"file {where} does not exist")
-                raise InputFileError(f"{where} is not a regular file")
-            with file.open("rb") as handle:
-                data = handle.read(MAX_FILE_BYTES + 1)
-        except OSError as error:
-            raise InputFileError(f"cannot read {where}: {error.strerror}") from None
+        data = read_bytes(path, MAX_FILE_BYTES, "document")  # regular files only, capped
     if len(data) > MAX_FILE_BYTES:
         raise TooLargeError(f"{where} has more than {MAX_FILE_BYTES} bytes; documents up to that")
     if b"\x00" in data:
