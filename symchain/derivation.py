@@ -74,8 +74,27 @@ class Chain:
         return f"{printer.doprint(self.leibniz)} = {leibniz} = {values}"
 
 
+class Displayed:
+    """Notebook display (Jupyter's ``_repr_*_``) of anything with a title and rows to show."""
+
+    def _shown(self) -> Shown:
+        raise NotImplementedError
+
+    def _title(self) -> str:
+        raise NotImplementedError
+
+    def _repr_latex_(self) -> str:
+        return latex_display(self._shown())
+
+    def _repr_markdown_(self) -> str:
+        return markdown_display(self._title(), self._shown())
+
+    def _repr_html_(self) -> str:
+        return html_display(self._title(), self._shown())
+
+
 @dataclass(frozen=True)
-class ErrorTerm:
+class ErrorTerm(Displayed):
     """δ_j^(l) = ∂C_0/∂z_j^(l), defined once by its chain and reused by earlier layers."""
 
     symbol: sp.Symbol
@@ -87,14 +106,8 @@ class ErrorTerm:
         row = f"{printer.doprint(self.symbol)} &= {self.chain.latex(printer)}"
         return capped([row], 1, "terms", "the chain's terms")
 
-    def _repr_latex_(self) -> str:
-        return latex_display(self._shown())
-
-    def _repr_markdown_(self) -> str:
-        return markdown_display(f"error term {_unicode(self.symbol, self.widths)}", self._shown())
-
-    def _repr_html_(self) -> str:
-        return html_display(f"error term {_unicode(self.symbol, self.widths)}", self._shown())
+    def _title(self) -> str:
+        return f"error term {_unicode(self.symbol, self.widths)}"
 
     def __repr__(self) -> str:
         printer = NotationUnicodePrinter({"notation": _notation(self.widths)})
@@ -107,7 +120,7 @@ class ErrorTerm:
 
 
 @dataclass(frozen=True)
-class ParameterGradient:
+class ParameterGradient(Displayed):
     """Everything symchain says about one parameter θ.
 
     Attributes:
@@ -128,15 +141,6 @@ class ParameterGradient:
 
     def _title(self) -> str:
         return f"∂C₀/∂{_unicode(self.parameter, self.widths)}"
-
-    def _repr_latex_(self) -> str:
-        return latex_display(self._shown())
-
-    def _repr_markdown_(self) -> str:
-        return markdown_display(self._title(), self._shown())
-
-    def _repr_html_(self) -> str:
-        return html_display(self._title(), self._shown())
 
     def __repr__(self) -> str:
         printer = NotationUnicodePrinter({"notation": _notation(self.widths)})
@@ -230,7 +234,7 @@ def tree_depth(expr: sp.Basic) -> int:
 
 
 @dataclass(frozen=True)
-class Derivation:
+class Derivation(Displayed):
     """The derivation of a network: error terms, one :class:`ParameterGradient` per parameter."""
 
     network: Network
@@ -280,15 +284,6 @@ class Derivation:
         count = len(self.parameters)
         noun = "parameter" if count == 1 else "parameters"
         return f"Derivation {widths} {activations}/{spec.loss}: {count} {noun}"
-
-    def _repr_latex_(self) -> str:
-        return latex_display(self._shown())
-
-    def _repr_markdown_(self) -> str:
-        return markdown_display(self._title(), self._shown())
-
-    def _repr_html_(self) -> str:
-        return html_display(self._title(), self._shown())
 
     def __repr__(self) -> str:
         return f"<{self._title()}>"

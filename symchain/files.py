@@ -13,6 +13,7 @@ import contextlib
 import os
 import stat
 import tempfile
+import tomllib
 from pathlib import Path
 
 from .errors import InputFileError, OutputFileError
@@ -161,3 +162,24 @@ def nesting(value: object, limit: int, depth: int = 0) -> int:
     if isinstance(value, list):
         return max((nesting(v, limit, depth + 1) for v in value), default=depth + 1)
     return depth
+
+
+def read_toml(path: Path | str, limit: int, what: str, nest: int) -> dict[str, object]:
+    """A TOML file's table: a regular file of at most ``limit`` bytes, nested at most ``nest``
+    levels (a deeply nested document could exhaust the stack of whatever walks it).
+
+    Raises:
+        InputFileError: as :func:`read_text`, or when the text is not TOML or nests too deeply.
+    """
+    text = read_text(path, limit, what)
+    try:
+        data: dict[str, object] | None = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise InputFileError(f"{what} {str(path)!r} is not valid TOML: {error}") from None
+    except RecursionError:
+        data = None
+    if data is None or nesting(data, nest) > nest:
+        raise InputFileError(
+            f"{what} {str(path)!r} nests tables or arrays too deeply (at most {nest} levels)"
+        )
+    return data

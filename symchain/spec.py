@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from .activations import ACTIVATIONS, get_activation
 from .errors import SpecError, TooLargeError
-from .files import nesting, read_text
+from .files import read_toml
 from .limits import (
     MAX_LAYERS,
     MAX_NESTING,
@@ -150,18 +149,7 @@ def load_spec(path: Path) -> tuple[NetworkSpec, str | None]:
     The file holds ``layers = [2, 3, 2]`` and optionally ``activation`` (a name or a list with
     one per layer), ``loss`` and ``notation``; unknown keys are rejected.
     """
-    text = read_text(path, MAX_SPEC_BYTES, "spec file")
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise SpecError(f"spec file {str(path)!r} is not valid TOML: {error}") from None
-    except RecursionError:
-        data = None
-    if data is None or nesting(data, MAX_NESTING) > MAX_NESTING:
-        raise SpecError(
-            f"spec file {str(path)!r} nests tables or arrays too deeply (at most {MAX_NESTING} "
-            "levels); a spec holds layers = [2, 3, 2] and names"
-        )
+    data = read_toml(path, MAX_SPEC_BYTES, "spec file", MAX_NESTING)
     return spec_from_mapping(data, source=str(path))
 
 

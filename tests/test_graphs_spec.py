@@ -185,7 +185,7 @@ def test_graph_files_are_read_defensively(tmp_path: Path) -> None:
     data.write_text("x_1,x_2,x_3,y\n0.1,0.2,0.3,1\n")
     cases = [
         (["derive", "--graph", "/dev/zero"], "not a regular file"),
-        (["derive", "--graph", str(deep)], "nest too deeply"),
+        (["derive", "--graph", str(deep)], "nests tables or arrays too deeply"),
         (["eval", "--graph", rnn, "--params", str(huge), "--data", str(data)], "float64"),
     ]
     for args, message in cases:

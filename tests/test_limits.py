@@ -117,7 +117,7 @@ def test_deeply_nested_toml_is_refused(tmp_path: Path) -> None:
     spec = tmp_path / "net.toml"
     for depth in (limits.MAX_NESTING + 2, 100_000):
         spec.write_text("layers = " + "[" * depth + "]" * depth + "\n", encoding="utf-8")
-        with pytest.raises(SpecError, match="nests tables or arrays too deeply"):
+        with pytest.raises(SymchainError, match="nests tables or arrays too deeply"):
             load_spec(spec)
     assert_one_error_line(run_cli("derive", "--spec", str(spec)), "too deeply")
     spec.write_text("layers = [2, 3, 2]\n", encoding="utf-8")

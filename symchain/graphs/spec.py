@@ -17,15 +17,13 @@ Every name and equation is read with the grammar of :mod:`symchain.graphs.parser
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import sympy as sp
 
-from ..errors import InputFileError
-from ..files import nesting, read_text
+from ..files import read_toml
 from ..limits import MAX_NESTING, MAX_SPEC_BYTES
 from .model import Equation, Graph
 from .names import GraphError, Name, quoted
@@ -42,15 +40,7 @@ def load_graph(path: Path) -> Graph:
         InputFileError: the file is missing, too large or not TOML.
         GraphError: a key, name or equation is wrong (one line naming it, with the column).
     """
-    text = read_text(path, MAX_SPEC_BYTES, "graph file")  # regular files only, capped
-    try:
-        document = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise InputFileError(f"{path}: not valid TOML ({error})") from None
-    except RecursionError:
-        document = None
-    if document is None or nesting(document, MAX_NESTING) > MAX_NESTING:
-        raise InputFileError(f"{path}: tables or arrays nest too deeply (at most {MAX_NESTING})")
+    document = read_toml(path, MAX_SPEC_BYTES, "graph file", MAX_NESTING)
     try:
         return graph_from_mapping(document)
     except GraphError as error:
