@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import sympy as sp
 
+from . import kernels
 from .errors import UnknownNameError
 
 
@@ -19,16 +21,58 @@ class Loss:
         term: one output's contribution, from (a_j^(L), y_j).
         derivative: ∂C_0/∂a_j^(L) in closed form, written as on paper (``2(a - y)``).
         description: one line for help texts.
+        domain: the outputs a_j^(L) the loss is defined for; an output activation whose range
+            leaves it is refused when the network is built.
+        torch: the reference for ``check``: (torch, a, y) -> the loss summed over outputs and
+            samples (PyTorch's own function where it has one).
+
+    Its stable array kernels ``_loss_<name>(a, y)`` and ``_loss_<name>_prime(a, y)``
+    (:attr:`own_kernels`) are made from ``term`` and ``derivative`` (:mod:`symchain.kernels`)
+    with the record; without a ``torch`` reference, the term printed for PyTorch is one.
     """
 
     name: str
     term: Callable[[sp.Expr, sp.Expr], sp.Expr]
     derivative: Callable[[sp.Expr, sp.Expr], sp.Expr]
     description: str
+    domain: sp.Set = sp.S.Reals
+    torch: Callable[[Any, Any, Any], Any] | None = None
+    own_kernels: tuple[kernels.Kernel, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        a, y = kernels.a, kernels.y
+        own = (
+            kernels.Kernel(self.kernel, (a, y), kernels.stabilize(self.term(a, y))),
+            kernels.Kernel(
+                self.derivative_kernel, (a, y), kernels.stabilize(self.derivative(a, y))
+            ),
+        )
+        object.__setattr__(self, "own_kernels", own)
+        if self.torch is None:  # PyTorch autograd on the term as written
+            object.__setattr__(self, "torch", _printed_reference(self.term(a, y)))
+
+    @property
+    def kernel(self) -> str:
+        """The kernel of one output's term, from (a, y)."""
+        return f"loss_{self.name}"
+
+    @property
+    def derivative_kernel(self) -> str:
+        """The kernel of ∂C_0/∂a_j, from (a, y)."""
+        return f"loss_{self.name}_prime"
 
     def per_sample(self, outputs: list[sp.Expr], targets: list[sp.Expr]) -> sp.Expr:
         """C_0 for the given outputs a_j^(L) and targets y_j."""
         return sp.Add(*(self.term(a, y) for a, y in zip(outputs, targets, strict=True)))
+
+
+def _printed_reference(term: sp.Expr) -> Callable[[Any, Any, Any], Any]:
+    """The loss summed over outputs and samples, from ``term`` printed for PyTorch."""
+
+    def reference(torch: Any, out: Any, target: Any) -> Any:
+        return kernels.function(term, (kernels.a, kernels.y), "torch")(out, target).sum()
+
+    return reference
 
 
 def _keep(coefficient: sp.Expr, expr: sp.Expr) -> sp.Expr:
@@ -44,24 +88,32 @@ LOSSES: dict[str, Loss] = {
             term=lambda a, y: (a - y) ** 2,
             derivative=lambda a, y: _keep(sp.Integer(2), a - y),
             description="C_0 = Σ_j (a_j - y_j)^2 (the seed's, the default)",
+            torch=lambda torch, a, y: torch.nn.functional.mse_loss(a, y, reduction="sum"),
         ),
         Loss(
             name="half_squared_error",
             term=lambda a, y: sp.Rational(1, 2) * (a - y) ** 2,
             derivative=lambda a, y: a - y,
             description="C_0 = ½ Σ_j (a_j - y_j)^2",
+            torch=lambda torch, a, y: 0.5 * torch.nn.functional.mse_loss(a, y, reduction="sum"),
         ),
         Loss(
             name="binary_cross_entropy",
             term=lambda a, y: -(y * sp.log(a) + (1 - y) * sp.log(1 - a)),
             derivative=lambda a, y: (a - y) / (a * (1 - a)),
             description="C_0 = -Σ_j [y_j ln a_j + (1 - y_j) ln(1 - a_j)], outputs in (0, 1)",
+            domain=sp.Interval.open(0, 1),
+            torch=lambda torch, a, y: torch.nn.functional.binary_cross_entropy(
+                a, y, reduction="sum"
+            ),
         ),
         Loss(
             name="cross_entropy",
             term=lambda a, y: -(y * sp.log(a)),
             derivative=lambda a, y: -y / a,
             description="C_0 = -Σ_j y_j ln a_j (with softmax outputs; targets summing to 1)",
+            domain=sp.Interval.open(0, sp.oo),
+            torch=lambda torch, a, y: -(y * torch.log(a)).sum(),
         ),
     )
 }

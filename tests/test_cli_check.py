@@ -136,4 +136,4 @@ def test_outputs_outside_the_loss_domain_give_one_line_and_exit_2() -> None:
     result = run("--layers", "2,2", "--activation", "tanh", "--loss", "binary_cross_entropy")
     assert result.exit_code == 2
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and "not finite" in lines[0]
+    assert len(lines) == 1 and "tanh (outputs in (-1, 1)) cannot feed the loss" in lines[0]

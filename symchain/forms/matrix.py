@@ -18,6 +18,7 @@ import sympy as sp
 from .. import naming
 from ..activations import Activation
 from ..network import Network
+from ..pairs import get_pair
 from .document import FormDocument, FormEquation, FormSection
 
 # Matrices of SymPy expressions (explicit instantiation) by variable.
@@ -406,7 +407,8 @@ def _output_error(network: Network, batch: bool) -> tuple[MatrixEquation, ...]:
     loss = network.spec.loss
     grad = VECTOR_LOSSES[loss].gradient(a, y)
     name = "BP1" if not batch else "BP1 (batch)"
-    if act.name == "softmax" and loss == "cross_entropy":
+    pair = get_pair(act, network.loss)
+    if pair is not None and pair.display_delta is not None:  # softmax with cross-entropy
         ones_y = MatMul(Transpose(Ones(batch=False)), y)
         exact = Minus(ScalarTimes(a, ones_y), y) if not batch else None
         if batch:  # columns: Δ = A ⊙ (1 1ᵀ Y) - Y, written with the simplified form
@@ -419,10 +421,10 @@ def _output_error(network: Network, batch: bool) -> tuple[MatrixEquation, ...]:
                 name, d, (exact, Minus(a, y)), "the last form when the targets sum to 1", 0
             ),
         )
-    if act.name == "softmax":  # Jᵀ g with J = diag(a) - a aᵀ, column by column
+    if not act.elementwise:  # Jᵀ g with J = diag(a) - a aᵀ, column by column
         inner = MatMul(Ones(), MatMul(Transpose(Ones()), Hadamard(a, grad)))
         return (MatrixEquation(name, d, (Hadamard(a, Minus(grad, inner)),)),)
-    if act.name == "sigmoid" and loss == "binary_cross_entropy":
+    if pair is not None and pair.delta_is_residual:  # sigmoid with binary cross-entropy
         return (
             MatrixEquation(
                 name, d, (Hadamard(grad, Apply(act, True, z)), Minus(a, y)), "", 0

@@ -17,15 +17,7 @@ from typing import Any
 import sympy as sp
 
 from .. import naming
-from ..activations import (
-    Relu,
-    ReluPrime,
-    Sigmoid,
-    SigmoidPrime,
-    Softplus,
-    SoftplusPrime,
-    TanhPrime,
-)
+from ..activations import float_function
 from ..derivation import Chain, Derivation
 from ..deriver import derive, derive_activation
 from ..network import Network
@@ -33,28 +25,6 @@ from ..nodes import Sampled
 
 # Samples in a batch when a claim speaks of ∂C/∂θ = (1/n) Σ_i ∂C_i/∂θ.
 BATCH_SIZE = 3
-
-
-def _sigmoid(v: float) -> float:
-    if v >= 0:
-        return 1.0 / (1.0 + math.exp(-v))
-    e = math.exp(v)
-    return e / (1.0 + e)
-
-
-_FLOAT_FUNCTIONS: dict[type, Callable[[float], float]] = {
-    Sigmoid: _sigmoid,
-    SigmoidPrime: lambda v: _sigmoid(v) * (1.0 - _sigmoid(v)),
-    sp.tanh: math.tanh,
-    TanhPrime: lambda v: 1.0 - math.tanh(v) ** 2,
-    Relu: lambda v: max(0.0, v),
-    ReluPrime: lambda v: 1.0 if v > 0 else 0.0,
-    Softplus: lambda v: math.log1p(math.exp(v)),
-    SoftplusPrime: _sigmoid,
-    sp.exp: math.exp,
-    sp.log: math.log,
-    sp.Abs: abs,
-}
 
 
 class NotEvaluable(Exception):
@@ -83,8 +53,8 @@ def evaluate(expr: sp.Basic, values: dict[sp.Basic, float]) -> float:
                 raise NotEvaluable("complex value")
         elif node is sp.E:
             result = math.e
-        elif type(node) in _FLOAT_FUNCTIONS:
-            result = _FLOAT_FUNCTIONS[type(node)](value(node.args[0]))
+        elif (function := float_function(type(node))) is not None:
+            result = function(value(node.args[0]))
         elif isinstance(node, sp.Heaviside):
             result = 1.0 if value(node.args[0]) > 0 else 0.0
         elif isinstance(node, sp.Max):
@@ -303,7 +273,10 @@ def _float_activation(apply: Callable[[sp.Expr], sp.Expr]) -> Callable[[float], 
     built = apply(probe)
     if built == probe:
         return lambda v: v
-    return _FLOAT_FUNCTIONS[type(built)]
+    function = float_function(type(built))
+    if function is None:
+        raise NotEvaluable(f"no float value for {type(built).__name__}")
+    return function
 
 
 def _sampled(symbol: sp.Symbol, sample: int) -> sp.Basic:
