@@ -10,11 +10,11 @@ The pipeline, one stage per module::
 
 from __future__ import annotations
 
-from .activations import ACTIVATIONS, Activation
+from .activations import ACTIVATIONS, Activation, register_activation
 from .derivation import Chain, Derivation, ErrorTerm, Factor, ParameterGradient
 from .deriver import derive, derive_activation
 from .errors import SymchainError
-from .losses import LOSSES, Loss
+from .losses import LOSSES, Loss, register_loss
 from .naming import Notation
 from .network import Network
 from .nodes import Partial, Sampled
@@ -43,4 +43,6 @@ __all__ = [
     "SymchainError",
     "derive",
     "derive_activation",
+    "register_activation",
+    "register_loss",
 ]

@@ -9,12 +9,14 @@ works through them. ``evaluated_derivative`` gives the closed form (``σ(z)(1-σ
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import sympy as sp
 
+from . import kernels
 from .errors import SpecError, UnknownNameError
 from .kernels import Kernel
 
@@ -424,3 +426,147 @@ def to_elementary(expr: sp.Expr) -> sp.Expr:
         lambda e: isinstance(e, DisplayFunction | Softmax),
         lambda e: e.elementary(*e.args),
     )
+
+
+# Your own activations ----------------------------------------------------------------------------
+_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+BUILT_IN_ACTIVATIONS = frozenset(ACTIVATIONS)
+
+
+def check_name(kind: str, name: str, built_in: frozenset[str]) -> None:
+    """A name users can type: lower-case letters, digits and _, not a built-in one."""
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise SpecError(
+            f"{kind} name {name!r} is not accepted; use lower-case letters, digits and _, "
+            "starting with a letter (e.g. swish)"
+        )
+    if name in built_in:
+        raise SpecError(f"{kind} {name!r} is built in; choose another name")
+
+
+def check_expression(kind: str, name: str, expr: Any, allowed: set[sp.Symbol]) -> sp.Expr:
+    if not isinstance(expr, sp.Expr):
+        raise SpecError(
+            f"{kind} {name!r}: the function must return a SymPy expression, got "
+            f"{type(expr).__name__}"
+        )
+    extra = sorted(str(s) for s in expr.free_symbols - allowed)
+    if extra:
+        raise SpecError(f"{kind} {name!r}: unknown symbols {', '.join(extra)} in {expr}")
+    return expr
+
+
+def expression_activation(
+    name: str,
+    body: sp.Expr,
+    *,
+    latex: str | None = None,
+    text: str | None = None,
+    output_range: sp.Set | None = None,
+    description: str | None = None,
+) -> Activation:
+    """The record of an activation given as a SymPy expression in :data:`kernels.z`.
+
+    Its display functions print as ``\\operatorname{name}(z)`` and ``\\operatorname{name}'(z)``;
+    the derivative is ``sympy.diff`` of the expression; its kernels are the expression and
+    derivative printed by SymPy's code printers with known unstable patterns made stable.
+    """
+    z = kernels.z
+    derivative_body = sp.diff(body, z)
+    second = sp.diff(derivative_body, z)
+    latex_name = latex if latex is not None else rf"\operatorname{{{name}}}"
+    unicode_name = text if text is not None else name
+
+    def elementary(u: sp.Expr) -> sp.Expr:
+        return body.xreplace({z: u})
+
+    def elementary_derivative(u: sp.Expr) -> sp.Expr:
+        return derivative_body.xreplace({z: u})
+
+    def prime_fdiff(self: DisplayFunction, argindex: int = 1) -> sp.Expr:
+        return second.xreplace({z: self.args[0]})
+
+    prime = type(
+        f"{name}_prime",
+        (DisplayFunction,),
+        {
+            "nargs": 1,
+            "latex_name": latex_name + "'",
+            "unicode_name": unicode_name + "'",
+            "kernel": f"{name}_prime",
+            "elementary": staticmethod(elementary_derivative),
+            "fdiff": prime_fdiff,
+            "__module__": __name__,
+            "__doc__": f"{name}'(z), the derivative of the registered activation {name}.",
+        },
+    )
+
+    def fdiff(self: DisplayFunction, argindex: int = 1) -> sp.Expr:
+        return prime(self.args[0])  # type: ignore[no-any-return]
+
+    function = type(
+        name,
+        (DisplayFunction,),
+        {
+            "nargs": 1,
+            "latex_name": latex_name,
+            "unicode_name": unicode_name,
+            "kernel": name,
+            "elementary": staticmethod(elementary),
+            "fdiff": fdiff,
+            "__module__": __name__,
+            "__doc__": f"The registered activation {name}(z) = {body}.",
+        },
+    )
+
+    def reference(torch: Any, values: Any) -> Any:
+        return kernels.function(body, (z,), "torch")(values)
+
+    return Activation(
+        name=name,
+        apply=function,
+        derivative=prime,
+        evaluated_derivative=elementary_derivative,
+        elementary=elementary,
+        elementary_derivative=elementary_derivative,
+        latex=latex_name,
+        unicode=unicode_name,
+        description=description or f"{name}(z) = {body} (registered)",
+        output_range=output_range if output_range is not None else sp.S.Reals,
+        kernel=name,
+        derivative_kernel=f"{name}_prime",
+        torch=reference,
+        own_kernels=(
+            Kernel(name, (z,), kernels.stabilize(body)),
+            Kernel(f"{name}_prime", (z,), kernels.stabilize(derivative_body)),
+        ),
+    )
+
+
+def register_activation(
+    name: str,
+    fn: Callable[[sp.Symbol], sp.Expr],
+    *,
+    latex: str | None = None,
+    text: str | None = None,
+    output_range: sp.Set | None = None,
+    description: str | None = None,
+) -> Activation:
+    """Register an activation from a function building its SymPy expression.
+
+    ``register_activation("swish", lambda z: z / (1 + sympy.exp(-z)))``: the name then works in
+    every command and view (derive, forms, eval, check, codegen, verify). ``latex`` and ``text``
+    name it in formulas (default ``\\operatorname{swish}`` and ``swish``); ``output_range`` (a
+    SymPy set, default ℝ) decides which losses it may feed.
+
+    Raises:
+        SpecError: for a name that is built in or not an identifier, or a function that does not
+            return a SymPy expression in its one argument.
+    """
+    check_name("activation", name, BUILT_IN_ACTIVATIONS)
+    body = check_expression("activation", name, fn(kernels.z), {kernels.z})
+    record = expression_activation(
+        name, body, latex=latex, text=text, output_range=output_range, description=description
+    )
+    ACTIVATIONS[name] = record
+    return record

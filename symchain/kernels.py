@@ -176,7 +176,8 @@ def stabilize(expr: sp.Expr) -> sp.Expr:
     """``expr`` with known unstable patterns replaced by stable kernels.
 
     ``1/(1 + e^u)`` becomes ``_sigmoid(-u)``, ``e^u/(1 + e^u)²`` becomes ``_sigmoid_prime(u)``,
-    ``ln(1 + e^u)`` becomes ``_softplus(u)`` and ``ln σ(u)`` becomes ``-_softplus(-u)``.
+    ``ln(1 + e^u)`` becomes ``_softplus(u)``, ``ln σ(u)`` becomes ``-_softplus(-u)``,
+    ``ln cosh u`` becomes ``|u| + ln(1 + e^(-2|u|)) - ln 2`` and ``sinh u/cosh u`` ``tanh u``.
     """
 
     def rewrite(node: sp.Expr) -> sp.Expr:
@@ -206,7 +207,22 @@ def stabilize(expr: sp.Expr) -> sp.Expr:
                     return sp.Mul(call("sigmoid_prime", u), *rest)
         return node
 
-    out = expr.replace(lambda n: isinstance(n, sp.log | sp.Pow), rewrite)
+    def cosh_rewrite(node: sp.Expr) -> sp.Expr:
+        # ln cosh u = |u| + ln(1 + e^(-2|u|)) - ln 2; sinh u / cosh u = tanh u
+        if isinstance(node, sp.log) and isinstance(node.args[0], sp.cosh):
+            u = sp.Abs(node.args[0].args[0])
+            return u + log1p(sp.exp(-2 * u)) - sp.log(2)
+        if isinstance(node, sp.Mul):
+            args = list(node.args)
+            for factor in args:
+                if isinstance(factor, sp.sinh) and sp.cosh(factor.args[0]) ** -1 in args:
+                    args.remove(factor)
+                    args.remove(sp.cosh(factor.args[0]) ** -1)
+                    return sp.Mul(sp.tanh(factor.args[0]), *args)
+        return node
+
+    out = expr.replace(lambda n: isinstance(n, sp.log | sp.Mul), cosh_rewrite)
+    out = out.replace(lambda n: isinstance(n, sp.log | sp.Pow), rewrite)
     out = out.replace(lambda n: isinstance(n, sp.Mul), mul_rewrite)
     return out.replace(
         lambda n: isinstance(n, sp.log) and isinstance(n.args[0], Call)

@@ -9,6 +9,7 @@ from typing import Any
 import sympy as sp
 
 from . import kernels
+from .activations import check_expression, check_name
 from .errors import UnknownNameError
 
 
@@ -25,6 +26,7 @@ class Loss:
             leaves it is refused when the network is built.
         torch: the reference for ``check``: (torch, a, y) -> the loss summed over outputs and
             samples (PyTorch's own function where it has one).
+        latex, unicode: the name ℓ of a registered loss in the matrix form (``𝟏ᵀ ℓ(a, y)``).
 
     Its stable array kernels ``_loss_<name>(a, y)`` and ``_loss_<name>_prime(a, y)``
     (:attr:`own_kernels`) are made from ``term`` and ``derivative`` (:mod:`symchain.kernels`)
@@ -37,6 +39,8 @@ class Loss:
     description: str
     domain: sp.Set = sp.S.Reals
     torch: Callable[[Any, Any, Any], Any] | None = None
+    latex: str = ""
+    unicode: str = ""
     own_kernels: tuple[kernels.Kernel, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -126,3 +130,58 @@ def get_loss(name: str) -> Loss:
     except KeyError:
         known = ", ".join(LOSSES)
         raise UnknownNameError(f"unknown loss {name!r}; known: {known}") from None
+
+
+BUILT_IN_LOSSES = frozenset(LOSSES)
+
+
+def expression_loss(
+    name: str,
+    term: sp.Expr,
+    *,
+    latex: str | None = None,
+    text: str | None = None,
+    domain: sp.Set | None = None,
+    description: str | None = None,
+) -> Loss:
+    """The record of a loss whose term is a SymPy expression in :data:`kernels.a`,
+    :data:`kernels.y`; ∂C_0/∂a_j is ``sympy.diff`` of it."""
+    a, y = kernels.a, kernels.y
+    derivative = sp.diff(term, a)
+    return Loss(
+        name=name,
+        term=lambda out, target: term.xreplace({a: out, y: target}),
+        derivative=lambda out, target: derivative.xreplace({a: out, y: target}),
+        description=description or f"C_0 = Σ_j {term} over the outputs a = a_j (registered)",
+        domain=domain if domain is not None else sp.S.Reals,
+        latex=latex if latex is not None else rf"\operatorname{{{name}}}",
+        unicode=text if text is not None else name,
+    )
+
+
+def register_loss(
+    name: str,
+    fn: Callable[[sp.Symbol, sp.Symbol], sp.Expr],
+    *,
+    latex: str | None = None,
+    text: str | None = None,
+    domain: sp.Set | None = None,
+    description: str | None = None,
+) -> Loss:
+    """Register a loss from a function of one output a_j and its target y_j: its term of C_0.
+
+    ``register_loss("log_cosh", lambda a, y: sympy.log(sympy.cosh(a - y)))``: C_0 is the sum of
+    the terms over the outputs; the name then works in every command and view. ``domain`` (a
+    SymPy set of outputs, default ℝ) decides which output activations may feed it.
+
+    Raises:
+        SpecError: for a name that is built in or not an identifier, or a function that does not
+            return a SymPy expression in its two arguments.
+    """
+    check_name("loss", name, BUILT_IN_LOSSES)
+    term = check_expression("loss", name, fn(kernels.a, kernels.y), {kernels.a, kernels.y})
+    record = expression_loss(
+        name, term, latex=latex, text=text, domain=domain, description=description
+    )
+    LOSSES[name] = record
+    return record
