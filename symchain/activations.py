@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import sympy as sp
+from sympy.codegen.cfunctions import expm1
 
 from . import kernels
 from .errors import SpecError, UnknownNameError
-from .kernels import Kernel
+from .kernels import Kernel, Maximum, Where
 
 
 class DisplayFunction(sp.Function):
@@ -430,7 +431,6 @@ def to_elementary(expr: sp.Expr) -> sp.Expr:
 
 # Your own activations ----------------------------------------------------------------------------
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
-BUILT_IN_ACTIVATIONS = frozenset(ACTIVATIONS)
 
 
 def check_name(kind: str, name: str, built_in: frozenset[str]) -> None:
@@ -456,6 +456,11 @@ def check_expression(kind: str, name: str, expr: Any, allowed: set[sp.Symbol]) -
     return expr
 
 
+def latex_text(name: str) -> str:
+    """A name as LaTeX text (``leaky\\_relu``)."""
+    return name.replace("_", r"\_")
+
+
 def expression_activation(
     name: str,
     body: sp.Expr,
@@ -464,8 +469,13 @@ def expression_activation(
     text: str | None = None,
     output_range: sp.Set | None = None,
     description: str | None = None,
+    torch: Callable[[Any, Any], Any] | None = None,
+    stable: tuple[sp.Expr, sp.Expr] | None = None,
 ) -> Activation:
     """The record of an activation given as a SymPy expression in :data:`kernels.z`.
+
+    ``torch`` is PyTorch's own function (default: the expression printed for PyTorch);
+    ``stable`` gives the kernels' expressions for σ and σ' when the written ones overflow.
 
     Its display functions print as ``\\operatorname{name}(z)`` and ``\\operatorname{name}'(z)``;
     the derivative is ``sympy.diff`` of the expression; its kernels are the expression and
@@ -474,7 +484,7 @@ def expression_activation(
     z = kernels.z
     derivative_body = sp.diff(body, z)
     second = sp.diff(derivative_body, z)
-    latex_name = latex if latex is not None else rf"\operatorname{{{name}}}"
+    latex_name = latex if latex is not None else rf"\operatorname{{{latex_text(name)}}}"
     unicode_name = text if text is not None else name
 
     def elementary(u: sp.Expr) -> sp.Expr:
@@ -522,6 +532,8 @@ def expression_activation(
     def reference(torch: Any, values: Any) -> Any:
         return kernels.function(body, (z,), "torch")(values)
 
+    forward, backward = stable if stable is not None else (body, derivative_body)
+
     return Activation(
         name=name,
         apply=function,
@@ -535,10 +547,10 @@ def expression_activation(
         output_range=output_range if output_range is not None else sp.S.Reals,
         kernel=name,
         derivative_kernel=f"{name}_prime",
-        torch=reference,
+        torch=torch or reference,
         own_kernels=(
-            Kernel(name, (z,), kernels.stabilize(body)),
-            Kernel(f"{name}_prime", (z,), kernels.stabilize(derivative_body)),
+            Kernel(name, (z,), kernels.stabilize(forward)),
+            Kernel(f"{name}_prime", (z,), kernels.stabilize(backward)),
         ),
     )
 
@@ -570,3 +582,44 @@ def register_activation(
     )
     ACTIVATIONS[name] = record
     return record
+
+
+def _built_in_expressions() -> tuple[Activation, ...]:
+    """gelu, silu, leaky_relu and elu: records made from their expressions, as torch defines
+    them (gelu in its erf form, leaky_relu with slope 0.01, elu with α = 1)."""
+    z = kernels.z
+    half = sp.Rational(1, 2)
+    slope = sp.Rational(1, 100)
+    below = -Maximum(-z, 0)  # min(z, 0): e^z of it never overflows
+    return (
+        expression_activation(
+            "gelu", half * z * (1 + sp.erf(z / sp.sqrt(2))), latex=r"\operatorname{GELU}",
+            text="GELU", output_range=sp.Interval(-sp.Rational(17, 100), sp.oo),
+            description="GELU z Φ(z) = z (1 + erf(z/√2))/2 (torch's default, erf form)",
+            torch=lambda torch, v: torch.nn.functional.gelu(v),
+        ),
+        expression_activation(
+            "silu", z / (1 + sp.exp(-z)), latex=r"\operatorname{SiLU}", text="SiLU",
+            output_range=sp.Interval(-sp.Rational(28, 100), sp.oo),
+            description="SiLU z σ(z) = z/(1 + e^(-z)) (swish)",
+            torch=lambda torch, v: torch.nn.functional.silu(v),
+        ),
+        expression_activation(
+            "leaky_relu", sp.Piecewise((z, z > 0), (slope * z, True)),
+            latex=r"\operatorname{LeakyReLU}", text="LeakyReLU",
+            description="leaky ReLU: z for z > 0, else 0.01 z (torch's default slope)",
+            torch=lambda torch, v: torch.nn.functional.leaky_relu(v, 0.01),
+        ),
+        expression_activation(
+            "elu", sp.Piecewise((z, z > 0), (sp.exp(z) - 1, True)),
+            latex=r"\operatorname{ELU}", text="ELU", output_range=sp.Interval.open(-1, sp.oo),
+            description="ELU: z for z > 0, else e^z - 1 (α = 1)",
+            torch=lambda torch, v: torch.nn.functional.elu(v, alpha=1.0),
+            stable=(Where(z > 0, z, expm1(below)), Where(z > 0, 1, sp.exp(below))),
+        ),
+    )
+
+
+for _record in _built_in_expressions():
+    ACTIVATIONS[_record.name] = _record
+BUILT_IN_ACTIVATIONS = frozenset(ACTIVATIONS)

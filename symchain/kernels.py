@@ -221,7 +221,20 @@ def stabilize(expr: sp.Expr) -> sp.Expr:
                     return sp.Mul(sp.tanh(factor.args[0]), *args)
         return node
 
-    out = expr.replace(lambda n: isinstance(n, sp.log | sp.Mul), cosh_rewrite)
+    def erf_rewrite(node: sp.Expr) -> sp.Expr:
+        # k + k erf(u) = k erfc(-u): no cancellation for u ≪ 0 (GELU's Φ(z))
+        if not isinstance(node, sp.Add):
+            return node
+        for term in node.args:
+            k, factor = term.as_coeff_Mul()
+            if isinstance(factor, sp.erf) and k in node.args:
+                rest = [t for t in node.args if t is not term and t != k]
+                complement = sp.erfc(-factor.args[0], evaluate=False)
+                return sp.Add(sp.Mul(k, complement, evaluate=False), *rest)
+        return node
+
+    out = expr.replace(lambda n: isinstance(n, sp.Add), erf_rewrite)
+    out = out.replace(lambda n: isinstance(n, sp.log | sp.Mul), cosh_rewrite)
     out = out.replace(lambda n: isinstance(n, sp.log | sp.Pow), rewrite)
     out = out.replace(lambda n: isinstance(n, sp.Mul), mul_rewrite)
     return out.replace(
@@ -286,6 +299,8 @@ class _KernelPrinting:
         return "0.5"
 
     def _print_Pow(self, expr: sp.Pow, **kwargs: Any) -> str:
+        if expr.is_number:  # √2 and the like: a float literal, fine for every backend
+            return repr(float(expr))
         if expr.exp == -1:
             return f"1/{self.parenthesize(expr.base, 1000)}"  # type: ignore[attr-defined]
         return super()._print_Pow(expr, **kwargs)  # type: ignore[misc, no-any-return]
@@ -297,6 +312,9 @@ class NumpyKernelPrinter(_KernelPrinting, NumPyPrinter):
     def _print_erf(self, expr: sp.Expr) -> str:
         return f"scipy.special.erf({self._print(expr.args[0])})"
 
+    def _print_erfc(self, expr: sp.Expr) -> str:
+        return f"scipy.special.erfc({self._print(expr.args[0])})"
+
 
 class JaxKernelPrinter(_KernelPrinting, JaxPrinter):
     """JAX source (``import jax.numpy``)."""
@@ -305,6 +323,9 @@ class JaxKernelPrinter(_KernelPrinting, JaxPrinter):
 
     def _print_erf(self, expr: sp.Expr) -> str:
         return f"jax.scipy.special.erf({self._print(expr.args[0])})"
+
+    def _print_erfc(self, expr: sp.Expr) -> str:
+        return f"jax.scipy.special.erfc({self._print(expr.args[0])})"
 
 
 class TorchKernelPrinter(_KernelPrinting, TorchPrinter):
@@ -324,6 +345,33 @@ class TorchKernelPrinter(_KernelPrinting, TorchPrinter):
 
     def _print_log1p(self, expr: sp.Expr) -> str:
         return f"torch.log1p({self._print(expr.args[0])})"
+
+    def _print_expm1(self, expr: sp.Expr) -> str:
+        return f"torch.expm1({self._print(expr.args[0])})"
+
+    def _print_erfc(self, expr: sp.Expr) -> str:
+        return f"torch.special.erfc({self._print(expr.args[0])})"
+
+    def _where(self, cond: sp.Basic, then: sp.Expr, other: sp.Expr) -> str:
+        """``torch.where``; with two numbers it would be float32, so it takes the array's dtype."""
+        arrays = sorted(cond.free_symbols, key=str)
+        if then.is_number and other.is_number and arrays:
+            like = self._print(arrays[0])
+            then_text = f"{like}.new_tensor({float(then)!r})"
+            other_text = f"{like}.new_tensor({float(other)!r})"
+        else:
+            then_text, other_text = self._print(then), self._print(other)
+        return f"torch.where({self._print(cond)}, {then_text}, {other_text})"
+
+    def _print_Where(self, expr: Where) -> str:
+        return self._where(*expr.args)
+
+    def _print_Piecewise(self, expr: sp.Piecewise) -> str:
+        (then, cond), *rest = expr.args
+        if not rest:
+            return str(self._print(then))
+        other = sp.Piecewise(*rest) if len(rest) > 1 or rest[0][1] is not sp.true else rest[0][0]
+        return self._where(cond, then, other)
 
     def _print_Amax(self, expr: Amax) -> str:
         arr, ax = self._operand(expr.args[0]), self._print(expr.args[1])
@@ -397,9 +445,9 @@ def needed(names: Iterable[str], extra: Iterable[Kernel] = ()) -> list[Kernel]:
 
 
 def uses_scipy(chosen: Iterable[Kernel]) -> bool:
-    """Whether the NumPy source of these kernels needs SciPy (for erf)."""
+    """Whether the NumPy source of these kernels needs SciPy (for erf, erfc)."""
     return any(
-        expr.has(sp.erf)
+        expr.has(sp.erf, sp.erfc)
         for kernel in chosen
         for expr in [kernel.result, *(value for _, value in kernel.steps)]
     )

@@ -9,7 +9,7 @@ from typing import Any
 import sympy as sp
 
 from . import kernels
-from .activations import check_expression, check_name
+from .activations import check_expression, check_name, latex_text
 from .errors import UnknownNameError
 
 
@@ -132,7 +132,6 @@ def get_loss(name: str) -> Loss:
         raise UnknownNameError(f"unknown loss {name!r}; known: {known}") from None
 
 
-BUILT_IN_LOSSES = frozenset(LOSSES)
 
 
 def expression_loss(
@@ -143,9 +142,11 @@ def expression_loss(
     text: str | None = None,
     domain: sp.Set | None = None,
     description: str | None = None,
+    torch: Callable[[Any, Any, Any], Any] | None = None,
 ) -> Loss:
     """The record of a loss whose term is a SymPy expression in :data:`kernels.a`,
-    :data:`kernels.y`; ∂C_0/∂a_j is ``sympy.diff`` of it."""
+    :data:`kernels.y`; ∂C_0/∂a_j is ``sympy.diff`` of it. ``torch`` is PyTorch's own loss
+    (summed), by default the term printed for PyTorch."""
     a, y = kernels.a, kernels.y
     derivative = sp.diff(term, a)
     return Loss(
@@ -154,9 +155,27 @@ def expression_loss(
         derivative=lambda out, target: derivative.xreplace({a: out, y: target}),
         description=description or f"C_0 = Σ_j {term} over the outputs a = a_j (registered)",
         domain=domain if domain is not None else sp.S.Reals,
-        latex=latex if latex is not None else rf"\operatorname{{{name}}}",
+        latex=latex if latex is not None else rf"\operatorname{{{latex_text(name)}}}",
         unicode=text if text is not None else name,
+        torch=torch,
     )
+
+
+def _huber() -> Loss:
+    """Huber loss with δ = 1, piecewise as torch's HuberLoss: ½(a - y)² inside |a - y| < 1,
+    |a - y| - ½ outside."""
+    d = kernels.a - kernels.y
+    half = sp.Rational(1, 2)
+    return expression_loss(
+        "huber", sp.Piecewise((half * d**2, sp.Abs(d) < 1), (sp.Abs(d) - half, True)),
+        latex=r"\operatorname{Huber}", text="Huber",
+        description="C_0 = Σ_j ½(a_j - y_j)² where |a_j - y_j| < 1, else |a_j - y_j| - ½ (δ = 1)",
+        torch=lambda torch, a, y: torch.nn.functional.huber_loss(a, y, reduction="sum", delta=1.0),
+    )
+
+
+LOSSES["huber"] = _huber()
+BUILT_IN_LOSSES = frozenset(LOSSES)
 
 
 def register_loss(

@@ -55,18 +55,23 @@ _r, _w, _m, _e, _s, _rest, _g, _c = (
 )
 # 1 - y, computed before anything is subtracted from it (0 exactly for y = 1)
 _COMPLEMENT = ((_c, 1 - y),)
-# Coefficients of r² in C_0 and of r in ∂C_0/∂a for the squared errors.
-_SQUARED = {"squared_error": (sp.Integer(1), sp.Integer(2)),
-            "half_squared_error": (sp.Rational(1, 2), sp.Integer(1))}
+# Losses of the residual r = a - y: one output's term and ∂C_0/∂a, from r.
+_HALF = sp.Rational(1, 2)
+_SQUARED = {
+    "squared_error": (_r**2, 2 * _r),
+    "half_squared_error": (_HALF * _r**2, _r),
+    "huber": (Where(sp.Abs(_r) < 1, _HALF * _r**2, sp.Abs(_r) - _HALF),
+              Where(sp.Abs(_r) < 1, _r, sp.sign(_r))),
+}
 
 
 def _squared_kernels(activation: str, residual: str, prime: str) -> list[Kernel]:
-    """C_0 and δ^(L) of a bounded activation with a squared error, through its exact residual."""
+    """C_0 and δ^(L) of a bounded activation with a loss of a - y, through its exact residual."""
     out = []
-    for loss, (c_loss, c_delta) in _SQUARED.items():
+    for loss, (term, gradient) in _SQUARED.items():
         steps = ((_r, call(residual, z, y)),)
-        out.append(Kernel(f"{activation}_{loss}", (z, y), c_loss * _r**2, steps))
-        out.append(Kernel(f"{activation}_{loss}_delta", (z, a, y), c_delta * _r * call(prime, z),
+        out.append(Kernel(f"{activation}_{loss}", (z, y), term, steps))
+        out.append(Kernel(f"{activation}_{loss}_delta", (z, a, y), gradient * call(prime, z),
                           steps))
     return out
 
@@ -85,11 +90,10 @@ _SOFTMAX_STEPS = (
 
 def _softmax_squared_kernels() -> list[Kernel]:
     out = []
-    for loss, (c_loss, c_delta) in _SQUARED.items():
-        out.append(Kernel(f"softmax_{loss}", (z, y, axis), c_loss * Total(_r**2, axis),
-                          _SOFTMAX_STEPS))
+    for loss, (term, gradient) in _SQUARED.items():
+        out.append(Kernel(f"softmax_{loss}", (z, y, axis), Total(term, axis), _SOFTMAX_STEPS))
         # δ_j = a_j (g_j - Σ_i a_i g_i), for the largest a_j as g_j (1 - a_j) - Σ_{i≠j} a_i g_i
-        steps = (*_SOFTMAX_STEPS, (_g, c_delta * _r))
+        steps = (*_SOFTMAX_STEPS, (_g, gradient))
         delta = _w * Where(
             _w > sp.Rational(1, 2),
             _g * _rest - Total(Where(z >= _m, 0, _w * _g), axis),

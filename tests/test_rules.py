@@ -222,3 +222,53 @@ def test_every_built_in_pair_that_fits_is_accepted() -> None:
             names = (act.name,) if act.elementwise else ("softmax",)
             if fits(act, loss):
                 Network.from_widths((2, 2), names, loss.name)
+
+
+# New built-ins against torch.nn.functional ----------------------------------------------------
+TORCH_FUNCTIONS = {
+    "gelu": lambda F, v: F.gelu(v),
+    "silu": lambda F, v: F.silu(v),
+    "leaky_relu": lambda F, v: F.leaky_relu(v, 0.01),
+    "elu": lambda F, v: F.elu(v, alpha=1.0),
+}
+
+
+@pytest.mark.parametrize("name", sorted(TORCH_FUNCTIONS))
+def test_new_activations_equal_torch_functional(name: str) -> None:
+    import torch
+
+    from symchain.kernels import namespace
+
+    act = ACTIVATIONS[name]
+    values = np.array([-1000.0, -30.0, -3.0, -0.5, 0.0, 0.25, 2.0, 30.0, 1000.0])
+    kernels = namespace("numpy", act.own_kernels)
+    with np.errstate(all="raise"):
+        np.seterr(under="ignore")
+        forward = kernels[f"_{act.kernel}"](values)
+        backward = kernels[f"_{act.derivative_kernel}"](values)
+    t = torch.tensor(values, requires_grad=True)
+    out = TORCH_FUNCTIONS[name](torch.nn.functional, t)
+    out.sum().backward()
+    # torch's gelu gives 0 below about z = -28 where z Φ(z) is still 1e-196 (ours is exact, see
+    # test_saturation.py): values that small are compared absolutely
+    np.testing.assert_allclose(forward, out.detach().numpy(), rtol=1e-14, atol=1e-150)
+    np.testing.assert_allclose(backward, t.grad.numpy(), rtol=1e-14, atol=1e-150)
+
+
+def test_huber_equals_torch_huber_loss() -> None:
+    import torch
+
+    network = Network.from_widths((2, 3, 2), ("gelu", "linear"), "huber")
+    params, X, _ = _data(network)
+    Y = np.random.default_rng(2).normal(scale=3.0, size=(6, 2))  # both pieces of the loss
+    result = compile_gradient(derive(network))(params, X, Y)
+    out = torch.as_tensor(X)
+    for layer in (1, 2):
+        W, b = torch.as_tensor(params[f"W{layer}"]), torch.as_tensor(params[f"b{layer}"])
+        out = out @ W.T + b
+        out = torch.nn.functional.gelu(out) if layer == 1 else out
+    expected = torch.nn.functional.huber_loss(out, torch.as_tensor(Y), reduction="sum",
+                                              delta=1.0) / 6
+    assert float(result.loss) == pytest.approx(float(expected), rel=1e-13)
+    _, reference = torch_gradients(network, params, X, Y)
+    assert max(c.max_rel for c in compare(network, result.gradients, reference)) < 1e-12

@@ -26,9 +26,7 @@ RTOL = 1e-12
 
 ACCEPTED = [
     (act, loss)
-    for act, loss in itertools.product(
-        ["sigmoid", "tanh", "relu", "linear", "softplus", "softmax"], sorted(LOSSES)
-    )
+    for act, loss in itertools.product(ACTIVATIONS, LOSSES)
     if fits(ACTIVATIONS[act], LOSSES[loss])
 ]
 
