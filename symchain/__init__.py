@@ -14,7 +14,7 @@ from .activations import ACTIVATIONS, Activation, register_activation
 from .derivation import Chain, Derivation, ErrorTerm, Factor, ParameterGradient
 from .deriver import derive, derive_activation
 from .errors import SymchainError
-from .losses import LOSSES, Loss, register_loss
+from .losses import LOSSES, Loss, load_entry_points, register_loss
 from .naming import Notation
 from .network import Network
 from .nodes import Partial, Sampled
@@ -22,6 +22,9 @@ from .spec import NetworkSpec
 
 # Importing these fills Derivation.lambdify's registry of compilers (unrolled and matrix forms).
 from . import codegen, numeric  # noqa: E402,F401  isort: skip
+
+# Activations and losses that installed packages ship (entry points symchain.activations/.losses).
+load_entry_points()
 
 __version__ = "0.1.0"
 

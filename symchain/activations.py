@@ -623,3 +623,4 @@ def _built_in_expressions() -> tuple[Activation, ...]:
 for _record in _built_in_expressions():
     ACTIVATIONS[_record.name] = _record
 BUILT_IN_ACTIVATIONS = frozenset(ACTIVATIONS)
+

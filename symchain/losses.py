@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from importlib.metadata import entry_points
 from typing import Any
 
 import sympy as sp
 
 from . import kernels
-from .activations import check_expression, check_name, latex_text
+from .activations import check_expression, check_name, latex_text, register_activation
 from .errors import UnknownNameError
 
 
@@ -204,3 +205,13 @@ def register_loss(
     )
     LOSSES[name] = record
     return record
+
+
+def load_entry_points() -> None:
+    """Register what installed packages ship under the entry-point groups ``symchain.activations``
+    and ``symchain.losses``: each entry point names a function building the expression (z -> σ(z),
+    or (a, y) -> the loss term), registered under the entry point's name."""
+    for entry in entry_points(group="symchain.activations"):
+        register_activation(entry.name, entry.load())
+    for entry in entry_points(group="symchain.losses"):
+        register_loss(entry.name, entry.load())

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 import sympy as sp
 
 from .. import naming
-from ..activations import TanhPrime
+from ..activations import get_activation
 from ..errors import SymchainError
 from ..nodes import Sampled
 from .ground import BATCH_SIZE, Ground, sampled
@@ -288,7 +288,8 @@ class Resolver:
             act = self.activation_for(arg)
             result = act.derivative(arg) if node.primes else act.apply(arg)
         elif node.name == "tanh":
-            result = TanhPrime(arg) if node.primes else sp.tanh(arg)
+            act = get_activation("tanh")
+            result = act.derivative(arg) if node.primes else act.apply(arg)
         elif node.primes:
             raise ClaimError(f"\\{node.name}' is not supported; write the derivative out")
         elif node.name == "exp":
