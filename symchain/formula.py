@@ -125,9 +125,8 @@ def parse_formula(text: str, variables: Mapping[str, sp.Symbol], what: str) -> s
         message = inner.message if isinstance(inner, _Unknown) else str(inner)
         raise SpecError(f"{what}: {message}") from None
     except UnexpectedCharacters as error:
-        raise SpecError(
-            f"{what}: column {error.column}: unexpected character {text[error.pos_in_stream]!r}"
-        ) from None
+        char = text[error.pos_in_stream] if error.pos_in_stream is not None else ""
+        raise SpecError(f"{what}: column {error.column}: unexpected character {char!r}") from None
     except UnexpectedEOF:
         raise SpecError(f"{what}: column {len(text) + 1}: the formula ends too early") from None
     except UnexpectedInput as error:

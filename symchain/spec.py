@@ -7,7 +7,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import kernels
-from .activations import ACTIVATIONS, get_activation, register_activation
+from .activations import (
+    ACTIVATIONS,
+    BUILT_IN_ACTIVATIONS,
+    check_name,
+    expression_activation,
+    get_activation,
+)
 from .errors import InputFileError, SpecError, TooLargeError
 from .formula import parse_formula
 from .losses import LOSSES, get_loss
@@ -155,9 +161,11 @@ def define_activations(tables: object, source: str) -> None:
         for key in ("latex", "text"):
             if key in table and not isinstance(table[key], str):
                 raise SpecError(f"{where}: '{key}' must be a string")
+        check_name("activation", name, BUILT_IN_ACTIVATIONS)
         body = parse_formula(table["formula"], {"z": kernels.z}, f"{where} formula")
-        register_activation(name, lambda _z, body=body: body, latex=table.get("latex"),
-                            text=table.get("text"))
+        ACTIVATIONS[name] = expression_activation(
+            name, body, latex=table.get("latex"), text=table.get("text")
+        )
 
 
 def load_spec(path: Path) -> tuple[NetworkSpec, str | None]:
