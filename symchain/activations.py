@@ -49,6 +49,17 @@ class DisplayFunction(sp.Function):
     def _eval_evalf(self, prec: int) -> sp.Expr | None:
         return self.elementary(self.args[0])._eval_evalf(prec)  # type: ignore[no-any-return]
 
+    # SymPy's own printers: sympy.latex and sympy.pretty write lecture notation (σ'(z)), and
+    # sympy.lambdify(..., modules="numpy") computes through the elementary form.
+    def _latex(self, printer: Any) -> str:
+        return rf"{self.latex_name}\left({printer._print(self.args[0])}\right)"
+
+    def _pretty(self, printer: Any) -> Any:
+        return printer._print_Function(self, func_name=self.unicode_name)
+
+    def _numpycode(self, printer: Any) -> str:
+        return str(printer._print(self.elementary(self.args[0])))
+
     def _eval_is_real(self) -> bool | None:
         return self.args[0].is_real  # type: ignore[no-any-return]
 

@@ -272,3 +272,19 @@ def test_huber_equals_torch_huber_loss() -> None:
     assert float(result.loss) == pytest.approx(float(expected), rel=1e-13)
     _, reference = torch_gradients(network, params, X, Y)
     assert max(c.max_rel for c in compare(network, result.gradients, reference)) < 1e-12
+
+
+def test_display_functions_print_through_sympy_and_lambdify() -> None:
+    from symchain.activations import ReluPrime, Sigmoid, SigmoidPrime
+
+    z = sp.Symbol("z", real=True)
+    expr = SigmoidPrime(z) * Sigmoid(z) + ReluPrime(z)
+    assert sp.latex(expr) == (r"\operatorname{ReLU}'\left(z\right) + \sigma\left(z\right) "
+                              r"\sigma'\left(z\right)")
+    assert sp.pretty(expr, use_unicode=True) == "ReLU'(z) + σ(z)⋅σ'(z)"
+    assert sp.latex(ACTIVATIONS["gelu"].derivative(z)) == r"\operatorname{GELU}'\left(z\right)"
+    values = np.array([-1.0, 0.0, 2.0])
+    s = 1 / (1 + np.exp(-values))
+    expected = s * (1 - s) * s + (values > 0)  # ReLU'(0) = 0
+    np.testing.assert_allclose(sp.lambdify(z, expr, modules="numpy")(values), expected,
+                               rtol=1e-15)
