@@ -27,6 +27,8 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "ACTIVATIONS": "activations",
     "Activation": "activations",
+    "register_activation": "activations",
+    "register_loss": "losses",
     "Chain": "derivation",
     "Derivation": "derivation",
     "ErrorTerm": "derivation",
@@ -53,14 +55,14 @@ _EXPORTS = {
 }
 
 if TYPE_CHECKING:
-    from .activations import ACTIVATIONS, Activation
+    from .activations import ACTIVATIONS, Activation, register_activation
     from .derivation import Chain, Derivation, ErrorTerm, Factor, ParameterGradient
     from .deriver import derive, derive_activation
     from .errors import SymchainError
     from .graphs import Graph, GraphDerivation, GraphError, dense_graph, derive_graph
     from .graphs.spec import graph_from_mapping, load_graph
     from .ipython import load_ipython_extension
-    from .losses import LOSSES, Loss
+    from .losses import LOSSES, Loss, register_loss
     from .naming import Notation
     from .network import Network
     from .nodes import Partial, Sampled
@@ -106,4 +108,6 @@ __all__ = [
     "graph_from_mapping",
     "load_graph",
     "load_ipython_extension",
+    "register_activation",
+    "register_loss",
 ]

@@ -8,29 +8,84 @@ works through them. ``evaluated_derivative`` gives the closed form (``σ(z)(1-σ
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import sympy as sp
+from sympy.codegen.cfunctions import expm1
 
+from . import kernels
 from .errors import SpecError, UnknownNameError
+from .kernels import Kernel, Maximum, Where
 
 
 class DisplayFunction(sp.Function):
     """A function kept by name in formulas (σ, σ', ReLU, ...) that evaluates through its
-    elementary form."""
+    elementary form.
+
+    Each class carries everything every stage needs to know about it: its LaTeX and Unicode
+    names, its elementary form, the stable kernel that computes it on arrays
+    (:mod:`symchain.kernels`) and its float value (for verify).
+    """
 
     nargs = 1
+    latex_name: ClassVar[str] = ""
+    unicode_name: ClassVar[str] = ""
+    kernel: ClassVar[str] = ""
+
+    @staticmethod
+    def elementary(z: sp.Expr) -> sp.Expr:
+        """The function in SymPy's own functions (exp, log, Max, ...)."""
+        raise NotImplementedError
+
+    @classmethod
+    def float_value(cls, v: float) -> float:
+        """The value at a float, from the elementary form evaluated at 30 digits."""
+        return float(cls.elementary(sp.Float(v, 30)).evalf(30))
 
     def _eval_evalf(self, prec: int) -> sp.Expr | None:
-        return ELEMENTARY[type(self)](self.args[0])._eval_evalf(prec)  # type: ignore[no-any-return]
+        return self.elementary(self.args[0])._eval_evalf(prec)  # type: ignore[no-any-return]
+
+    # SymPy's own printers: sympy.latex and sympy.pretty write lecture notation (σ'(z)), and
+    # sympy.lambdify(..., modules="numpy") computes through the elementary form.
+    def _latex(self, printer: Any) -> str:
+        return rf"{self.latex_name}\left({printer._print(self.args[0])}\right)"
+
+    def _pretty(self, printer: Any) -> Any:
+        return printer._print_Function(self, func_name=self.unicode_name)
+
+    def _numpycode(self, printer: Any) -> str:
+        return str(printer._print(self.elementary(self.args[0])))
+
+    def _eval_is_real(self) -> bool | None:
+        return self.args[0].is_real  # type: ignore[no-any-return]
+
+
+def _sigmoid_float(v: float) -> float:
+    if v >= 0:
+        return 1.0 / (1.0 + math.exp(-v))
+    e = math.exp(v)
+    return e / (1.0 + e)
+
+
+def _sigmoid_elementary(z: sp.Expr) -> sp.Expr:
+    return 1 / (1 + sp.exp(-z))
+
+
+def _sigmoid_prime_elementary(z: sp.Expr) -> sp.Expr:
+    s = _sigmoid_elementary(z)
+    return s * (1 - s)
 
 
 class Sigmoid(DisplayFunction):
     """The logistic sigmoid σ(z) = 1/(1 + e^{-z})."""
 
-    nargs = 1
+    latex_name, unicode_name, kernel = r"\sigma", "σ", "sigmoid"
+    elementary = staticmethod(_sigmoid_elementary)
+    float_value = staticmethod(_sigmoid_float)  # type: ignore[assignment]
 
     def fdiff(self, argindex: int = 1) -> sp.Expr:
         return SigmoidPrime(self.args[0])
@@ -38,14 +93,16 @@ class Sigmoid(DisplayFunction):
     def _eval_rewrite_as_exp(self, z: sp.Expr, **kwargs: object) -> sp.Expr:
         return 1 / (1 + sp.exp(-z))
 
-    def _eval_is_real(self) -> bool | None:
-        return self.args[0].is_real
-
 
 class SigmoidPrime(DisplayFunction):
     """σ'(z) = σ(z)(1 - σ(z))."""
 
-    nargs = 1
+    latex_name, unicode_name, kernel = r"\sigma'", "σ'", "sigmoid_prime"
+    elementary = staticmethod(_sigmoid_prime_elementary)
+
+    @staticmethod
+    def float_value(v: float) -> float:  # type: ignore[override]
+        return _sigmoid_float(v) * (1.0 - _sigmoid_float(v))
 
     def fdiff(self, argindex: int = 1) -> sp.Expr:
         s = Sigmoid(self.args[0])
@@ -54,14 +111,19 @@ class SigmoidPrime(DisplayFunction):
     def _eval_rewrite_as_exp(self, z: sp.Expr, **kwargs: object) -> sp.Expr:
         return sp.exp(-z) / (1 + sp.exp(-z)) ** 2
 
-    def _eval_is_real(self) -> bool | None:
-        return self.args[0].is_real
-
 
 class TanhPrime(DisplayFunction):
     """tanh'(z) = 1 - tanh(z)^2."""
 
-    nargs = 1
+    latex_name, unicode_name, kernel = r"\tanh'", "tanh'", "tanh_prime"
+
+    @staticmethod
+    def elementary(z: sp.Expr) -> sp.Expr:
+        return 1 - sp.tanh(z) ** 2
+
+    @staticmethod
+    def float_value(v: float) -> float:  # type: ignore[override]
+        return 1.0 - math.tanh(v) ** 2
 
     def fdiff(self, argindex: int = 1) -> sp.Expr:
         t = sp.tanh(self.args[0])
@@ -74,7 +136,15 @@ class TanhPrime(DisplayFunction):
 class Relu(DisplayFunction):
     """ReLU(z) = max(0, z)."""
 
-    nargs = 1
+    latex_name, unicode_name, kernel = r"\operatorname{ReLU}", "ReLU", "relu"
+
+    @staticmethod
+    def elementary(z: sp.Expr) -> sp.Expr:
+        return sp.Max(0, z)
+
+    @staticmethod
+    def float_value(v: float) -> float:  # type: ignore[override]
+        return max(0.0, v)
 
     def fdiff(self, argindex: int = 1) -> sp.Expr:
         return ReluPrime(self.args[0])
@@ -86,7 +156,15 @@ class Relu(DisplayFunction):
 class ReluPrime(DisplayFunction):
     """ReLU'(z): 1 for z > 0, else 0 (PyTorch's convention at z = 0)."""
 
-    nargs = 1
+    latex_name, unicode_name, kernel = r"\operatorname{ReLU}'", "ReLU'", "relu_prime"
+
+    @staticmethod
+    def elementary(z: sp.Expr) -> sp.Expr:
+        return sp.Heaviside(z, 0)
+
+    @staticmethod
+    def float_value(v: float) -> float:  # type: ignore[override]
+        return 1.0 if v > 0 else 0.0
 
     def fdiff(self, argindex: int = 1) -> sp.Expr:
         return sp.S.Zero
@@ -98,7 +176,15 @@ class ReluPrime(DisplayFunction):
 class Softplus(DisplayFunction):
     """softplus(z) = ln(1 + e^z)."""
 
-    nargs = 1
+    latex_name, unicode_name, kernel = r"\operatorname{softplus}", "softplus", "softplus"
+
+    @staticmethod
+    def elementary(z: sp.Expr) -> sp.Expr:
+        return sp.log(1 + sp.exp(z))
+
+    @staticmethod
+    def float_value(v: float) -> float:  # type: ignore[override]
+        return max(v, 0.0) + math.log1p(math.exp(-abs(v)))
 
     def fdiff(self, argindex: int = 1) -> sp.Expr:
         return SoftplusPrime(self.args[0])
@@ -110,7 +196,10 @@ class Softplus(DisplayFunction):
 class SoftplusPrime(DisplayFunction):
     """softplus'(z) = σ(z)."""
 
-    nargs = 1
+    latex_name, unicode_name = r"\operatorname{softplus}'", "softplus'"
+    kernel = "softplus_prime"
+    elementary = staticmethod(_sigmoid_elementary)
+    float_value = staticmethod(_sigmoid_float)  # type: ignore[assignment]
 
     def fdiff(self, argindex: int = 1) -> sp.Expr:
         return SigmoidPrime(self.args[0])
@@ -130,6 +219,11 @@ class Softmax(sp.Function):
         same = sp.S.One if int(j) == i else sp.S.Zero
         return self * (same - Softmax(sp.Integer(i), *zs))
 
+    @staticmethod
+    def elementary(j: sp.Expr, *zs: sp.Expr) -> sp.Expr:
+        """e^{z_j} / Σ_k e^{z_k} in SymPy's own functions."""
+        return sp.exp(zs[int(j)]) / sp.Add(*(sp.exp(z) for z in zs))
+
     def _symchain_latex(self, printer: Any) -> str:
         zs = ", ".join(printer._print(z) for z in self.args[1:])
         return rf"\operatorname{{softmax}}_{{{self.args[0]}}}({zs})"
@@ -145,10 +239,6 @@ _SUB_DIGITS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 def softmax_elementary(zs: Sequence[sp.Expr], j: int) -> sp.Expr:
     """e^{z_j} / Σ_k e^{z_k} in SymPy's own functions."""
     return sp.exp(zs[j]) / sp.Add(*(sp.exp(z) for z in zs))
-
-
-def _softmax_from_args(j: sp.Expr, *zs: sp.Expr) -> sp.Expr:
-    return softmax_elementary(zs, int(j))
 
 
 def _vector_only(z: sp.Expr) -> sp.Expr:
@@ -168,7 +258,7 @@ def _one(z: sp.Expr) -> sp.Expr:
 
 @dataclass(frozen=True)
 class Activation:
-    """An activation: how to build it, its derivative, and how it is written.
+    """An activation: how to build it, its derivative, how it is written and computed.
 
     Attributes:
         name: the name users type (``sigmoid``).
@@ -180,6 +270,14 @@ class Activation:
         latex: the LaTeX of the function's name (``\\sigma``); empty for the identity.
         unicode: the same in Unicode (``σ``).
         description: one line for help texts.
+        output_range: the set the outputs lie in (a loss refuses outputs outside its domain).
+        kernel: the stable array kernel computing σ (:mod:`symchain.kernels`); empty for the
+            identity.
+        derivative_kernel: the kernel computing σ'; empty when σ' is 1 or not elementwise.
+        derivative_from: ``"z"`` when that kernel takes z, ``"a"`` when it takes a = σ(z).
+        torch: the reference for ``check``: (torch, z tensor) -> σ(z) (PyTorch's own function).
+        own_kernels: kernels of this record outside the shared table (a registered activation's
+            σ and σ' printed from its expression).
         elementwise: False for an activation of the whole layer (softmax); its ``vector``
             builds a_j from every z of the layer, and it may only be the output activation.
         vector: for a non-elementwise activation, a_j from (z_0 .. z_{n-1}, j) in display form.
@@ -195,18 +293,15 @@ class Activation:
     latex: str
     unicode: str
     description: str
+    output_range: sp.Set = sp.S.Reals
+    kernel: str = ""
+    derivative_kernel: str = ""
+    derivative_from: str = "z"
+    torch: Callable[[Any, Any], Any] | None = None
+    own_kernels: tuple[Kernel, ...] = ()
     elementwise: bool = True
     vector: Callable[[Sequence[sp.Expr], int], sp.Expr] | None = None
     vector_elementary: Callable[[Sequence[sp.Expr], int], sp.Expr] | None = None
-
-
-def _sigmoid_elementary(z: sp.Expr) -> sp.Expr:
-    return 1 / (1 + sp.exp(-z))
-
-
-def _sigmoid_prime_elementary(z: sp.Expr) -> sp.Expr:
-    s = _sigmoid_elementary(z)
-    return s * (1 - s)
 
 
 ACTIVATIONS: dict[str, Activation] = {
@@ -222,6 +317,10 @@ ACTIVATIONS: dict[str, Activation] = {
             latex=r"\sigma",
             unicode="σ",
             description="logistic sigmoid σ(z) = 1/(1 + e^(-z)) (the default)",
+            output_range=sp.Interval.open(0, 1),
+            kernel="sigmoid",
+            derivative_kernel="sigmoid_prime",
+            torch=lambda torch, z: torch.sigmoid(z),
         ),
         Activation(
             name="tanh",
@@ -233,6 +332,10 @@ ACTIVATIONS: dict[str, Activation] = {
             latex=r"\tanh",
             unicode="tanh",
             description="hyperbolic tangent",
+            output_range=sp.Interval.open(-1, 1),
+            kernel="tanh",
+            derivative_kernel="tanh_prime",
+            torch=lambda torch, z: torch.tanh(z),
         ),
         Activation(
             name="relu",
@@ -244,6 +347,10 @@ ACTIVATIONS: dict[str, Activation] = {
             latex=r"\operatorname{ReLU}",
             unicode="ReLU",
             description="rectified linear unit max(0, z); derivative 0 at z = 0 (as PyTorch)",
+            output_range=sp.Interval(0, sp.oo),
+            kernel="relu",
+            derivative_kernel="relu_prime",
+            torch=lambda torch, z: torch.nn.functional.relu(z),
         ),
         Activation(
             name="linear",
@@ -255,6 +362,7 @@ ACTIVATIONS: dict[str, Activation] = {
             latex="",
             unicode="",
             description="identity a = z",
+            torch=lambda torch, z: z,
         ),
         Activation(
             name="softplus",
@@ -266,6 +374,10 @@ ACTIVATIONS: dict[str, Activation] = {
             latex=r"\operatorname{softplus}",
             unicode="softplus",
             description="softplus ln(1 + e^z), whose derivative is σ(z)",
+            output_range=sp.Interval.open(0, sp.oo),
+            kernel="softplus",
+            derivative_kernel="softplus_prime",
+            torch=lambda torch, z: torch.nn.functional.softplus(z),
         ),
         Activation(
             name="softmax",
@@ -277,6 +389,10 @@ ACTIVATIONS: dict[str, Activation] = {
             latex=r"\operatorname{softmax}",
             unicode="softmax",
             description="softmax e^(z_j)/Σ_k e^(z_k) over the output layer (last layer only)",
+            # 1 exactly when the layer has one neuron
+            output_range=sp.Interval.Lopen(0, 1),
+            kernel="softmax",
+            torch=lambda torch, z: torch.softmax(z, dim=1),
             elementwise=False,
             vector=lambda zs, j: Softmax(sp.Integer(j), *zs),
             vector_elementary=softmax_elementary,
@@ -284,29 +400,28 @@ ACTIVATIONS: dict[str, Activation] = {
     )
 }
 
-# Display functions whose names the printers know, and how to rewrite each into elementary form
-# (called with the function's arguments).
-ELEMENTARY: dict[type, Callable[..., sp.Expr]] = {
-    Sigmoid: _sigmoid_elementary,
-    SigmoidPrime: _sigmoid_prime_elementary,
-    TanhPrime: lambda z: 1 - sp.tanh(z) ** 2,
-    Relu: lambda z: sp.Max(0, z),
-    ReluPrime: lambda z: sp.Heaviside(z, 0),
-    Softplus: lambda z: sp.log(1 + sp.exp(z)),
-    SoftplusPrime: _sigmoid_elementary,
-    Softmax: _softmax_from_args,
+# Functions of SymPy's own that chains and losses use, with their float values (for verify).
+_MATH_FUNCTIONS: dict[type, Callable[[float], float]] = {
+    sp.tanh: math.tanh,
+    sp.exp: math.exp,
+    sp.log: math.log,
+    sp.Abs: abs,
+    sp.sign: lambda v: float((v > 0) - (v < 0)),
 }
 
-# (LaTeX, Unicode) of each display function; primes are written σ', tanh', ...
-FUNCTION_NAMES: dict[type, tuple[str, str]] = {
-    Sigmoid: (r"\sigma", "σ"),
-    SigmoidPrime: (r"\sigma'", "σ'"),
-    TanhPrime: (r"\tanh'", "tanh'"),
-    Relu: (r"\operatorname{ReLU}", "ReLU"),
-    ReluPrime: (r"\operatorname{ReLU}'", "ReLU'"),
-    Softplus: (r"\operatorname{softplus}", "softplus"),
-    SoftplusPrime: (r"\operatorname{softplus}'", "softplus'"),
-}
+
+def display_names(expr: sp.Basic) -> tuple[str, str] | None:
+    """(LaTeX, Unicode) name of a display function (σ, σ', ReLU, ...), else None."""
+    if isinstance(expr, DisplayFunction):
+        return expr.latex_name, expr.unicode_name
+    return None
+
+
+def float_function(function: type) -> Callable[[float], float] | None:
+    """The float64 value of a one-argument function of chains (σ, σ', tanh, exp, ...)."""
+    if isinstance(function, type) and issubclass(function, DisplayFunction):
+        return function.float_value
+    return _MATH_FUNCTIONS.get(function)
 
 
 def get_activation(name: str) -> Activation:
@@ -321,6 +436,203 @@ def get_activation(name: str) -> Activation:
 def to_elementary(expr: sp.Expr) -> sp.Expr:
     """Rewrite symchain's display functions (σ, σ', ReLU, ...) into elementary SymPy functions."""
     return expr.replace(
-        lambda e: type(e) in ELEMENTARY,
-        lambda e: ELEMENTARY[type(e)](*e.args),
+        lambda e: isinstance(e, DisplayFunction | Softmax),
+        lambda e: e.elementary(*e.args),
     )
+
+
+# Your own activations ----------------------------------------------------------------------------
+_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+
+
+def check_name(kind: str, name: str, built_in: frozenset[str]) -> None:
+    """A name users can type: lower-case letters, digits and _, not a built-in one."""
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise SpecError(
+            f"{kind} name {name!r} is not accepted; use lower-case letters, digits and _, "
+            "starting with a letter (e.g. swish)"
+        )
+    if name in built_in:
+        raise SpecError(f"{kind} {name!r} is built in; choose another name")
+
+
+def check_expression(kind: str, name: str, expr: Any, allowed: set[sp.Symbol]) -> sp.Expr:
+    if not isinstance(expr, sp.Expr):
+        raise SpecError(
+            f"{kind} {name!r}: the function must return a SymPy expression, got "
+            f"{type(expr).__name__}"
+        )
+    extra = sorted(str(s) for s in expr.free_symbols - allowed)
+    if extra:
+        raise SpecError(f"{kind} {name!r}: unknown symbols {', '.join(extra)} in {expr}")
+    return expr
+
+
+def latex_text(name: str) -> str:
+    """A name as LaTeX text (``leaky\\_relu``)."""
+    return name.replace("_", r"\_")
+
+
+def expression_activation(
+    name: str,
+    body: sp.Expr,
+    *,
+    latex: str | None = None,
+    text: str | None = None,
+    output_range: sp.Set | None = None,
+    description: str | None = None,
+    torch: Callable[[Any, Any], Any] | None = None,
+    stable: tuple[sp.Expr, sp.Expr] | None = None,
+) -> Activation:
+    """The record of an activation given as a SymPy expression in :data:`kernels.z`.
+
+    ``torch`` is PyTorch's own function (default: the expression printed for PyTorch);
+    ``stable`` gives the kernels' expressions for σ and σ' when the written ones overflow.
+
+    Its display functions print as ``\\operatorname{name}(z)`` and ``\\operatorname{name}'(z)``;
+    the derivative is ``sympy.diff`` of the expression; its kernels are the expression and
+    derivative printed by SymPy's code printers with known unstable patterns made stable.
+    """
+    z = kernels.z
+    derivative_body = sp.diff(body, z)
+    second = sp.diff(derivative_body, z)
+    latex_name = latex if latex is not None else rf"\operatorname{{{latex_text(name)}}}"
+    unicode_name = text if text is not None else name
+
+    def elementary(u: sp.Expr) -> sp.Expr:
+        return body.xreplace({z: u})
+
+    def elementary_derivative(u: sp.Expr) -> sp.Expr:
+        return derivative_body.xreplace({z: u})
+
+    def prime_fdiff(self: DisplayFunction, argindex: int = 1) -> sp.Expr:
+        return second.xreplace({z: self.args[0]})
+
+    prime = type(
+        f"{name}_prime",
+        (DisplayFunction,),
+        {
+            "nargs": 1,
+            "latex_name": latex_name + "'",
+            "unicode_name": unicode_name + "'",
+            "kernel": f"{name}_prime",
+            "elementary": staticmethod(elementary_derivative),
+            "fdiff": prime_fdiff,
+            "__module__": __name__,
+            "__doc__": f"{name}'(z), the derivative of the registered activation {name}.",
+        },
+    )
+
+    def fdiff(self: DisplayFunction, argindex: int = 1) -> sp.Expr:
+        return prime(self.args[0])  # type: ignore[no-any-return]
+
+    function = type(
+        name,
+        (DisplayFunction,),
+        {
+            "nargs": 1,
+            "latex_name": latex_name,
+            "unicode_name": unicode_name,
+            "kernel": name,
+            "elementary": staticmethod(elementary),
+            "fdiff": fdiff,
+            "__module__": __name__,
+            "__doc__": f"The registered activation {name}(z) = {body}.",
+        },
+    )
+
+    def reference(torch: Any, values: Any) -> Any:
+        return kernels.function(body, (z,), "torch")(values)
+
+    forward, backward = stable if stable is not None else (body, derivative_body)
+
+    return Activation(
+        name=name,
+        apply=function,
+        derivative=prime,
+        evaluated_derivative=elementary_derivative,
+        elementary=elementary,
+        elementary_derivative=elementary_derivative,
+        latex=latex_name,
+        unicode=unicode_name,
+        description=description or f"{name}(z) = {body} (registered)",
+        output_range=output_range if output_range is not None else sp.S.Reals,
+        kernel=name,
+        derivative_kernel=f"{name}_prime",
+        torch=torch or reference,
+        own_kernels=(
+            Kernel(name, (z,), kernels.stabilize(forward)),
+            Kernel(f"{name}_prime", (z,), kernels.stabilize(backward)),
+        ),
+    )
+
+
+def register_activation(
+    name: str,
+    fn: Callable[[sp.Symbol], sp.Expr],
+    *,
+    latex: str | None = None,
+    text: str | None = None,
+    output_range: sp.Set | None = None,
+    description: str | None = None,
+) -> Activation:
+    """Register an activation from a function building its SymPy expression.
+
+    ``register_activation("swish", lambda z: z / (1 + sympy.exp(-z)))``: the name then works in
+    every command and view (derive, forms, eval, check, codegen, verify). ``latex`` and ``text``
+    name it in formulas (default ``\\operatorname{swish}`` and ``swish``); ``output_range`` (a
+    SymPy set, default ℝ) decides which losses it may feed.
+
+    Raises:
+        SpecError: for a name that is built in or not an identifier, or a function that does not
+            return a SymPy expression in its one argument.
+    """
+    check_name("activation", name, BUILT_IN_ACTIVATIONS)
+    body = check_expression("activation", name, fn(kernels.z), {kernels.z})
+    record = expression_activation(
+        name, body, latex=latex, text=text, output_range=output_range, description=description
+    )
+    ACTIVATIONS[name] = record
+    return record
+
+
+def _built_in_expressions() -> tuple[Activation, ...]:
+    """gelu, silu, leaky_relu and elu: records made from their expressions, as torch defines
+    them (gelu in its erf form, leaky_relu with slope 0.01, elu with α = 1)."""
+    z = kernels.z
+    half = sp.Rational(1, 2)
+    slope = sp.Rational(1, 100)
+    below = -Maximum(-z, 0)  # min(z, 0): e^z of it never overflows
+    return (
+        expression_activation(
+            "gelu", half * z * (1 + sp.erf(z / sp.sqrt(2))), latex=r"\operatorname{GELU}",
+            text="GELU", output_range=sp.Interval(-sp.Rational(17, 100), sp.oo),
+            description="GELU z Φ(z) = z (1 + erf(z/√2))/2 (torch's default, erf form)",
+            torch=lambda torch, v: torch.nn.functional.gelu(v),
+        ),
+        expression_activation(
+            "silu", z / (1 + sp.exp(-z)), latex=r"\operatorname{SiLU}", text="SiLU",
+            output_range=sp.Interval(-sp.Rational(28, 100), sp.oo),
+            description="SiLU z σ(z) = z/(1 + e^(-z)) (swish)",
+            torch=lambda torch, v: torch.nn.functional.silu(v),
+        ),
+        expression_activation(
+            "leaky_relu", sp.Piecewise((z, z > 0), (slope * z, True)),
+            latex=r"\operatorname{LeakyReLU}", text="LeakyReLU",
+            description="leaky ReLU: z for z > 0, else 0.01 z (torch's default slope)",
+            torch=lambda torch, v: torch.nn.functional.leaky_relu(v, 0.01),
+        ),
+        expression_activation(
+            "elu", sp.Piecewise((z, z > 0), (sp.exp(z) - 1, True)),
+            latex=r"\operatorname{ELU}", text="ELU", output_range=sp.Interval.open(-1, sp.oo),
+            description="ELU: z for z > 0, else e^z - 1 (α = 1)",
+            torch=lambda torch, v: torch.nn.functional.elu(v, alpha=1.0),
+            stable=(Where(z > 0, z, expm1(below)), Where(z > 0, 1, sp.exp(below))),
+        ),
+    )
+
+
+for _record in _built_in_expressions():
+    ACTIVATIONS[_record.name] = _record
+BUILT_IN_ACTIVATIONS = frozenset(ACTIVATIONS)
+

@@ -7,310 +7,35 @@ The module needs only its array library at run time. It exposes
 are batch-averaged. Each line computes one equation of the matrix form, quoted in the comment
 above it (samples as columns there; rows are samples in the code, so each line is its transpose).
 
-Stable forms: sigmoid through e^{-|z|} (no overflow at |z| = 1000), softplus and the sigmoid
-binary cross-entropy through log(1 + e^{-|z|}), softmax and its cross-entropy through the shifted
-log-sum-exp; other logarithms are clipped at the smallest positive float so log(0) never occurs.
+Every function the module calls is a stable kernel of :mod:`symchain.kernels`, printed for the
+backend by SymPy's code printers: the same kernels :mod:`symchain.numeric` runs, so the two
+agree; fused (output activation, loss) pairs (:mod:`symchain.pairs`) compute the loss from Z.
 """
 
 from __future__ import annotations
 
 import types
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
-from . import naming
+from . import kernels, naming
+from .activations import Activation
 from .derivation import Derivation
 from .errors import UnknownNameError
 from .forms.matrix import unicode_equations
 from .network import Network
+from .pairs import get_pair, record_kernels
 
 BACKENDS = ("numpy", "jax", "torch")
 
 
-@dataclass(frozen=True)
-class CodeActivation:
-    """How the generated code computes an activation and its derivative.
-
-    ``forward`` and ``derivative`` are format strings over ``{Z}`` and ``{A}`` (the layer's
-    pre-activations and activations); ``derivative`` is empty for the identity.
-    """
-
-    forward: str
-    derivative: str
-
-
-CODE_ACTIVATIONS: dict[str, CodeActivation] = {
-    "sigmoid": CodeActivation("_sigmoid({Z})", "_dsigmoid({A})"),
-    "tanh": CodeActivation("_tanh({Z})", "_dtanh({A})"),
-    "relu": CodeActivation("_relu({Z})", "_step({Z})"),
-    "linear": CodeActivation("{Z}", ""),
-    "softplus": CodeActivation("_softplus({Z})", "_sigmoid({Z})"),
-    "softmax": CodeActivation("_softmax({Z})", ""),
-}
-
-
-@dataclass(frozen=True)
-class CodeLoss:
-    """How the generated code computes a loss: the batch sum of C_0 and ∇_A C_0.
-
-    ``gradient`` times the number ``coefficient`` is ∇_A C_0; templates may use ``{R}``, the
-    residual A - Y, computed once.
-    """
-
-    total: str
-    gradient: str
-    coefficient: str = "1.0"
-    residual: bool = False
-
-
-CODE_LOSSES: dict[str, CodeLoss] = {
-    "squared_error": CodeLoss("_total({R} * {R})", "{R}", "2.0", True),
-    "half_squared_error": CodeLoss("0.5 * _total({R} * {R})", "{R}", "1.0", True),
-    "binary_cross_entropy": CodeLoss(
-        "-_total(Y * _log({A}) + (1.0 - Y) * _log(1.0 - {A}))",
-        "({A} - Y) / _clip({A} * (1.0 - {A}))",
-    ),
-    "cross_entropy": CodeLoss("-_total(Y * _log({A}))", "Y / _clip({A})", "-1.0"),
-}
-
-# Fused (output activation, loss) pairs: a stable loss from Z and a closed-form n Δ^(L).
-FUSED: dict[tuple[str, str], tuple[str, str]] = {
-    ("sigmoid", "binary_cross_entropy"): ("_total(_softplus({Z}) - Y * {Z})", "{A} - Y"),
-    ("softmax", "cross_entropy"): ("-_total(Y * _log_softmax({Z}))", "{A} * _rowsum(Y) - Y"),
-}
-
-_PRELUDE: dict[str, str] = {
-    "numpy": '''import numpy as xp
-
-_TINY = 2.2250738585072014e-308
-
-
-def _sigmoid(z):
-    """σ(z) = 1/(1 + e^(-z)), z clamped at -700 so e^(-z) never overflows (σ(-700) < 1e-304)."""
-    t = xp.maximum(z, -700.0)
-    xp.negative(t, out=t)
-    xp.exp(t, out=t)
-    t += 1.0
-    xp.reciprocal(t, out=t)
-    return t
-
-
-def _sigmoid_(z):
-    """σ(z) computed in the buffer of z (z is not needed afterwards)."""
-    xp.maximum(z, -700.0, out=z)
-    xp.negative(z, out=z)
-    xp.exp(z, out=z)
-    z += 1.0
-    xp.reciprocal(z, out=z)
-    return z
-
-
-def _tanh_(z):
-    """tanh(z) computed in the buffer of z."""
-    return xp.tanh(z, out=z)
-
-
-def _dsigmoid(a):
-    """σ'(z) = σ(z)(1 - σ(z)) from a = σ(z)."""
-    d = 1.0 - a
-    d *= a
-    return d
-
-
-def _tanh(z):
-    return xp.tanh(z)
-
-
-def _dtanh(a):
-    """tanh'(z) = 1 - tanh(z)^2 from a = tanh(z)."""
-    d = a * a
-    xp.subtract(1.0, d, out=d)
-    return d
-
-
-def _relu(z):
-    return xp.maximum(z, 0.0)
-
-
-def _step(z):
-    """ReLU'(z): 1 where z > 0, else 0 (0 at z = 0, as PyTorch)."""
-    return (z > 0).astype(z.dtype)
-
-
-def _softplus(z):
-    """ln(1 + e^z) = max(z, 0) + ln(1 + e^(-|z|)): never overflows."""
-    return xp.maximum(z, 0.0) + xp.log1p(xp.exp(-xp.abs(z)))
-
-
-def _softmax(z):
-    """e^(z_j) / Σ_k e^(z_k) per sample (row), shifted by the row maximum."""
-    e = xp.exp(z - z.max(axis=1, keepdims=True))
-    e /= e.sum(axis=1, keepdims=True)
-    return e
-
-
-def _log_softmax(z):
-    s = z - z.max(axis=1, keepdims=True)
-    return s - xp.log(xp.exp(s).sum(axis=1, keepdims=True))
-
-
-def _clip(x):
-    return xp.maximum(x, _TINY)
-
-
-def _log(x):
-    return xp.log(xp.maximum(x, _TINY))
-
-
-def _total(x):
-    return float(x.sum())
-
-
-def _colsum(x):
-    return x.sum(axis=0)
-
-
-def _rowsum(x):
-    return x.sum(axis=1, keepdims=True)
-''',
-    "jax": '''import jax.numpy as xp
-
-_TINY = 2.2250738585072014e-308
-
-
-def _sigmoid(z):
-    """σ(z) = 1/(1 + e^(-z)) through e^(-|z|): never overflows."""
-    e = xp.exp(-xp.abs(z))
-    r = 1.0 / (1.0 + e)
-    return xp.where(z >= 0, r, e * r)
-
-
-def _dsigmoid(a):
-    return a * (1.0 - a)
-
-
-def _tanh(z):
-    return xp.tanh(z)
-
-
-def _dtanh(a):
-    return 1.0 - a * a
-
-
-def _relu(z):
-    return xp.maximum(z, 0.0)
-
-
-def _step(z):
-    """ReLU'(z): 1 where z > 0, else 0 (0 at z = 0, as PyTorch)."""
-    return (z > 0).astype(z.dtype)
-
-
-def _softplus(z):
-    return xp.maximum(z, 0.0) + xp.log1p(xp.exp(-xp.abs(z)))
-
-
-def _softmax(z):
-    e = xp.exp(z - z.max(axis=1, keepdims=True))
-    return e / e.sum(axis=1, keepdims=True)
-
-
-def _log_softmax(z):
-    s = z - z.max(axis=1, keepdims=True)
-    return s - xp.log(xp.exp(s).sum(axis=1, keepdims=True))
-
-
-def _clip(x):
-    return xp.maximum(x, _TINY)
-
-
-def _log(x):
-    return xp.log(xp.maximum(x, _TINY))
-
-
-def _total(x):
-    return x.sum()
-
-
-def _colsum(x):
-    return x.sum(axis=0)
-
-
-def _rowsum(x):
-    return x.sum(axis=1, keepdims=True)
-
-
-_sigmoid_, _tanh_ = _sigmoid, _tanh  # arrays are immutable: no buffer to reuse
-''',
-    "torch": '''import torch as xp
-
-_TINY = 2.2250738585072014e-308
-
-
-def _sigmoid(z):
-    """σ(z) = 1/(1 + e^(-z)) through e^(-|z|): never overflows."""
-    e = xp.exp(-xp.abs(z))
-    r = 1.0 / (1.0 + e)
-    return xp.where(z >= 0, r, e * r)
-
-
-def _dsigmoid(a):
-    return a * (1.0 - a)
-
-
-def _tanh(z):
-    return xp.tanh(z)
-
-
-def _dtanh(a):
-    return 1.0 - a * a
-
-
-def _relu(z):
-    return xp.clamp(z, min=0.0)
-
-
-def _step(z):
-    """ReLU'(z): 1 where z > 0, else 0 (0 at z = 0, as PyTorch)."""
-    return (z > 0).to(z.dtype)
-
-
-def _softplus(z):
-    return xp.clamp(z, min=0.0) + xp.log1p(xp.exp(-xp.abs(z)))
-
-
-def _softmax(z):
-    return xp.softmax(z, dim=1)
-
-
-def _log_softmax(z):
-    return xp.log_softmax(z, dim=1)
-
-
-def _clip(x):
-    return xp.clamp(x, min=_TINY)
-
-
-def _log(x):
-    return xp.log(xp.clamp(x, min=_TINY))
-
-
-def _total(x):
-    return x.sum()
-
-
-def _colsum(x):
-    return x.sum(dim=0)
-
-
-def _rowsum(x):
-    return x.sum(dim=1, keepdim=True)
-
-
-_sigmoid_, _tanh_ = _sigmoid, _tanh
-''',
-}
+# Layout helpers of the module: sums over the whole batch, over samples, over outputs.
+for _helper in (
+    kernels.Kernel("total", (kernels.x,), kernels.SumAll(kernels.x)),
+    kernels.Kernel("colsum", (kernels.x,), kernels.Sum(kernels.x, 0)),
+    kernels.Kernel("rowsum", (kernels.x,), kernels.Total(kernels.x, 1)),
+):
+    kernels.add_kernel(_helper)
 
 
 def _check_backend(backend: str) -> None:
@@ -319,15 +44,25 @@ def _check_backend(backend: str) -> None:
 
 
 def generate_module(network: Network, backend: str = "numpy") -> str:
-    """The source of a standalone module computing the loss and its gradients for ``network``."""
+    """The source of a standalone module computing the loss and its gradients for ``network``.
+
+    Every function it calls is a kernel of :mod:`symchain.kernels` printed for ``backend``: the
+    same stable forms :func:`symchain.numeric.compile_gradient` runs.
+    """
     _check_backend(backend)
     L = network.depth
     widths = network.widths
-    acts = [network.activation_of(layer).name for layer in range(1, L + 1)]
-    loss = network.spec.loss
+    acts = [network.activation_of(layer) for layer in range(1, L + 1)]
+    loss = network.loss
+    pair = get_pair(acts[-1], loss)
     comments, loss_text = unicode_equations(network, "absolute")
     comment = _Comments(comments)
     inplace = backend != "jax"
+    used: list[str] = ["total", "colsum"]
+
+    def kernel(name: str, *args: str) -> str:
+        used.append(name)
+        return f"_{name}({', '.join(args)})"
 
     lines: list[str] = []
     emit = lines.append
@@ -338,6 +73,7 @@ def generate_module(network: Network, backend: str = "numpy") -> str:
         emit("    n = X.shape[0]")
     emit("    A0 = X")
     for layer in range(1, L + 1):
+        act = acts[layer - 1]
         emit(comment.next(f"Z{layer}"))
         if inplace:
             emit(f"    Z{layer} = A{layer - 1} @ W{layer}.T")
@@ -345,36 +81,44 @@ def generate_module(network: Network, backend: str = "numpy") -> str:
         else:
             emit(f"    Z{layer} = A{layer - 1} @ W{layer}.T + b{layer}")
         emit(comment.next(f"A{layer}"))
-        forward = CODE_ACTIVATIONS[acts[layer - 1]].forward
-        keeps_z = "{Z}" in CODE_ACTIVATIONS[acts[layer - 1]].derivative or (
-            layer == L and (acts[-1], loss) in FUSED
-        )
-        if not keeps_z and forward in ("_sigmoid({Z})", "_tanh({Z})"):
-            forward = forward.replace("(", "_(", 1)  # computed in Z's buffer: Z is not used again
-        emit(f"    A{layer} = {forward.format(Z=f'Z{layer}')}")
+        if not act.kernel:
+            forward = f"Z{layer}"
+        elif act.elementwise:
+            forward = kernel(act.kernel, f"Z{layer}")
+        else:
+            forward = kernel(act.kernel, f"Z{layer}", "1")
+        emit(f"    A{layer} = {forward}")
     out_a, out_z = f"A{L}", f"Z{L}"
-    fused = FUSED.get((acts[-1], loss))
-    rule = CODE_LOSSES[loss]
-    if rule.residual:
-        emit(f"    # R = A{naming.unicode_superscript(f'({L})')} - Y")
-        emit(f"    R = {out_a} - Y")
-    total = fused[0] if fused else rule.total
     emit(f"    # C = (1/n) Σ_i C_i with C_0 = {loss_text}")
-    emit(f"    loss = {total.format(A=out_a, Z=out_z, R='R')} / n")
-    emit(comment.next(f"D{L}") + "   (1/n folded in here)")
-    emit(f"    D{L} = {_output_delta(acts[-1], loss, out_a, out_z, fused)}")
-    scale = "1.0" if fused else rule.coefficient
-    if scale == "1.0":
-        emit(f"    D{L} /= n" if inplace else f"    D{L} = D{L} / n")
+    if pair is not None and acts[-1].elementwise:
+        total = kernel(pair.loss_kernel, out_z, "Y")
+    elif pair is not None:
+        total = kernel(pair.loss_kernel, out_z, "Y", "1")
     else:
-        emit(f"    D{L} *= {scale} / n" if inplace else f"    D{L} = D{L} * ({scale} / n)")
+        total = kernel(loss.kernel, out_a, "Y")
+    emit(f"    loss = _total({total}) / n")
+    emit(comment.next(f"D{L}") + "   (1/n folded in here)")
+    if pair is not None and acts[-1].elementwise:
+        delta = kernel(pair.delta_kernel, out_z, out_a, "Y")
+    elif pair is not None:
+        delta = kernel(pair.delta_kernel, out_z, out_a, "Y", "1")
+    else:
+        emit(f"    G = {kernel(loss.derivative_kernel, out_a, 'Y')}")
+        if not acts[-1].elementwise:  # Jᵀ g with J = diag(a) - a aᵀ, sample by sample
+            delta = f"{out_a} * (G - {kernel('rowsum', f'{out_a} * G')})"
+        elif acts[-1].derivative_kernel:
+            delta = f"G * {_derivative(acts[-1], L, kernel)}"
+        else:
+            delta = "G"
+    emit(f"    D{L} = {delta}")
+    emit(f"    D{L} /= n" if inplace else f"    D{L} = D{L} / n")
     for layer in range(L, 0, -1):
         if layer < L:
             emit(comment.next(f"D{layer}"))
             emit(f"    D{layer} = D{layer + 1} @ W{layer + 1}")
-            derivative = CODE_ACTIVATIONS[acts[layer - 1]].derivative
-            if derivative:
-                factor = derivative.format(Z=f"Z{layer}", A=f"A{layer}")
+            act = acts[layer - 1]
+            if act.derivative_kernel:
+                factor = _derivative(act, layer, kernel)
                 emit(f"    D{layer} *= {factor}" if inplace
                      else f"    D{layer} = D{layer} * {factor}")
         emit(comment.next(f"gb{layer}"))
@@ -385,14 +129,17 @@ def generate_module(network: Network, backend: str = "numpy") -> str:
     emit(f"    return loss, {{{grads}}}")
 
     title = "-".join(map(str, widths))
+    extra = record_kernels(network.activations, loss)
+    scipy = backend == "numpy" and kernels.uses_scipy(kernels.needed(used, extra))
+    needs = backend + (" and scipy" if scipy else "")
     header = (
         f'"""Loss and batch-averaged gradients of the {title} network '
-        f"({', '.join(dict.fromkeys(acts))}; {loss}),\n"
+        f"({', '.join(dict.fromkeys(a.name for a in acts))}; {loss.name}),\n"
         "generated by symchain from the matrix form.\n\n"
         "Parameters as torch.nn.Linear: W<l> of shape (n_l, n_(l-1)), b<l> of shape (n_l,).\n"
         "X has shape (batch, n_0) and Y (batch, n_L): rows are samples, so each line computes the\n"
         "transpose of the equation above it (written with samples as columns).\n"
-        'Needs only ' + backend + ' at run time.\n"""\n\n'
+        f'Needs only {needs} at run time.\n"""\n\n'
     )
     body = "\n".join(lines)
     if backend == "numpy":
@@ -408,8 +155,8 @@ def generate_module(network: Network, backend: str = "numpy") -> str:
         )
     return (
         header
-        + _PRELUDE[backend]
-        + f"\nWIDTHS = {tuple(widths)!r}\n"
+        + kernels.source(backend, used, extra)
+        + f"\n\nWIDTHS = {tuple(widths)!r}\n"
         + (f"CHUNK = {chunk_rows(widths)}  # rows per block: its arrays stay in the CPU caches\n"
            if backend == "numpy" else "")
         + "\n\n"
@@ -417,6 +164,12 @@ def generate_module(network: Network, backend: str = "numpy") -> str:
         + body
         + "\n"
     )
+
+
+def _derivative(act: Activation, layer: int, kernel: Callable[..., str]) -> str:
+    """σ'(Z) of a layer as a kernel call (on A where the record computes it from a = σ(z))."""
+    arg = f"A{layer}" if act.derivative_from == "a" else f"Z{layer}"
+    return str(kernel(act.derivative_kernel, arg))
 
 
 # NumPy works through a large batch in blocks of rows: every array of a block stays in the CPU
@@ -441,22 +194,6 @@ _CHUNKED = '''def loss_and_gradients(params, X, Y):
         for key, value in more.items():
             grads[key] += value
     return loss, grads'''
-
-
-def _output_delta(
-    activation: str, loss: str, a: str, z: str, fused: tuple[str, str] | None
-) -> str:
-    """n Δ^(L) as code: a fused closed form, the softmax Jacobian product, or ∇_A C ⊙ σ'(Z)."""
-    if fused is not None:
-        return fused[1].format(A=a, Z=z)
-    rule = CODE_LOSSES[loss]
-    gradient = rule.gradient.format(A=a, R="R")
-    if activation == "softmax":
-        return f"{a} * ({gradient} - _rowsum({a} * {gradient}))"
-    derivative = CODE_ACTIVATIONS[activation].derivative
-    if not derivative:
-        return gradient
-    return f"{gradient} * {derivative.format(Z=z, A=a)}"
 
 
 class _Comments:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from bisect import bisect_right, insort
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import sympy as sp
 from sympy.core.basic import _args_sortkey
@@ -31,42 +30,13 @@ from .budget import Budget
 from .derivation import Chain, Derivation, ErrorTerm, Factor, ParameterGradient
 from .network import Network
 from .nodes import Partial
+from .pairs import get_pair
 from .spec import check_unrolled_size
 
 DEFAULT_BUDGET_SECONDS = 120.0
 
 # Called as progress(done, total) while parameters are derived (e.g. a progress bar).
 Progress = Callable[[int, int], None]
-
-
-@dataclass(frozen=True)
-class OutputErrorRule:
-    """A closed form of δ_j^(L) for an (output activation, loss) pair, as written on paper.
-
-    ``value(outputs, targets, j)`` gives δ_j^(L) from a^(L) and y.
-    """
-
-    activation: str
-    loss: str
-    value: Callable[[list[sp.Symbol], list[sp.Symbol], int], sp.Expr]
-    description: str
-
-
-def _softmax_cross_entropy(a: list[sp.Symbol], y: list[sp.Symbol], j: int) -> sp.Expr:
-    return a[j] * sp.Add(*y) - y[j]
-
-
-OUTPUT_ERROR_RULES: dict[tuple[str, str], OutputErrorRule] = {
-    (rule.activation, rule.loss): rule
-    for rule in (
-        OutputErrorRule(
-            "softmax",
-            "cross_entropy",
-            _softmax_cross_entropy,
-            "δ_j^(L) = a_j^(L) Σ_i y_i - y_j, i.e. a_j^(L) - y_j when the targets sum to 1",
-        ),
-    )
-}
 
 
 def _product(args: list[sp.Expr]) -> sp.Expr:
@@ -305,9 +275,9 @@ class _Deriver:
             ),
             evaluate=False,
         )
-        rule = OUTPUT_ERROR_RULES.get((net.activation_of(layer).name, net.spec.loss))
-        if rule is not None:
-            value = rule.value(a, y, j)
+        pair = get_pair(net.activation_of(layer), net.loss)
+        if pair is not None and pair.display_delta is not None:
+            value = pair.display_delta(a, y, j)
         else:
             g = [net.loss_derivative(i) for i in range(len(a))]
             weighted = sp.Add(*(a[i] * g[i] for i in range(len(a))))

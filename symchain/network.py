@@ -10,6 +10,7 @@ import sympy as sp
 from . import naming
 from .activations import Activation, get_activation
 from .losses import Loss, get_loss
+from .pairs import check_pair
 from .spec import SEED_WIDTHS, NetworkSpec
 
 
@@ -30,6 +31,7 @@ class Network:
             self, "activations", tuple(get_activation(n) for n in self.spec.activations)
         )
         object.__setattr__(self, "loss", get_loss(self.spec.loss))
+        check_pair(self.activations[-1], self.loss)
 
     @classmethod
     def from_widths(

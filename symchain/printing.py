@@ -20,7 +20,7 @@ from sympy.printing.precedence import PRECEDENCE, precedence
 from sympy.printing.str import StrPrinter
 
 from . import naming
-from .activations import FUNCTION_NAMES
+from .activations import display_names
 from .nodes import Partial, Sampled
 
 _SPECIAL_LATEX = {naming.SAMPLE_LOSS: "C_0", naming.BATCH_LOSS: "C", naming.BATCH_SIZE: "n"}
@@ -80,7 +80,7 @@ class NotationLatexPrinter(_Memo, LatexPrinter):
         return self.notation.latex(label, sample=sample)
 
     def _print_Function(self, expr: sp.Function, exp: str | None = None) -> str:  # noqa: N802
-        names = FUNCTION_NAMES.get(type(expr))
+        names = display_names(expr)
         if names is None:
             return str(super()._print_Function(expr, exp))
         text = f"{names[0]}({self._print(expr.args[0])})"
@@ -137,7 +137,7 @@ class NotationUnicodePrinter(_Memo, StrPrinter):
         return f"{self.notation.unicode(label)}[{sample}]"
 
     def _print_Function(self, expr: sp.Function) -> str:  # noqa: N802
-        names = FUNCTION_NAMES.get(type(expr))
+        names = display_names(expr)
         if names is None:
             return str(super()._print_Function(expr))
         return f"{names[1]}({self._print(expr.args[0])})"

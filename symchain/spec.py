@@ -5,9 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .activations import ACTIVATIONS, get_activation
+from . import kernels
+from .activations import (
+    ACTIVATIONS,
+    BUILT_IN_ACTIVATIONS,
+    check_name,
+    expression_activation,
+    get_activation,
+)
 from .errors import SpecError, TooLargeError
 from .files import read_toml
+from .formula import parse_formula
 from .limits import (
     MAX_LAYERS,
     MAX_NESTING,
@@ -19,7 +27,9 @@ from .limits import (
 from .losses import LOSSES, get_loss
 
 SEED_WIDTHS = (1, 1, 1, 1)
-SPEC_KEYS = ("layers", "activation", "loss", "notation")
+SPEC_KEYS = ("layers", "activation", "loss", "notation", "activations")
+# Keys of an activation defined in a spec file: [activations.<name>]
+ACTIVATION_KEYS = ("formula", "latex", "text")
 
 
 @dataclass(frozen=True)
@@ -143,6 +153,36 @@ def parse_activations(text: str) -> tuple[str, ...]:
     return names
 
 
+def define_activations(tables: object, source: str) -> None:
+    """Register the activations a spec file defines, ``[activations.mish]`` with
+    ``formula = 'z \\tanh(\\ln(1 + e^{z}))'`` (LaTeX in z, parsed by :mod:`symchain.formula`)
+    and optionally ``latex`` and ``text`` (its name in formulas)."""
+    if not isinstance(tables, dict):
+        raise SpecError(
+            f"{source}: 'activations' must hold tables, e.g. [activations.mish] with "
+            "formula = 'z \\tanh(\\ln(1 + e^{z}))'"
+        )
+    for name, table in tables.items():
+        where = f"{source}: [activations.{name}]"
+        if not isinstance(table, dict):
+            raise SpecError(f"{where} must be a table with formula = '...'")
+        unknown = sorted(set(table) - set(ACTIVATION_KEYS))
+        if unknown:
+            raise SpecError(
+                f"{where}: unknown key {unknown[0]!r}; accepted keys: {', '.join(ACTIVATION_KEYS)}"
+            )
+        if "formula" not in table:
+            raise SpecError(f"{where}: missing key 'formula', e.g. formula = 'z \\tanh(z)'")
+        for key in ("latex", "text"):
+            if key in table and not isinstance(table[key], str):
+                raise SpecError(f"{where}: '{key}' must be a string")
+        check_name("activation", name, BUILT_IN_ACTIVATIONS)
+        body = parse_formula(table["formula"], {"z": kernels.z}, f"{where} formula")
+        ACTIVATIONS[name] = expression_activation(
+            name, body, latex=table.get("latex"), text=table.get("text")
+        )
+
+
 def load_spec(path: Path) -> tuple[NetworkSpec, str | None]:
     """Read a TOML spec file; returns the spec and the notation it asks for (if any).
 
@@ -160,6 +200,7 @@ def spec_from_mapping(data: dict[str, object], source: str) -> tuple[NetworkSpec
         raise SpecError(
             f"{source}: unknown key {unknown[0]!r}; accepted keys: {', '.join(SPEC_KEYS)}"
         )
+    define_activations(data.get("activations", {}), source)
     if "layers" not in data:
         raise SpecError(f"{source}: missing key 'layers', e.g. layers = [2, 3, 2]")
     layers = data["layers"]

@@ -146,7 +146,7 @@ def test_outputs_outside_the_loss_domain_give_one_line_and_exit_2() -> None:
     result = run("--layers", "2,2", "--activation", "tanh", "--loss", "binary_cross_entropy")
     assert result.exit_code == 2
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and "not finite" in lines[0]
+    assert len(lines) == 1 and "tanh (outputs in (-1, 1)) cannot feed the loss" in lines[0]
 
 
 def test_json_format_holds_every_comparison_and_the_verdict() -> None:
@@ -186,6 +186,8 @@ def test_json_format_reports_a_failure_with_exit_1() -> None:
 def test_init_is_the_old_spelling_of_seed() -> None:
     args = ["--layers", "2,2,1", "--batch", "3", "--format", "json"]
     assert run(*args, "--seed", "5").stdout == run(*args, "--init", "5").stdout
+
+
 def test_a_reference_of_exactly_zero_does_not_fail_a_correct_gradient() -> None:
     # A saturated sigmoid: the true ∂C/∂b is about 1e-13, below what finite differences resolve
     # at C ≈ 0.25, so their reference reads exactly 0 (and ∂C/∂w is mostly rounding noise).

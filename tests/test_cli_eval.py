@@ -244,7 +244,9 @@ def test_outputs_outside_the_loss_domain_give_one_line_and_exit_2(tmp_path: Path
     data = write_csv(tmp_path / "d.csv")
     tanh_bce = ["--layers", "2,3,1", "--activation", "tanh", "--loss", "binary_cross_entropy"]
     result = run(*tanh_bce, "--init", "0", "--data", str(data), "--format", "json")
-    _one_error_line(result, "not finite")
+    _one_error_line(result, "output activation tanh (outputs in (-1, 1)) cannot feed the loss "
+                    "binary_cross_entropy (defined for outputs in (0, 1)); output activations "
+                    "that fit binary_cross_entropy: sigmoid")
     assert result.stdout == ""
 
 

@@ -13,12 +13,12 @@ from symchain.cli import cli
 from symchain.errors import SpecError
 from symchain.render import render_json, render_latex, render_markdown, render_text
 
-# (A softmax of one output is 1, where the binary cross-entropy's ln(1 - a) is undefined.)
+# (Softmax before binary cross-entropy is refused: a softmax of one output is 1, where
+# ln(1 - a) is undefined; tests/test_rules.py checks the refusal.)
 SOFTMAX_CASES = [
     (widths, loss)
     for widths in [(2, 3), (2, 2, 3), (3, 1, 2), (2, 1, 1), (1, 2, 2, 2)]
-    for loss in ["cross_entropy", "squared_error", "half_squared_error", "binary_cross_entropy"]
-    if not (loss == "binary_cross_entropy" and widths[-1] == 1)
+    for loss in ["cross_entropy", "squared_error", "half_squared_error"]
 ]
 
 

@@ -22,6 +22,7 @@ from tools import KatexRenderer
 from symchain import ACTIVATIONS, LOSSES, Network, derive
 from symchain.errors import SymchainError
 from symchain.markdown_blocks import render_markdown_blocks
+from symchain.pairs import fits
 from symchain.render import render_json, render_latex, render_markdown
 from symchain.render.blocks import SHOWS, BlockOptions, derivation_formulas
 from symchain.render.graph import dependency_graph, to_mermaid, to_tikz
@@ -56,7 +57,10 @@ def _valid_networks() -> list[tuple[tuple[int, ...], tuple[str, ...], str]]:
         hidden = activations[number % len(activations)]
         output = activations[(number + 2) % len(activations)]
         names = (hidden,) * (depth - 1) + (output,)
-        cases.append((widths, names, losses[number % len(losses)]))
+        # the next loss in the rotation whose domain takes the output activation's range
+        rotation = [losses[(number + i) % len(losses)] for i in range(len(losses))]
+        loss = next(name for name in rotation if fits(ACTIVATIONS[output], LOSSES[name]))
+        cases.append((widths, names, loss))
     valid = []
     for widths, names, loss in cases:
         try:

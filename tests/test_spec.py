@@ -111,3 +111,77 @@ def test_missing_and_binary_spec_files(tmp_path: Path) -> None:
     binary.write_bytes(b"\xff\xfe\x00\x01")
     with pytest.raises(InputFileError, match="cannot read spec file"):
         load_spec(binary)
+
+
+MISH_SPEC = """layers = [2, 3, 1]
+activation = ["mish", "sigmoid"]
+loss = "binary_cross_entropy"
+
+[activations.mish]
+formula = 'z \\tanh(\\ln(1 + e^{z}))'
+latex = '\\operatorname{mish}'
+"""
+
+
+def test_spec_defined_activation_works_in_eval_and_check(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import numpy as np
+    import sympy as sp
+    from click.testing import CliRunner
+
+    from symchain.activations import ACTIVATIONS
+    from symchain.cli import cli
+
+    monkeypatch.setitem(ACTIVATIONS, "mish", ACTIVATIONS["linear"])  # removed after the test
+    spec = tmp_path / "mish.toml"
+    spec.write_text(MISH_SPEC, encoding="utf-8")
+    loaded, _ = load_spec(spec)
+    assert loaded.activations == ("mish", "sigmoid")
+    z = sp.Symbol("z", real=True)
+    mish = ACTIVATIONS["mish"]
+    assert sp.simplify(mish.elementary(z) - z * sp.tanh(sp.log(1 + sp.exp(z)))) == 0
+    assert mish.latex == r"\operatorname{mish}"
+    runner = CliRunner()
+    check = runner.invoke(cli, ["check", "--spec", str(spec)])
+    assert check.exit_code == 0, check.output
+    data = tmp_path / "d.csv"
+    rng = np.random.default_rng(0)
+    rows = [f"{a},{b},{c}" for a, b, c in zip(rng.normal(size=4), rng.normal(size=4),
+                                               [0, 1, 1, 0], strict=True)]
+    data.write_text("x0,x1,y0\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    result = runner.invoke(cli, ["eval", "--spec", str(spec), "--init", "0", "--data", str(data),
+                                 "--format", "json"])
+    assert result.exit_code == 0, result.output
+    derive_text = runner.invoke(cli, ["derive", "--spec", str(spec), "--format", "latex"])
+    assert r"\operatorname{mish}'(z" in derive_text.output
+
+
+@pytest.mark.parametrize(
+    ("formula", "message"),
+    [
+        (r"z \\tanh(\\ln(1 + e^{z})", "column 23: the formula ends too early"),
+        ("z + q", "column 5: unknown variable 'q'"),
+        ("z +* 2", "column 4: unexpected '*'"),
+        (r"\\foo(z)", "column 1: unexpected character"),
+        ("__import__('os')", "column 1: unexpected character '_'"),
+    ],
+)
+def test_bad_formula_one_line_with_the_column(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, formula: str, message: str
+) -> None:
+    from click.testing import CliRunner
+
+    from symchain.activations import ACTIVATIONS
+    from symchain.cli import cli
+
+    monkeypatch.setitem(ACTIVATIONS, "mish", ACTIVATIONS["linear"])
+    spec = tmp_path / "bad.toml"
+    spec.write_text(
+        f'layers = [2, 1]\nactivation = "mish"\n[activations.mish]\nformula = "{formula}"\n',
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(cli, ["derive", "--spec", str(spec)])
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0] and "[activations.mish] formula" in lines[0]

@@ -18,6 +18,7 @@ from ..activations import Activation, get_activation
 from ..losses import get_loss
 from ..network import Network
 from ..nodes import Partial
+from ..pairs import get_pair
 from ..printing import NotationLatexPrinter, NotationUnicodePrinter
 from .document import FormDocument, FormEquation, FormSection
 
@@ -187,7 +188,8 @@ def index_form(depth: int, activations: tuple[str, ...], loss_name: str) -> Inde
         chain = _sum(_mul(Partial(aL[M], zL[J]), Partial(C0, aL[M])), M, L)
         jac = _mul(aL[M], sp.KroneckerDelta(M, J) - aL[J])
         general = _mul(aL[J], loss.derivative(aL[J], y[J]) - _sum(_mul(aL[M], g), M, L))
-        if loss_name == "cross_entropy":
+        pair = get_pair(out, loss)
+        if pair is not None and pair.display_delta is not None:  # softmax with cross-entropy
             exact = sp.Add(_mul(aL[J], _sum(y[M], M, L)), -y[J], evaluate=False)
             eqs.append(
                 IndexEquation(

@@ -17,7 +17,9 @@ import sympy as sp
 
 from .. import naming
 from ..activations import Activation
+from ..losses import LOSSES, Loss
 from ..network import Network
+from ..pairs import get_pair
 from .document import FormDocument, FormEquation, FormSection
 
 # Matrices of SymPy expressions (explicit instantiation) by variable.
@@ -111,9 +113,18 @@ class Elementwise:
     arg: Node
 
 
+@dataclass(frozen=True)
+class LossTerms:
+    """Σ_j ℓ(a_j, y_j) of a loss with no vector form of its own: ``𝟏ᵀ ℓ(a, y)``."""
+
+    loss: Loss
+    a: Node
+    y: Node
+
+
 Node = (
     Var | Apply | MatMul | Hadamard | Transpose | Plus | Minus | Scaled | ScalarTimes | Ones
-    | Elementwise
+    | Elementwise | LossTerms
 )
 
 
@@ -248,6 +259,15 @@ def _(node: Elementwise, p: Printer) -> str:
     raise TypeError(f"no printing rule for elementwise {node.name}")
 
 
+@show.register
+def _(node: LossTerms, p: Printer) -> str:
+    loss = node.loss
+    name = (loss.latex or rf"\operatorname{{{loss.name}}}") if p.latex else (
+        loss.unicode or loss.name)
+    ones = show(Transpose(Ones()), p)
+    return f"{ones} {name}({show(node.a, p)}, {show(node.y, p)})"
+
+
 # Explicit instantiation ------------------------------------------------------------------------
 @singledispatch
 def explicit(node: object, env: Env) -> sp.Matrix:
@@ -314,6 +334,13 @@ def _(node: Ones, env: Env) -> sp.Matrix:
 
 
 @explicit.register
+def _(node: LossTerms, env: Env) -> sp.Matrix:
+    outputs, targets = explicit(node.a, env), explicit(node.y, env)
+    terms = [node.loss.term(a, y) for a, y in zip(outputs, targets, strict=True)]
+    return sp.Matrix([[sp.Add(*terms)]])
+
+
+@explicit.register
 def _(node: Elementwise, env: Env) -> sp.Matrix:
     arg = explicit(node.arg, env)
     if node.name == "log":
@@ -357,6 +384,14 @@ VECTOR_LOSSES: dict[str, VectorLoss] = {
         lambda a, y: Var("grad"),
     ),
 }
+
+
+def vector_loss(loss: Loss) -> VectorLoss:
+    """The vector form of a loss; a loss without one is 𝟏ᵀ ℓ(a, y) with ∇_a C_0 elementwise."""
+    rule = VECTOR_LOSSES.get(loss.name)
+    if rule is not None and LOSSES.get(loss.name) is loss:
+        return rule
+    return VectorLoss(lambda a, y: LossTerms(loss, a, y), lambda a, y: Var("grad"))
 
 
 @dataclass(frozen=True)
@@ -403,10 +438,10 @@ def _output_error(network: Network, batch: bool) -> tuple[MatrixEquation, ...]:
     act = network.activation_of(L)
     a_kind, z_kind, y_kind, d_kind = ("A", "Z", "Y", "Delta") if batch else ("a", "z", "y", "delta")
     a, z, y, d = Var(a_kind, L), Var(z_kind, L), Var(y_kind), Var(d_kind, L)
-    loss = network.spec.loss
-    grad = VECTOR_LOSSES[loss].gradient(a, y)
+    grad = vector_loss(network.loss).gradient(a, y)
     name = "BP1" if not batch else "BP1 (batch)"
-    if act.name == "softmax" and loss == "cross_entropy":
+    pair = get_pair(act, network.loss)
+    if pair is not None and pair.display_delta is not None:  # softmax with cross-entropy
         ones_y = MatMul(Transpose(Ones(batch=False)), y)
         exact = Minus(ScalarTimes(a, ones_y), y) if not batch else None
         if batch:  # columns: Δ = A ⊙ (1 1ᵀ Y) - Y, written with the simplified form
@@ -419,10 +454,10 @@ def _output_error(network: Network, batch: bool) -> tuple[MatrixEquation, ...]:
                 name, d, (exact, Minus(a, y)), "the last form when the targets sum to 1", 0
             ),
         )
-    if act.name == "softmax":  # Jᵀ g with J = diag(a) - a aᵀ, column by column
+    if not act.elementwise:  # Jᵀ g with J = diag(a) - a aᵀ, column by column
         inner = MatMul(Ones(), MatMul(Transpose(Ones()), Hadamard(a, grad)))
         return (MatrixEquation(name, d, (Hadamard(a, Minus(grad, inner)),)),)
-    if act.name == "sigmoid" and loss == "binary_cross_entropy":
+    if pair is not None and pair.delta_is_residual:  # sigmoid with binary cross-entropy
         return (
             MatrixEquation(
                 name, d, (Hadamard(grad, Apply(act, True, z)), Minus(a, y)), "", 0
@@ -441,7 +476,7 @@ def matrix_form(network: Network) -> MatrixForm:
         affine = Plus(MatMul(Var("W", layer), Var("a", layer - 1)), Var("b", layer))
         forward.append(MatrixEquation("forward", z, (affine,)))
         forward.append(MatrixEquation("forward", a, (Apply(act, False, z),)))
-    loss_rule = VECTOR_LOSSES[network.spec.loss]
+    loss_rule = vector_loss(network.loss)
     forward.append(MatrixEquation("loss", Var("C0"), (loss_rule.value(Var("a", L), Var("y")),)))
 
     backward: list[MatrixEquation] = list(_output_error(network, batch=False))
@@ -531,6 +566,13 @@ def _grad_definition(network: Network, p: Printer) -> str | None:
         return f"∇ₐC₀ = ({a} - y) ⊘ ({a} ⊙ (𝟏 - {a}))"
     if loss == "cross_entropy":
         return rf"\nabla_{{a}} C_0 = -y \oslash {a}" if p.latex else f"∇ₐC₀ = -y ⊘ {a}"
+    record = network.loss
+    if VECTOR_LOSSES.get(loss) is None or LOSSES.get(loss) is not record:  # a registered loss
+        name = (record.latex or rf"\operatorname{{{loss}}}") if p.latex else (
+            record.unicode or loss)
+        if p.latex:
+            return rf"\nabla_{{a}} C_0 = {name}'\left({a}, y\right)"
+        return f"∇ₐC₀ = {name}'({a}, y)"
     return None
 
 

@@ -1,10 +1,9 @@
-"""Array backends (NumPy, PyTorch, JAX) and the numerically stable functions generated code calls.
+"""Array backends (NumPy, PyTorch, JAX) and the stable kernels generated code calls.
 
-Every backend provides the same few primitives; :class:`StableFunctions` builds the activations,
-their derivatives and the loss pieces from them once, in forms that neither overflow nor take
-log(0): σ(z) and σ'(z) from e^{-|z|}, softplus(z) = max(z, 0) + log1p(e^{-|z|}),
-tanh'(z) = 4e^{-2|z|}/(1 + e^{-2|z|})², ReLU'(0) = 0 (as PyTorch).
-PyTorch and JAX are optional: they are imported only when their backend is asked for.
+Every backend provides the same few layout primitives; :class:`StableFunctions` adds the kernels
+of :mod:`symchain.kernels` printed for the backend (the same source the matrix modules of
+:mod:`symchain.codegen` embed). PyTorch and JAX are optional: they are imported only when their
+backend is asked for.
 """
 
 from __future__ import annotations
@@ -16,14 +15,12 @@ from typing import Any
 
 import numpy as np
 
+from .. import kernels
 from ..errors import SymchainError
 
 DTYPES = ("float64", "float32")
 BACKENDS = ("numpy", "torch", "jax")
 
-# PyTorch's BCELoss clamps log(·) at -100 and its backward divides by max(a(1 - a), 1e-12).
-LOG_FLOOR = -100.0
-BCE_EPSILON = 1e-12
 
 
 class NumericError(SymchainError):
@@ -240,63 +237,39 @@ def make_ops(backend: str, dtype: str) -> Ops:
 
 
 class StableFunctions:
-    """The functions generated code calls as ``F.<name>``: stable forms over one backend."""
+    """What generated code calls as ``F.<name>``: every kernel of :mod:`symchain.kernels` printed
+    for the backend (``F._sigmoid``), plus the layout helpers of the backend's primitives."""
 
-    def __init__(self, ops: Ops) -> None:
+    def __init__(self, ops: Ops, extra: tuple[kernels.Kernel, ...] = ()) -> None:
         self.ops = ops
         self.unpack = ops.unpack
         self.columns = ops.columns
         self.rows = ops.rows
-        self.exp = ops.exp
-        self.tanh = ops.tanh
+        for name, function in _compiled_kernels(ops.name, extra).items():
+            setattr(self, name, function)
 
-    def log(self, x: Any) -> Any:
-        """ln x, clamped at -100 like PyTorch's BCELoss (so log(0) is -100, not -inf)."""
-        return self.ops.maximum(self.ops.log(x), LOG_FLOOR)
+    def layer_activation(self, kernel: str, zs: Any) -> Any:
+        """A layer activation (softmax) of the rows ``zs``, as (n, batch) rows."""
+        return getattr(self, f"_{kernel}")(self.ops.stack(zs), 0)
 
-    def sigmoid(self, z: Any) -> Any:
-        return self.ops.sigmoid(z)
+    def layer_loss(self, kernel: str, zs: Any, ys: Any) -> Any:
+        """C_0 (batch,) of a fused layer pair from the rows of z and y."""
+        return getattr(self, f"_{kernel}")(self.ops.stack(zs), self.ops.stack(ys), 0)[0]
 
-    def sigmoid_prime(self, z: Any) -> Any:
-        e = self.ops.exp(-self.ops.abs(z))
-        return e / ((1 + e) * (1 + e))
+    def layer_delta(self, kernel: str, zs: Any, outs: Any, ys: Any) -> Any:
+        """δ^(L) rows (n, batch) of a fused layer pair."""
+        stack = self.ops.stack
+        return getattr(self, f"_{kernel}")(stack(zs), stack(outs), stack(ys), 0)
 
-    def tanh_prime(self, z: Any) -> Any:
-        e = self.ops.exp(-2 * self.ops.abs(z))
-        return 4 * e / ((1 + e) * (1 + e))
 
-    def relu(self, z: Any) -> Any:
-        return self.ops.maximum(z, 0.0)
+_KERNEL_CACHE: dict[tuple[Any, ...], dict[str, Any]] = {}
 
-    def relu_prime(self, z: Any) -> Any:
-        return self.ops.positive(z)
 
-    def softplus(self, z: Any) -> Any:
-        return self.ops.maximum(z, 0.0) + self.ops.log1p(self.ops.exp(-self.ops.abs(z)))
-
-    def softplus_prime(self, z: Any) -> Any:
-        return self.sigmoid(z)
-
-    def softmax(self, zs: tuple[Any, ...]) -> Any:
-        """e^{z_j - m}/Σ_k e^{z_k - m} with m = max_k z_k (no overflow), as (n, batch) rows."""
-        stacked = self.ops.stack(zs)
-        e = self.ops.exp(stacked - self.ops.amax0(stacked))
-        return e / self.ops.sum0(e)
-
-    def logsumexp(self, *zs: Any) -> Any:
-        """ln Σ_k e^{z_k} = m + ln Σ_k e^{z_k - m}, m = max_k z_k."""
-        stacked = self.ops.stack(zs)
-        m = self.ops.amax0(stacked)
-        return m + self.ops.log(self.ops.sum0(self.ops.exp(stacked - m)))
-
-    def bce(self, a: Any, y: Any) -> Any:
-        """-(y ln a + (1 - y) ln(1 - a)) with ln clamped at -100 (PyTorch's BCELoss)."""
-        return -(y * self.log(a) + (1 - y) * self.log(1 - a))
-
-    def bce_prime(self, a: Any, y: Any) -> Any:
-        """(a - y)/(a(1 - a)) with the denominator at least 1e-12 (PyTorch's BCELoss backward)."""
-        return (a - y) / self.ops.maximum(a * (1 - a), BCE_EPSILON)
-
-    def bce_logits(self, z: Any, y: Any) -> Any:
-        """BCE of σ(z) from z: softplus(z) - y z, exact for every z (PyTorch's BCEWithLogits)."""
-        return self.softplus(z) - y * z
+def _compiled_kernels(backend: str, extra: tuple[kernels.Kernel, ...]) -> dict[str, Any]:
+    """The kernels compiled for ``backend`` (again only when the kernels have changed)."""
+    key = (backend, tuple(kernels.KERNELS.values()), extra)
+    if key not in _KERNEL_CACHE:
+        scope = kernels.namespace(backend, extra)
+        _KERNEL_CACHE[key] = {name: value for name, value in scope.items()
+                              if name.startswith("_") and callable(value)}
+    return _KERNEL_CACHE[key]

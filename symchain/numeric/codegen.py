@@ -2,7 +2,8 @@
 
 Only expressions built from symchain's own symbols are printed (their names are identifiers made
 by :mod:`symchain.naming`); every function call goes through ``F``, the backend's
-:class:`~symchain.numeric.backends.StableFunctions`. Anything the printer does not know raises.
+:class:`~symchain.numeric.backends.StableFunctions` (the kernels of :mod:`symchain.kernels`).
+Anything the printer does not know raises.
 """
 
 from __future__ import annotations
@@ -14,8 +15,13 @@ from typing import Any
 import sympy as sp
 from sympy.printing.str import StrPrinter
 
+from ..activations import DisplayFunction
+from ..kernels import Call
 from .backends import NumericError, StableFunctions
-from .rules import FUNCTIONS, VECTOR_FUNCTIONS, Row, VectorActivation
+from .rules import LayerDelta, LayerLoss, Row, VectorActivation
+
+# SymPy's own functions that have a kernel of the same name.
+_SYMPY_KERNELS = {sp.exp: "exp", sp.log: "log", sp.tanh: "tanh"}
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 FUNCTION_NAME = "_symchain_gradient"
@@ -39,15 +45,27 @@ class ProgramPrinter(StrPrinter):
         if isinstance(expr, Row):
             return f"{self._print(expr.args[0])}[{int(expr.args[1])}]"
         if isinstance(expr, VectorActivation):
-            vector = VECTOR_FUNCTIONS[expr.args[0].name]
-            return f"F.{vector}(({', '.join(self._print(z) for z in expr.args[1:])},))"
-        name = FUNCTIONS.get(type(expr))
-        if name is None:
+            zs = ", ".join(self._print(z) for z in expr.args[1:])
+            return f"F.layer_activation({str(expr.args[0])!r}, ({zs},))"
+        if isinstance(expr, LayerLoss):
+            zs = ", ".join(self._print(z) for z in expr.args[1])
+            ys = ", ".join(self._print(y) for y in expr.args[2])
+            return f"F.layer_loss({str(expr.args[0])!r}, ({zs},), ({ys},))"
+        if isinstance(expr, LayerDelta):
+            rows = [", ".join(self._print(v) for v in group) + "," for group in expr.args[1:]]
+            return f"F.layer_delta({str(expr.args[0])!r}, ({rows[0]}), ({rows[1]}), ({rows[2]}))"
+        if isinstance(expr, Call):
+            name, args = str(expr.args[0]), expr.args[1:]
+        elif isinstance(expr, DisplayFunction) and expr.kernel:
+            name, args = expr.kernel, expr.args
+        elif type(expr) in _SYMPY_KERNELS:
+            name, args = _SYMPY_KERNELS[type(expr)], expr.args
+        else:
             raise NumericError(
-                f"no numeric form for {type(expr).__name__}; add it to "
-                "symchain.numeric.rules.FUNCTIONS"
+                f"no numeric kernel for {type(expr).__name__}; give its record a kernel "
+                "(symchain.kernels)"
             )
-        return f"F.{name}({', '.join(self._print(arg) for arg in expr.args)})"
+        return f"F._{name}({', '.join(self._print(arg) for arg in args)})"
 
     def _print_exp(self, expr: sp.Expr) -> str:
         return self._print_Function(expr)

@@ -18,6 +18,7 @@ import numpy as np
 from ..derivation import Derivation
 from ..deriver import derive
 from ..network import Network
+from ..pairs import record_kernels
 from .backends import NumericError, StableFunctions, make_ops
 from .codegen import generate_source, load_source
 from .program import build_program
@@ -103,7 +104,9 @@ class CompiledGradient:
         source = generate_stacked_source(program, self.names) if stacked else None
         self.stacked = source is not None
         self.source = source if source is not None else generate_source(program, self.names)
-        self._function = self.ops.compile(load_source(self.source, StableFunctions(self.ops)))
+        extra = record_kernels(self.network.activations, self.network.loss)
+        functions = StableFunctions(self.ops, extra)
+        self._function = self.ops.compile(load_source(self.source, functions))
         # Blocks of 1024..32768 samples: about 32k values per layer array.
         self.block_rows = min(32768, max(1024, 32768 // max(self.network.widths)))
         self.compile_seconds = time.perf_counter() - start

@@ -14,17 +14,13 @@ from dataclasses import dataclass
 import sympy as sp
 
 from .. import naming
+from ..activations import DisplayFunction
 from ..derivation import Chain, Derivation, Factor
+from ..kernels import call
 from ..network import Network
+from ..pairs import get_pair
 from .backends import NumericError
-from .rules import (
-    FROM_OUTPUT,
-    LOSS_RULES,
-    OUTPUT_RULES,
-    VECTOR_FUNCTIONS,
-    Row,
-    VectorActivation,
-)
+from .rules import LayerDelta, LayerLoss, Row, VectorActivation
 
 LOSS_SYMBOL = sp.Symbol("C_0", real=True)
 
@@ -63,29 +59,48 @@ class _Builder:
         self.suffixes: dict[tuple[sp.Expr, ...], sp.Expr] = {}
         self.count = 0
         depth = network.depth
-        output = network.activation_of(depth).name
-        loss_rule = LOSS_RULES.get(network.loss.name)
-        self.output_rule = OUTPUT_RULES.get((output, network.loss.name))
+        loss = network.loss
+        self.pair = get_pair(network.activation_of(depth), loss)
+        # σ'(z) by its record's kernel (from a = σ(z) where that is cheaper, as PyTorch's
+        # backward), ∂C_0/∂a by the loss's kernel, δ^(L) of a fused pair by the pair's kernel.
         self.replacements: dict[sp.Expr, sp.Expr] = {}
         for layer in range(1, depth + 1):
-            if not network.activation_of(layer).elementwise:
+            activation = network.activation_of(layer)
+            if not activation.elementwise or not activation.derivative_kernel:
                 continue
             for j in range(network.widths[layer]):
                 z = network.z(layer, j)
-                prime = network.activation_of(layer).derivative(z)
-                from_output = FROM_OUTPUT.get(type(prime))
-                if from_output is not None and type(network.activation(layer, j)) is from_output[0]:
-                    self.replacements[prime] = from_output[1](network.a(layer, j))
+                prime = activation.derivative(z)
+                if not isinstance(prime, DisplayFunction):
+                    continue  # compiled as the derivation writes it
+                arg = network.a(layer, j) if activation.derivative_from == "a" else z
+                self.replacements[prime] = call(activation.derivative_kernel, arg)
         self.fused: dict[tuple[sp.Expr, sp.Expr], sp.Expr] = {}
         for j in range(network.widths[-1]):
             z, a, y = network.z(depth, j), network.a(depth, j), network.y(j)
             derivative = network.loss_derivative(j)
-            if loss_rule is not None:
-                self.replacements[derivative] = loss_rule.derivative(a, y)
-            rule = self.output_rule
-            if rule is not None and rule.delta is not None:
+            self.replacements[derivative] = call(loss.derivative_kernel, a, y)
+            if self.pair is not None and network.activation_of(depth).elementwise:
                 prime = network.activation_of(depth).derivative(z)
-                self.fused[(prime, derivative)] = rule.delta(z, a, y)
+                self.fused[(prime, derivative)] = call(self.pair.delta_kernel, z, a, y)
+        # a layer pair (softmax): every δ_j^(L) is a row of the pair's kernel
+        self.layer_delta: sp.Expr | None = None
+        if self.pair is not None and not network.activation_of(depth).elementwise:
+            width = range(network.widths[-1])
+            self.layer_delta = LayerDelta(
+                sp.Symbol(self.pair.delta_kernel),
+                sp.Tuple(*(network.z(depth, j) for j in width)),
+                sp.Tuple(*(network.a(depth, j) for j in width)),
+                sp.Tuple(*(network.y(j) for j in width)),
+            )
+        self.layer_delta_symbol: sp.Symbol | None = None
+
+    def vector_delta(self, j: int) -> sp.Expr:
+        """δ_j^(L) of a layer pair: row j of its kernel's array (computed once)."""
+        assert self.layer_delta is not None
+        if self.layer_delta_symbol is None:
+            self.layer_delta_symbol = self.assign(sp.Symbol("D_out", real=True), self.layer_delta)
+        return Row(self.layer_delta_symbol, sp.Integer(j))
 
     def assign(self, symbol: sp.Symbol, expr: sp.Expr) -> sp.Symbol:
         self.assignments.append((symbol, expr))
@@ -152,20 +167,25 @@ def build_program(derivation: Derivation) -> Program:
             for j in range(width):
                 builder.assign(network.a(layer, j), network.activation(layer, j))
             continue
-        if activation.name not in VECTOR_FUNCTIONS:
+        if not activation.kernel:
             raise NumericError(
-                f"no numeric form for the activation {activation.name!r}; add it to "
-                "symchain.numeric.rules.VECTOR_FUNCTIONS"
+                f"no numeric kernel for the activation {activation.name!r}; give its record one"
             )
         zs = [network.z(layer, j) for j in range(width)]
         stacked = builder.assign(
-            sp.Symbol(f"S_{layer}", real=True), VectorActivation(sp.Symbol(activation.name), *zs)
+            sp.Symbol(f"S_{layer}", real=True), VectorActivation(sp.Symbol(activation.kernel), *zs)
         )
         for j in range(width):
             builder.assign(network.a(layer, j), Row(stacked, sp.Integer(j)))
     builder.assign(LOSS_SYMBOL, _sample_loss(network, builder))
     # Backward pass: error terms (highest layer first), then each neuron's ∂C_0/∂z.
+    depth = network.depth
     for term in derivation.errors:
+        label = naming.label_of(term.symbol)
+        if builder.layer_delta is not None and label is not None and label.layer == depth:
+            assert label.j is not None
+            builder.assign(term.symbol, builder.vector_delta(label.j))
+            continue
         value = builder.chain(term.chain)
         builder.assign(term.symbol, value)
     rows: dict[tuple[int, int], sp.Expr] = {}
@@ -208,14 +228,15 @@ def _local_factor(network: Network, label: naming.Label) -> sp.Expr:
 
 
 def _sample_loss(network: Network, builder: _Builder) -> sp.Expr:
-    """C_0 in its stable numeric form."""
+    """C_0 in its stable numeric form: the fused pair's kernel, else the loss's kernel."""
     depth = network.depth
     outputs = range(network.widths[-1])
-    if builder.output_rule is not None:
-        zs = [network.z(depth, j) for j in outputs]
-        outs = [network.a(depth, j) for j in outputs]
-        return builder.output_rule.sample_loss(zs, outs, list(network.targets))
-    loss_rule = LOSS_RULES.get(network.loss.name)
-    if loss_rule is not None:
-        return sp.Add(*(loss_rule.term(network.a(depth, j), network.y(j)) for j in outputs))
-    return network.sample_loss()
+    zs = [network.z(depth, j) for j in outputs]
+    ys = list(network.targets)
+    pair = builder.pair
+    if pair is not None and not network.activation_of(depth).elementwise:
+        return LayerLoss(sp.Symbol(pair.loss_kernel), sp.Tuple(*zs), sp.Tuple(*ys))
+    if pair is not None:
+        return sp.Add(*(call(pair.loss_kernel, z, y) for z, y in zip(zs, ys, strict=True)))
+    kernel = network.loss.kernel
+    return sp.Add(*(call(kernel, network.a(depth, j), network.y(j)) for j in outputs))

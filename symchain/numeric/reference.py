@@ -2,15 +2,15 @@
 
 Finite differences perturb one parameter at a time by h = step·max(1, |θ|), with the step chosen
 per dtype (ε^{1/3}: 6.1e-6 for float64, 4.9e-3 for float32), and take (C(θ+h) - C(θ-h))/2h.
-The PyTorch reference builds the same network from ``torch.nn`` (``nn.Linear`` layers, activation
-modules; the loss from ``torch.nn.functional``, summed over outputs and averaged over the batch)
-and runs ``backward`` in float64.
+The PyTorch reference builds the same network from ``torch.nn.Linear`` layers and each record's
+own torch reference (``torch.sigmoid``, ``torch.nn.functional.binary_cross_entropy``, ...; the
+loss summed over outputs and averaged over the batch) and runs ``backward`` in float64.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,32 +21,6 @@ from .backends import NumericError, backend_available
 from .compiled import CompiledGradient, parameter_names
 
 FD_STEPS = {dtype: float(np.finfo(dtype).eps) ** (1 / 3) for dtype in ("float64", "float32")}
-
-# symchain activation -> torch.nn module class name (built with default arguments).
-TORCH_ACTIVATIONS = {
-    "sigmoid": "Sigmoid",
-    "tanh": "Tanh",
-    "relu": "ReLU",
-    "linear": "Identity",
-    "softplus": "Softplus",
-    "softmax": "Softmax",
-}
-
-
-def _squared(torch: Any, a: Any, y: Any) -> Any:
-    return torch.nn.functional.mse_loss(a, y, reduction="sum")
-
-
-# symchain loss -> the loss summed over outputs and samples, from (torch, a, y); C = that / n.
-TORCH_LOSSES: dict[str, Callable[[Any, Any, Any], Any]] = {
-    "squared_error": _squared,
-    "half_squared_error": lambda torch, a, y: 0.5 * _squared(torch, a, y),
-    "binary_cross_entropy": lambda torch, a, y: torch.nn.functional.binary_cross_entropy(
-        a, y, reduction="sum"
-    ),
-    "cross_entropy": lambda torch, a, y: -(y * torch.log(a)).sum(),
-}
-
 
 def finite_differences(
     gradient: CompiledGradient, params: Mapping[str, Any], X: Any, Y: Any, step: float | None = None
@@ -84,30 +58,30 @@ def torch_gradients(
         raise NumericError("the PyTorch reference needs torch (pip install torch==2.13.0)")
     torch = importlib.import_module("torch")
     nn = torch.nn
-    layers: list[Any] = []
+    linears: list[Any] = []
     for layer in range(1, network.depth + 1):
         linear = nn.Linear(network.widths[layer - 1], network.widths[layer]).double()
         with torch.no_grad():
             linear.weight.copy_(torch.as_tensor(np.asarray(params[f"W{layer}"], np.float64)))
             linear.bias.copy_(torch.as_tensor(np.asarray(params[f"b{layer}"], np.float64)))
-        name = network.activation_of(layer).name
-        if name not in TORCH_ACTIVATIONS:
-            raise NumericError(f"no torch.nn module known for activation {name!r}")
-        module = getattr(nn, TORCH_ACTIVATIONS[name])
-        layers += [linear, module(dim=1) if name == "softmax" else module()]
-    model = nn.Sequential(*layers)
-    if network.loss.name not in TORCH_LOSSES:
-        raise NumericError(f"no torch.nn loss known for {network.loss.name!r}")
+        if network.activation_of(layer).torch is None:
+            name = network.activation_of(layer).name
+            raise NumericError(f"no torch reference known for activation {name!r}")
+        linears.append(linear)
+    if network.loss.torch is None:
+        raise NumericError(f"no torch reference known for the loss {network.loss.name!r}")
     x = torch.as_tensor(np.asarray(X, np.float64))
     y = torch.as_tensor(np.asarray(Y, np.float64))
     try:
-        loss = TORCH_LOSSES[network.loss.name](torch, model(x), y) / x.shape[0]
+        out = x
+        for layer, linear in enumerate(linears, start=1):
+            out = network.activation_of(layer).torch(torch, linear(out))  # type: ignore[misc]
+        loss = network.loss.torch(torch, out, y) / x.shape[0]
         loss.backward()
     except RuntimeError as error:
         first = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise NumericError(f"torch could not evaluate this network: {first}") from None
     gradients: dict[str, np.ndarray] = {}
-    linears = [m for m in model if isinstance(m, nn.Linear)]
     for layer, linear in enumerate(linears, start=1):
         gradients[f"W{layer}"] = linear.weight.grad.numpy().copy()
         gradients[f"b{layer}"] = linear.bias.grad.numpy().copy()

@@ -16,7 +16,7 @@ from .. import naming
 from ..network import Network
 from .codegen import FUNCTION_NAME, ProgramPrinter, identifier
 from .program import Program
-from .rules import VECTOR_FUNCTIONS
+from .rules import Row
 
 Kind = naming.Kind
 _ARRAY_PREFIX = {Kind.PREACTIVATION: "Zs", Kind.ACTIVATION: "As", Kind.ERROR: "Ds"}
@@ -71,7 +71,7 @@ class StackedPrinter(ProgramPrinter):
         if isinstance(expr, LayerSum):
             return f"({self._print(expr.args[0])}).sum(0)"
         if isinstance(expr, LayerActivation):
-            return f"F.{expr.args[0].name}({self._print(expr.args[1])})"
+            return f"F.layer_activation({expr.args[0].name!r}, {self._print(expr.args[1])})"
         if isinstance(expr, ArrayProduct):
             return f"({self._print(expr.args[0])} @ {self._print(expr.args[1])})"
         if isinstance(expr, TransposedProduct):
@@ -100,6 +100,8 @@ class _Lifter:
             return self._symbol(expr)
         if expr.is_Atom:
             return expr
+        if isinstance(expr, Row) and int(expr.args[1]) == self.j:
+            return expr.args[0]  # row j of a layer array: the array itself
         if isinstance(expr, sp.Add):
             return self._add(expr)
         return expr.func(*(self.lift(arg) for arg in expr.args))
@@ -330,8 +332,8 @@ def _statements(program: Program) -> list[tuple[sp.Symbol, sp.Expr]]:
         if activation.elementwise:
             outs = [definitions[network.a(layer, j)] for j in width]
             statements.append((_array(Kind.ACTIVATION, layer), _template(network, layer, outs)))
-        elif activation.name in VECTOR_FUNCTIONS:
-            call = LayerActivation(sp.Symbol(VECTOR_FUNCTIONS[activation.name]), zs)
+        elif activation.kernel:
+            call = LayerActivation(sp.Symbol(activation.kernel), zs)
             statements.append((_array(Kind.ACTIVATION, layer), call))
         else:
             raise _CannotStack(activation.name)

@@ -18,16 +18,7 @@ from typing import Any
 import sympy as sp
 
 from .. import naming
-from ..activations import (
-    ELEMENTARY,
-    Relu,
-    ReluPrime,
-    Sigmoid,
-    SigmoidPrime,
-    Softplus,
-    SoftplusPrime,
-    TanhPrime,
-)
+from ..activations import DisplayFunction, float_function, to_elementary
 from ..derivation import Chain, Derivation
 from ..deriver import derive, derive_activation
 from ..network import Network
@@ -35,29 +26,6 @@ from ..nodes import Sampled
 
 # Samples in a batch when a claim speaks of ∂C/∂θ = (1/n) Σ_i ∂C_i/∂θ.
 BATCH_SIZE = 3
-
-
-def _sigmoid(v: float) -> float:
-    if v >= 0:
-        return 1.0 / (1.0 + math.exp(-v))
-    e = math.exp(v)
-    return e / (1.0 + e)
-
-
-_FLOAT_FUNCTIONS: dict[type, Callable[[float], float]] = {
-    Sigmoid: _sigmoid,
-    SigmoidPrime: lambda v: _sigmoid(v) * (1.0 - _sigmoid(v)),
-    sp.tanh: math.tanh,
-    TanhPrime: lambda v: 1.0 - math.tanh(v) ** 2,
-    Relu: lambda v: max(0.0, v),
-    ReluPrime: lambda v: 1.0 if v > 0 else 0.0,
-    Softplus: lambda v: math.log1p(math.exp(v)),
-    SoftplusPrime: _sigmoid,
-    sp.exp: math.exp,
-    sp.log: math.log,
-    sp.Abs: abs,
-    sp.sign: lambda v: float((v > 0) - (v < 0)),
-}
 
 
 def _branch_differences(args: tuple[sp.Expr, ...]) -> list[sp.Expr]:
@@ -87,14 +55,10 @@ _KINKS: dict[type, Callable[[tuple[sp.Expr, ...]], list[sp.Expr]]] = {
 
 def _display_kinks(kind: type) -> bool:
     """Whether a display function (σ, ReLU, ...) has a kink, judged by its elementary form."""
-    if kind not in ELEMENTARY:
+    if not (isinstance(kind, type) and issubclass(kind, DisplayFunction)):
         return False
     probe = sp.Symbol("probe", real=True)
-    try:
-        elementary = ELEMENTARY[kind](probe)
-    except TypeError:  # functions of several arguments (softmax) are smooth
-        return False
-    return bool(elementary.atoms(*_KINKS))
+    return bool(to_elementary(kind(probe)).atoms(*_KINKS))
 
 
 def kink_arguments(expressions: Iterable[sp.Expr]) -> set[sp.Expr]:
@@ -106,7 +70,7 @@ def kink_arguments(expressions: Iterable[sp.Expr]) -> set[sp.Expr]:
             if kind in _KINKS:
                 found.update(_KINKS[kind](node.args))
             elif _display_kinks(kind):
-                found.update(kink_arguments([ELEMENTARY[kind](*node.args)]))
+                found.update(kink_arguments([to_elementary(node)]))
     return {arg for arg in found if not arg.is_Number}
 
 
@@ -141,10 +105,8 @@ def evaluate(expr: sp.Basic, values: dict[sp.Basic, float]) -> float:
                 raise NotEvaluable("complex value")
         elif node is sp.E:
             result = math.e
-        elif type(node) in _FLOAT_FUNCTIONS:
-            result = _FLOAT_FUNCTIONS[type(node)](value(node.args[0]))
-        elif type(node) in ELEMENTARY:  # a display function of several arguments (softmax)
-            result = value(ELEMENTARY[type(node)](*node.args))
+        elif (function := float_function(type(node))) is not None:
+            result = function(value(node.args[0]))
         elif isinstance(node, sp.Heaviside):
             result = 1.0 if value(node.args[0]) > 0 else 0.0
         elif isinstance(node, sp.Max):
@@ -419,9 +381,10 @@ def float_activation(apply: Callable[[sp.Expr], sp.Expr]) -> Callable[[float], f
     built = apply(probe)
     if built == probe:
         return lambda v: v
-    if type(built) in _FLOAT_FUNCTIONS:
-        return _FLOAT_FUNCTIONS[type(built)]
-    # An activation this table does not name yet: its SymPy form, evaluated per value.
+    function = float_function(type(built))
+    if function is not None:
+        return function
+    # An activation with no float value of its own: its SymPy form, evaluated per value.
     return lambda v: evaluate(built, {probe: v})
 
 

@@ -1,0 +1,484 @@
+"""The one stable array implementation: kernels as SymPy expressions, printed for each backend.
+
+A kernel is a small function of arrays (``_sigmoid(z)``, ``_bce_logits(z, y)``) written as SymPy
+expressions over a few array primitives (:class:`Where`, :class:`Maximum`, :class:`Amax`, ...).
+SymPy's own code printers (``NumPyPrinter``, ``JaxPrinter``, ``TorchPrinter``) print the table
+once per backend; the unrolled compiler (:mod:`symchain.numeric`) executes that source and the
+matrix module generator (:mod:`symchain.codegen`) embeds the same text, so they cannot drift.
+
+Activation and loss records (:mod:`symchain.activations`, :mod:`symchain.losses`) and fused pairs
+(:mod:`symchain.pairs`) name their kernels here; a record made from a SymPy expression gets a
+kernel printed from that expression, with known unstable patterns replaced by stable kernels
+(``1/(1 + e^{-u})`` by ``_sigmoid(u)``, ``ln(1 + e^u)`` by ``_softplus(u)``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import sympy as sp
+from sympy.codegen.cfunctions import log1p
+from sympy.printing.numpy import JaxPrinter, NumPyPrinter
+from sympy.printing.pytorch import TorchPrinter
+
+from .errors import UnknownNameError
+
+BACKENDS = ("numpy", "jax", "torch")
+
+# The arguments kernels take: pre-activations z, activations a, targets y, any array x, an axis.
+z, a, y, x = (sp.Symbol(name, real=True) for name in ("z", "a", "y", "x"))
+axis = sp.Symbol("axis", integer=True)
+_e, _r, _m, _s, _t, _w = (sp.Symbol(name, real=True) for name in ("e", "r", "m", "s", "t", "w"))
+
+
+class Where(sp.Function):
+    """``where(condition, then, otherwise)``, elementwise."""
+
+    nargs = 3
+
+
+class Maximum(sp.Function):
+    """The elementwise maximum of an array and a number."""
+
+    nargs = 2
+
+
+class Positive(sp.Function):
+    """1.0 where x > 0, else 0.0, in the array's dtype."""
+
+    nargs = 1
+
+
+class Amax(sp.Function):
+    """The maximum along an axis, keeping it (for broadcasting)."""
+
+    nargs = 2
+
+
+class Total(sp.Function):
+    """The sum along an axis, keeping it."""
+
+    nargs = 2
+
+
+class SumAll(sp.Function):
+    """The sum of every entry."""
+
+    nargs = 1
+
+
+class Sum(sp.Function):
+    """The sum along an axis, dropping it."""
+
+    nargs = 2
+
+
+class Call(sp.Function):
+    """A call of another kernel: ``Call(Symbol('sigmoid'), z)`` prints ``_sigmoid(z)``."""
+
+
+def call(name: str, *args: sp.Expr) -> sp.Expr:
+    """``_<name>(*args)`` inside a kernel."""
+    return Call(sp.Symbol(name), *args)
+
+
+@dataclass(frozen=True)
+class Kernel:
+    """One array function: ``def _<name>(*params)``, its steps, then ``return result``."""
+
+    name: str
+    params: tuple[sp.Symbol, ...]
+    result: sp.Expr
+    steps: tuple[tuple[sp.Symbol, sp.Expr], ...] = ()
+    doc: str = ""
+
+
+def _exp_abs(scale: int = 1) -> tuple[tuple[sp.Symbol, sp.Expr], ...]:
+    return ((_e, sp.exp(-scale * sp.Abs(z))),)
+
+
+# The built-in kernels. Records of activations, losses and fused pairs name them.
+_BUILT_IN = (
+    Kernel("exp", (x,), sp.exp(x)),
+    Kernel("log", (x,), sp.log(x)),
+    Kernel("tanh", (z,), sp.tanh(z)),
+    Kernel(
+        "sigmoid", (z,), Where(z >= 0, _r, _e * _r), _exp_abs() + ((_r, 1 / (1 + _e)),),
+        "σ(z) = 1/(1 + e^(-z)) through e^(-|z|): never overflows",
+    ),
+    Kernel(
+        "sigmoid_prime", (z,), _e / (1 + _e) ** 2, _exp_abs(), "σ'(z) = e^(-|z|)/(1 + e^(-|z|))²"
+    ),
+    Kernel("dsigmoid", (a,), a * (1 - a), doc="σ'(z) = a(1 - a) from a = σ(z)"),
+    Kernel("tanh_prime", (z,), 4 * _e / (1 + _e) ** 2, _exp_abs(2), "tanh'(z) through e^(-2|z|)"),
+    Kernel("dtanh", (a,), 1 - a * a, doc="tanh'(z) = 1 - a² from a = tanh(z)"),
+    Kernel("relu", (z,), Maximum(z, 0)),
+    Kernel("relu_prime", (z,), Positive(z), doc="ReLU'(z): 1 where z > 0, else 0 (as PyTorch)"),
+    Kernel(
+        "softplus", (z,), Maximum(z, 0) + log1p(sp.exp(-sp.Abs(z))),
+        doc="ln(1 + e^z) = max(z, 0) + ln(1 + e^(-|z|)): never overflows",
+    ),
+    Kernel("softplus_prime", (z,), call("sigmoid", z)),
+    Kernel(
+        "log_softplus", (z,),
+        Where(z > -20, sp.log(call("softplus", Maximum(z, -20))), z - _t / 2 + _t**2 / 3),
+        ((_t, sp.exp(-Maximum(-z, 20))),),
+        "ln softplus(z); below z = -20 the series z - e^z/2 + e^(2z)/3 (no log of 0)",
+    ),
+    Kernel(
+        "sigmoid_over_softplus", (z,),
+        Where(z > -20, call("sigmoid", _w) / call("softplus", _w), 1 / ((1 + _t) * (1 - _t / 2))),
+        ((_w, Maximum(z, -20)), (_t, sp.exp(-Maximum(-z, 20)))),
+        "σ(z)/softplus(z); below z = -20 the series 1/((1 + e^z)(1 - e^z/2))",
+    ),
+    Kernel(
+        "softmax", (z, axis), _e / Total(_e, axis), ((_e, sp.exp(z - Amax(z, axis))),),
+        "e^(z_j)/Σ_k e^(z_k) along an axis, shifted by the maximum",
+    ),
+    Kernel(
+        "log_softmax", (z, axis), _s - sp.log(Total(sp.exp(_s), axis)),
+        ((_s, z - Amax(z, axis)),),
+    ),
+    Kernel(
+        "logsumexp", (z, axis), _m + sp.log(Total(sp.exp(z - _m), axis)),
+        ((_m, Amax(z, axis)),),
+        "ln Σ_k e^(z_k) = m + ln Σ_k e^(z_k - m), m the maximum",
+    ),
+    Kernel(
+        "bce_logits", (z, y), _t + log1p(sp.exp(-sp.Abs(z))), ((_t, Maximum(z, 0) - y * z),),
+        doc="-(y ln σ(z) + (1 - y) ln(1 - σ(z))) = max(z, 0) - y z + ln(1 + e^(-|z|))",
+    ),
+)
+
+KERNELS: dict[str, Kernel] = {kernel.name: kernel for kernel in _BUILT_IN}
+
+
+def add_kernel(kernel: Kernel) -> Kernel:
+    """Add (or replace) a kernel; records of new activations and losses call this."""
+    KERNELS[kernel.name] = kernel
+    return kernel
+
+
+def get_kernel(name: str) -> Kernel:
+    try:
+        return KERNELS[name]
+    except KeyError:
+        raise UnknownNameError(f"no numeric kernel {name!r}; known: {', '.join(KERNELS)}") from None
+
+
+# Stable patterns ---------------------------------------------------------------------------------
+_u = sp.Wild("u")
+
+
+def stabilize(expr: sp.Expr) -> sp.Expr:
+    """``expr`` with known unstable patterns replaced by stable kernels.
+
+    ``1/(1 + e^u)`` becomes ``_sigmoid(-u)``, ``e^u/(1 + e^u)²`` becomes ``_sigmoid_prime(u)``,
+    ``ln(1 + e^u)`` becomes ``_softplus(u)``, ``ln σ(u)`` becomes ``-_softplus(-u)``,
+    ``ln cosh u`` becomes ``|u| + ln(1 + e^(-2|u|)) - ln 2`` and ``sinh u/cosh u`` ``tanh u``.
+    """
+
+    def rewrite(node: sp.Expr) -> sp.Expr:
+        if isinstance(node, sp.log):
+            match = node.args[0].match(1 + sp.exp(_u))
+            if match is not None and match[_u] != 0:
+                return call("softplus", match[_u])
+        if isinstance(node, sp.Pow) and node.exp in (-1, -2):
+            match = node.base.match(1 + sp.exp(_u))
+            if match is not None and match[_u] != 0:
+                sig = call("sigmoid", -match[_u])
+                return sig if node.exp == -1 else sig**2
+        return node
+
+    def mul_rewrite(node: sp.Expr) -> sp.Expr:
+        # e^u · σ(-u)² = σ'(u) written as e^u/(1 + e^u)²: keep the product bounded
+        if not isinstance(node, sp.Mul):
+            return node
+        args = list(node.args)
+        for i, factor in enumerate(args):
+            if isinstance(factor, sp.exp):
+                u = factor.args[0]
+                square = call("sigmoid", -u) ** 2
+                if square in args:
+                    rest = [f for j, f in enumerate(args) if j != i]
+                    rest.remove(square)
+                    return sp.Mul(call("sigmoid_prime", u), *rest)
+        return node
+
+    def cosh_rewrite(node: sp.Expr) -> sp.Expr:
+        # ln cosh u = |u| + ln(1 + e^(-2|u|)) - ln 2; sinh u / cosh u = tanh u
+        if isinstance(node, sp.log) and isinstance(node.args[0], sp.cosh):
+            u = sp.Abs(node.args[0].args[0])
+            return u + log1p(sp.exp(-2 * u)) - sp.log(2)
+        if isinstance(node, sp.Mul):
+            args = list(node.args)
+            for factor in args:
+                if isinstance(factor, sp.sinh) and sp.cosh(factor.args[0]) ** -1 in args:
+                    args.remove(factor)
+                    args.remove(sp.cosh(factor.args[0]) ** -1)
+                    return sp.Mul(sp.tanh(factor.args[0]), *args)
+        return node
+
+    def erf_rewrite(node: sp.Expr) -> sp.Expr:
+        # k + k erf(u) = k erfc(-u): no cancellation for u ≪ 0 (GELU's Φ(z))
+        if not isinstance(node, sp.Add):
+            return node
+        for term in node.args:
+            k, factor = term.as_coeff_Mul()
+            if isinstance(factor, sp.erf) and k in node.args:
+                rest = [t for t in node.args if t is not term and t != k]
+                complement = sp.erfc(-factor.args[0], evaluate=False)
+                return sp.Add(sp.Mul(k, complement, evaluate=False), *rest)
+        return node
+
+    out = expr.replace(lambda n: isinstance(n, sp.Add), erf_rewrite)
+    out = out.replace(lambda n: isinstance(n, sp.log | sp.Mul), cosh_rewrite)
+    out = out.replace(lambda n: isinstance(n, sp.log | sp.Pow), rewrite)
+    out = out.replace(lambda n: isinstance(n, sp.Mul), mul_rewrite)
+    return out.replace(
+        lambda n: isinstance(n, sp.log) and isinstance(n.args[0], Call)
+        and n.args[0].args[0] == sp.Symbol("sigmoid"),
+        lambda n: -call("softplus", -n.args[0].args[1]),
+    )
+
+
+# Printing ----------------------------------------------------------------------------------------
+class _KernelPrinting:
+    """What every backend printer adds to SymPy's: the primitives, kernel calls and floats."""
+
+    _module_name = "numpy"
+
+    def _print_Call(self, expr: Call) -> str:
+        args = ", ".join(self._print(arg) for arg in expr.args[1:])  # type: ignore[attr-defined]
+        return f"_{expr.args[0]}({args})"
+
+    def _print_Where(self, expr: Where) -> str:
+        cond, then, other = (self._print(arg) for arg in expr.args)  # type: ignore[attr-defined]
+        return f"{self._module_name}.where({cond}, {then}, {other})"
+
+    def _print_Maximum(self, expr: Maximum) -> str:
+        arr, floor = (self._print(arg) for arg in expr.args)  # type: ignore[attr-defined]
+        return f"{self._module_name}.maximum({arr}, {floor})"
+
+    def _print_Positive(self, expr: Positive) -> str:
+        arg = self._print(expr.args[0])  # type: ignore[attr-defined]
+        return f"({arg} > 0).astype({arg}.dtype)"
+
+    def _operand(self, expr: sp.Expr) -> str:
+        """An array before ``.method()``: in parentheses unless it is a name."""
+        text: str = self._print(expr)  # type: ignore[attr-defined]
+        return text if expr.is_Symbol else f"({text})"
+
+    def _print_Amax(self, expr: Amax) -> str:
+        arr, ax = self._operand(expr.args[0]), self._print(expr.args[1])  # type: ignore[attr-defined]
+        return f"{arr}.max(axis={ax}, keepdims=True)"
+
+    def _print_Total(self, expr: Total) -> str:
+        arr, ax = self._operand(expr.args[0]), self._print(expr.args[1])  # type: ignore[attr-defined]
+        return f"{arr}.sum(axis={ax}, keepdims=True)"
+
+    def _print_Sum(self, expr: Sum) -> str:
+        arr, ax = self._operand(expr.args[0]), self._print(expr.args[1])  # type: ignore[attr-defined]
+        return f"{arr}.sum(axis={ax})"
+
+    def _print_SumAll(self, expr: SumAll) -> str:
+        return f"{self._operand(expr.args[0])}.sum()"
+
+    def _print_Integer(self, expr: sp.Integer) -> str:
+        return str(int(expr))
+
+    def _print_Float(self, expr: sp.Float) -> str:
+        return repr(float(expr))
+
+    def _print_Rational(self, expr: sp.Rational) -> str:
+        return f"({expr.p}/{expr.q})"
+
+    def _print_Half(self, expr: sp.Rational) -> str:
+        return "0.5"
+
+    def _print_Pow(self, expr: sp.Pow, **kwargs: Any) -> str:
+        if expr.is_number:  # √2 and the like: a float literal, fine for every backend
+            return repr(float(expr))
+        if expr.exp == -1:
+            return f"1/{self.parenthesize(expr.base, 1000)}"  # type: ignore[attr-defined]
+        return super()._print_Pow(expr, **kwargs)  # type: ignore[misc, no-any-return]
+
+
+class NumpyKernelPrinter(_KernelPrinting, NumPyPrinter):
+    """NumPy source (``import numpy``); erf from SciPy, the one function NumPy lacks."""
+
+    def _print_erf(self, expr: sp.Expr) -> str:
+        return f"scipy.special.erf({self._print(expr.args[0])})"
+
+    def _print_erfc(self, expr: sp.Expr) -> str:
+        return f"scipy.special.erfc({self._print(expr.args[0])})"
+
+
+class JaxKernelPrinter(_KernelPrinting, JaxPrinter):
+    """JAX source (``import jax.numpy``)."""
+
+    _module_name = "jax.numpy"
+
+    def _print_erf(self, expr: sp.Expr) -> str:
+        return f"jax.scipy.special.erf({self._print(expr.args[0])})"
+
+    def _print_erfc(self, expr: sp.Expr) -> str:
+        return f"jax.scipy.special.erfc({self._print(expr.args[0])})"
+
+
+class TorchKernelPrinter(_KernelPrinting, TorchPrinter):
+    """PyTorch source (``import torch``)."""
+
+    _module_name = "torch"
+
+    def _print_Maximum(self, expr: Maximum) -> str:
+        arr, floor = expr.args
+        if floor.is_Number:
+            return f"torch.clamp({self._print(arr)}, min={float(floor)!r})"
+        return f"torch.maximum({self._print(arr)}, {self._print(floor)})"
+
+    def _print_Positive(self, expr: Positive) -> str:
+        arg = self._print(expr.args[0])
+        return f"({arg} > 0).to({arg}.dtype)"
+
+    def _print_log1p(self, expr: sp.Expr) -> str:
+        return f"torch.log1p({self._print(expr.args[0])})"
+
+    def _print_expm1(self, expr: sp.Expr) -> str:
+        return f"torch.expm1({self._print(expr.args[0])})"
+
+    def _print_erfc(self, expr: sp.Expr) -> str:
+        return f"torch.special.erfc({self._print(expr.args[0])})"
+
+    def _where(self, cond: sp.Basic, then: sp.Expr, other: sp.Expr) -> str:
+        """``torch.where``; with two numbers it would be float32, so it takes the array's dtype."""
+        arrays = sorted(cond.free_symbols, key=str)
+        if then.is_number and other.is_number and arrays:
+            like = self._print(arrays[0])
+            then_text = f"{like}.new_tensor({float(then)!r})"
+            other_text = f"{like}.new_tensor({float(other)!r})"
+        else:
+            then_text, other_text = self._print(then), self._print(other)
+        return f"torch.where({self._print(cond)}, {then_text}, {other_text})"
+
+    def _print_Where(self, expr: Where) -> str:
+        return self._where(*expr.args)
+
+    def _print_Piecewise(self, expr: sp.Piecewise) -> str:
+        (then, cond), *rest = expr.args
+        if not rest:
+            return str(self._print(then))
+        other = sp.Piecewise(*rest) if len(rest) > 1 or rest[0][1] is not sp.true else rest[0][0]
+        return self._where(cond, then, other)
+
+    def _print_Amax(self, expr: Amax) -> str:
+        arr, ax = self._operand(expr.args[0]), self._print(expr.args[1])
+        return f"{arr}.amax(dim={ax}, keepdim=True)"
+
+    def _print_Total(self, expr: Total) -> str:
+        arr, ax = self._operand(expr.args[0]), self._print(expr.args[1])
+        return f"{arr}.sum(dim={ax}, keepdim=True)"
+
+    def _print_Sum(self, expr: Sum) -> str:
+        arr, ax = self._operand(expr.args[0]), self._print(expr.args[1])
+        return f"{arr}.sum(dim={ax})"
+
+
+_PRINTERS: dict[str, type[Any]] = {
+    "numpy": NumpyKernelPrinter,
+    "jax": JaxKernelPrinter,
+    "torch": TorchKernelPrinter,
+}
+_IMPORTS = {
+    "numpy": "import numpy\n",
+    "jax": "import jax\nimport jax.numpy\nimport jax.scipy.special\n",
+    "torch": "import torch\n",
+}
+
+
+def printer(backend: str) -> Any:
+    """SymPy's code printer for ``backend`` with the kernel primitives added."""
+    if backend not in _PRINTERS:
+        raise UnknownNameError(f"unknown backend {backend!r}; known: {', '.join(BACKENDS)}")
+    return _PRINTERS[backend]({"fully_qualified_modules": True, "strict": True})
+
+
+def kernel_source(kernel: Kernel, backend: str) -> str:
+    """``def _<name>(...)`` for one kernel, printed by SymPy's printer for ``backend``."""
+    p = printer(backend)
+    params = ", ".join(str(param) for param in kernel.params)
+    lines = [f"def _{kernel.name}({params}):"]
+    if kernel.doc:
+        lines.append(f'    """{kernel.doc}"""')
+    for symbol, value in kernel.steps:
+        lines.append(f"    {symbol} = {p.doprint(value)}")
+    lines.append(f"    return {p.doprint(kernel.result)}")
+    return "\n".join(lines) + "\n"
+
+
+def _table(extra: Iterable[Kernel]) -> dict[str, Kernel]:
+    table = dict(KERNELS)
+    table.update((kernel.name, kernel) for kernel in extra)
+    return table
+
+
+def needed(names: Iterable[str], extra: Iterable[Kernel] = ()) -> list[Kernel]:
+    """The kernels ``names`` and every kernel they call, in table order (``extra`` first)."""
+    table = _table(extra)
+    wanted: set[str] = set()
+    todo = list(names)
+    while todo:
+        name = todo.pop()
+        if name in wanted:
+            continue
+        if name not in table:
+            raise UnknownNameError(f"no numeric kernel {name!r}; known: {', '.join(table)}")
+        wanted.add(name)
+        kernel = table[name]
+        for expr in [kernel.result, *(value for _, value in kernel.steps)]:
+            for node in sp.preorder_traversal(expr):
+                if isinstance(node, Call):
+                    todo.append(str(node.args[0]))
+    return [kernel for name, kernel in table.items() if name in wanted]
+
+
+def uses_scipy(chosen: Iterable[Kernel]) -> bool:
+    """Whether the NumPy source of these kernels needs SciPy (for erf, erfc)."""
+    return any(
+        expr.has(sp.erf, sp.erfc)
+        for kernel in chosen
+        for expr in [kernel.result, *(value for _, value in kernel.steps)]
+    )
+
+
+def source(backend: str, names: Iterable[str] | None = None, extra: Iterable[Kernel] = ()) -> str:
+    """The imports and the kernels ``names`` (all when None) with what they call, for a backend.
+
+    ``extra`` are the kernels of records outside the table (a loss's own term and derivative).
+    """
+    extra = tuple(extra)
+    chosen = needed(list(_table(extra)) if names is None else names, extra)
+    header = _IMPORTS[backend] if backend in _IMPORTS else ""
+    if backend == "numpy" and uses_scipy(chosen):
+        header += "import scipy.special\n"
+    return header + "\n\n" + "\n\n".join(kernel_source(k, backend) for k in chosen)
+
+
+def namespace(backend: str, extra: Iterable[Kernel] = ()) -> dict[str, Any]:
+    """Every kernel compiled for ``backend`` (source printed from symchain's own kernels)."""
+    scope: dict[str, Any] = {}
+    code = compile(source(backend, None, extra), f"<symchain kernels {backend}>", "exec")
+    exec(code, scope)  # noqa: S102 - printed from symchain's kernel records, never user text
+    return scope
+
+
+def function(expr: sp.Expr, params: tuple[sp.Symbol, ...], backend: str) -> Any:
+    """``expr`` as a function of ``params`` for ``backend``, printed as written (no rewriting):
+    the reference that PyTorch autograd differentiates for a record made from an expression."""
+    kernel = Kernel("reference", params, expr)
+    scope: dict[str, Any] = {}
+    code = compile(source(backend, ["reference"], (kernel,)), "<symchain reference>", "exec")
+    exec(code, scope)  # noqa: S102 - printed from a SymPy expression, never from user text
+    return scope["_reference"]
