@@ -41,7 +41,7 @@ _ELEMENTARY: dict[str, Callable[[sp.Expr], sp.Expr]] = {
     "ln": sp.log,
     "log": sp.log,
 }
-_WRITTEN = re.compile(r"\\(?:operatorname\{(?P<op>[A-Za-z]+)\}|(?P<cmd>[A-Za-z]+))")
+_WRITTEN = re.compile(r"\\(?:operatorname\{(?P<op>[A-Za-z][A-Za-z_0-9]*)\}|(?P<cmd>[A-Za-z]+))")
 
 
 def function_table() -> dict[str, Callable[[sp.Expr], sp.Expr]]:
@@ -233,7 +233,7 @@ class _Build(Transformer[Token, Any]):
 
 def _written(token: Token) -> str:
     match = re.fullmatch(
-        r"\\(?:(?:operatorname|mathrm)\{(?P<op>[A-Za-z]+)\}|(?P<cmd>[A-Za-z]+))", str(token)
+        r"\\(?:(?:operatorname|mathrm)\{(?P<op>[A-Za-z][A-Za-z_0-9]*)\}|(?P<cmd>[A-Za-z]+))", str(token)
     )
     assert match is not None  # the FUNC terminal has this shape
     return match["op"] or match["cmd"]

@@ -113,6 +113,8 @@ def evaluate(expr: sp.Basic, values: dict[sp.Basic, float]) -> float:
             result = max(value(arg) for arg in node.args)
         elif isinstance(node, sp.Min):
             result = min(value(arg) for arg in node.args)
+        elif (elementary := to_elementary(node)) != node:
+            result = value(elementary)  # a display function of several arguments (softmax)
         else:
             raise NotEvaluable(f"cannot evaluate {type(node).__name__}")
         if not math.isfinite(result):
