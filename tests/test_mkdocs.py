@@ -38,7 +38,7 @@ A wider network:
 
 ```symchain
 layers: 2,3,2
-activation: relu
+activation: relu,sigmoid
 loss: binary_cross_entropy
 param: b^{(L-1)}_{0}
 form: all

@@ -22,7 +22,7 @@ from symchain.render.standalone import escape_text, render_standalone
 DOCUMENTS = [
     ((1, 1, 1, 1), ("sigmoid",), "squared_error", "relative"),
     ((1, 1, 1, 1, 1, 1, 1), ("softplus",), "half_squared_error", "absolute"),
-    ((3, 4, 4, 2), ("relu",), "binary_cross_entropy", "relative"),
+    ((3, 4, 4, 2), ("relu", "relu", "sigmoid"), "binary_cross_entropy", "relative"),
     ((2, 3, 2), ("tanh", "softmax"), "cross_entropy", "absolute"),
 ]
 

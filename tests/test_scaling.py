@@ -72,7 +72,7 @@ def test_nodes_built_for_a_softmax_output_grow_linearly(node_counter: _Counter) 
         ((1, 1, 1, 1), ("sigmoid",), "squared_error"),
         ((2, 3, 2), ("linear",), "squared_error"),
         ((2, 3, 2), ("tanh",), "half_squared_error"),
-        ((3, 2, 1, 2), ("relu",), "binary_cross_entropy"),
+        ((3, 2, 1, 2), ("relu", "relu", "sigmoid"), "binary_cross_entropy"),
         ((2, 4, 3), ("softplus", "sigmoid"), "cross_entropy"),
         ((2, 2, 3), ("sigmoid", "softmax"), "cross_entropy"),
         ((3, 1, 3), ("linear", "softmax"), "squared_error"),
