@@ -72,8 +72,8 @@ def test_json_batch_and_error_equations_hold(widths: tuple[int, ...]) -> None:
         assert verdict.verdict == "holds", (equation, verdict)
 
 
-# The grid: every activation and every loss but huber appears, with both notations and both formats in
-# every form; (widths, activation, loss, notation, format).
+# The grid: every activation and every loss but huber appears, with both notations and both
+# formats in every form; (widths, activation, loss, notation, format).
 GRID = [
     ((1, 1, 1, 1), "sigmoid", "squared_error", "relative", "latex"),
     ((2, 3, 2), "tanh", "half_squared_error", "absolute", "markdown"),

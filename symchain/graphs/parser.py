@@ -233,7 +233,8 @@ class _Build(Transformer[Token, Any]):
 
 def _written(token: Token) -> str:
     match = re.fullmatch(
-        r"\\(?:(?:operatorname|mathrm)\{(?P<op>[A-Za-z][A-Za-z_0-9]*)\}|(?P<cmd>[A-Za-z]+))", str(token)
+        r"\\(?:(?:operatorname|mathrm)\{(?P<op>[A-Za-z][A-Za-z_0-9]*)\}|(?P<cmd>[A-Za-z]+))",
+        str(token),
     )
     assert match is not None  # the FUNC terminal has this shape
     return match["op"] or match["cmd"]
