@@ -27,7 +27,7 @@ import numpy as np  # noqa: E402
 from baselines import hand_numpy, hand_numpy_softmax  # noqa: E402
 
 from symchain import Network, derive  # noqa: E402
-from symchain.codegen import compile_matrix, generate_module  # noqa: E402
+from symchain.codegen import chunk_rows, compile_matrix, generate_module  # noqa: E402
 
 try:
     import torch
@@ -128,24 +128,26 @@ def jax_step(widths: tuple[int, ...], kind: tuple[Any, str]) -> Callable[..., An
 
 
 def medians(calls: dict[str, Callable[[], Any]], budget: float) -> dict[str, float]:
-    """Median seconds per call of each implementation, calls interleaved round by round.
+    """Median CPU seconds per call of each implementation, calls interleaved round by round.
 
-    Interleaving makes machine load move every column together; the rounds fill about
+    CPU time of the process (pinned to one core; JAX's threads included), not wall time: on a
+    shared machine the time spent waiting for the core is left out. Interleaving makes the load
+    that remains (caches, memory bandwidth) move every column together; the rounds fill about
     ``budget`` seconds (at least 5 rounds).
     """
     once = 0.0
     for call in calls.values():
         call()  # warm-up
-        start = time.perf_counter()
+        start = time.process_time()
         call()
-        once += time.perf_counter() - start
+        once += time.process_time() - start
     rounds = max(5, min(2000, int(budget / max(once, 1e-7))))
     times: dict[str, list[float]] = {name: [] for name in calls}
     for _ in range(rounds):
         for name, call in calls.items():
-            start = time.perf_counter()
+            start = time.process_time()
             call()
-            times[name].append(time.perf_counter() - start)
+            times[name].append(time.process_time() - start)
     return {name: statistics.median(values) for name, values in times.items()}
 
 
@@ -155,35 +157,47 @@ def _fmt(seconds: float) -> str:
     return f"{seconds * 1e3:8.2f} ms"
 
 
-def floor_seconds(widths: tuple[int, ...], kind: tuple[Any, str], batch: int) -> tuple[float, str]:
-    """The physical floor of one step, measured now: the step's matrix products alone (dgemm at
-    this network's shapes, the three products of every layer) plus its exponentials at the
-    measured ``numpy.exp`` throughput. Returns the seconds and a note with the two rates."""
+def floor_calls(
+    widths: tuple[int, ...], kind: tuple[Any, str], batch: int
+) -> tuple[dict[str, Callable[[], Any]], int, int]:
+    """The physical floor of one step as two calls timed with the others: ``dgemm``, the step's
+    matrix products alone (the three of every layer, at this network's shapes, in blocks of the
+    generated module's rows into preallocated outputs), and ``exp``, the step's exponentials
+    (``numpy.exp`` into a preallocated block). Returns the calls, the FLOPs and the exp count."""
     rng = np.random.default_rng(1)
-    products: list[tuple[np.ndarray, np.ndarray]] = []
+    rows = min(batch, chunk_rows(widths))
+    blocks = max(1, batch // rows)
+    products: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     flops = 0
     for n_in, n_out in zip(widths, widths[1:], strict=False):
-        A = rng.normal(size=(batch, n_in))
+        A = rng.normal(size=(rows, n_in))
         W = rng.normal(size=(n_out, n_in))
-        D = rng.normal(size=(batch, n_out))
-        products += [(A, W.T), (D, W), (D.T, A)]
+        D = rng.normal(size=(rows, n_out))
+        for left, right in ((A, W.T), (D, W), (D.T, A)):
+            products.append((left, right, np.empty((left.shape[0], right.shape[1]))))
         flops += 6 * batch * n_in * n_out
-    gemm = statistics.median(
-        _timed(lambda: [left @ right for left, right in products]) for _ in range(7)
-    )
     exps = batch * (sum(widths[1:]) if kind == SIGMOID else widths[-1])
-    values = rng.normal(size=1 << 20)
+    values = rng.normal(size=min(exps, 32768))
     out = np.empty_like(values)
-    per_exp = statistics.median(_timed(lambda: np.exp(values, out=out)) for _ in range(7))
-    per_exp /= values.size
-    note = f"dgemm {flops / gemm / 1e9:.1f} GFLOP/s, exp {per_exp * 1e9:.2f} ns"
-    return gemm + exps * per_exp, note
+    repeats = max(1, exps // values.size)
+
+    def gemm() -> None:
+        for _ in range(blocks):
+            for left, right, result in products:
+                np.matmul(left, right, out=result)
+
+    def exp() -> None:
+        for _ in range(repeats):
+            np.exp(values, out=out)
+
+    return {"dgemm": gemm, "exp": exp}, flops, exps
 
 
 def run_steps(
     networks: list[tuple[tuple[int, ...], tuple[Any, str]]], batches: list[int], budget: float
 ) -> None:
-    print("One step (loss and every gradient), float64, one thread; medians, calls interleaved")
+    print("One step (loss and every gradient), float64, one thread; CPU-time medians, calls "
+          "interleaved; ratios symchain / column (below 1: symchain faster)")
     columns = ["symchain", "hand NumPy"] + (["torch"] if torch else []) + (["jax.jit"] if jax else [])
     header = f"| network | batch | {' | '.join(columns)} | sym/hand"
     header += " | sym/torch" if torch else ""
@@ -224,14 +238,18 @@ def run_steps(
             }
             if step is not None:
                 Xt, Yt = torch.from_numpy(X), torch.from_numpy(Y)
-                loss_t = step(Xt, Yt)
-                assert abs(float(loss_t) - theirs[0]) <= 1e-9 * max(1.0, abs(theirs[0]))
+                loss_t = step(Xt, Yt).item()
+                assert abs(loss_t - theirs[0]) <= 1e-9 * max(1.0, abs(theirs[0]))
                 calls["torch"] = lambda: step(Xt, Yt)  # noqa: B023
             if jstep is not None:
                 Xj, Yj = jax.numpy.asarray(X), jax.numpy.asarray(Y)
                 loss_j = float(jstep(jparams, Xj, Yj)[0])
                 assert abs(loss_j - theirs[0]) <= 1e-9 * max(1.0, abs(theirs[0]))
                 calls["jax.jit"] = lambda: jstep(jparams, Xj, Yj)  # noqa: B023
+            floor_flops = floor_exps = 0
+            if batch == max(batches):
+                extra, floor_flops, floor_exps = floor_calls(widths, kind, batch)
+                calls.update(extra)
             t = medians(calls, budget)
             sym = t["symchain"]
             cells = [_fmt(t[name]).strip() for name in columns]
@@ -241,11 +259,15 @@ def run_steps(
             if jax:
                 ratios.append(f"{sym / t['jax.jit']:.2f}")
             floor = ""
-            if batch == max(batches):
-                seconds, note = floor_seconds(widths, kind, batch)
+            if floor_flops:
+                seconds = t["dgemm"] + t["exp"]
                 floor = f"{sym / seconds:.2f}"
-                notes.append(f"{'-'.join(map(str, widths))}: floor {_fmt(seconds).strip()} "
-                             f"({note})")
+                notes.append(
+                    f"{'-'.join(map(str, widths))}: floor {_fmt(seconds).strip()} = products "
+                    f"{_fmt(t['dgemm']).strip()} ({floor_flops / t['dgemm'] / 1e9:.1f} GFLOP/s) "
+                    f"+ {floor_exps} exps {_fmt(t['exp']).strip()} "
+                    f"({t['exp'] / floor_exps * 1e9:.2f} ns each)"
+                )
             name = "-".join(map(str, widths))
             print(f"| {name} | {batch} | {' | '.join(cells)} | {' | '.join(ratios)} | {floor} |",
                   flush=True)
