@@ -160,22 +160,27 @@ def _fmt(seconds: float) -> str:
 def floor_calls(
     widths: tuple[int, ...], kind: tuple[Any, str], batch: int
 ) -> tuple[dict[str, Callable[[], Any]], int, int]:
-    """The physical floor of one step as two calls timed with the others: ``dgemm``, the step's
-    matrix products alone (the three of every layer, at this network's shapes, in blocks of the
-    generated module's rows into preallocated outputs), and ``exp``, the step's exponentials
-    (``numpy.exp`` into a preallocated block). Returns the calls, the FLOPs and the exp count."""
+    """The physical floor of one step as two calls timed with the others.
+
+    ``dgemm``: the step's matrix products alone (three per layer, two for the first), at this
+    network's shapes, in blocks of the generated module's rows, into preallocated outputs.
+    ``exp``: the step's exponentials (``numpy.exp`` into a preallocated block). Returns the
+    calls, the FLOPs and the exp count.
+    """
     rng = np.random.default_rng(1)
     rows = min(batch, chunk_rows(widths))
     blocks = max(1, batch // rows)
     products: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     flops = 0
-    for n_in, n_out in zip(widths, widths[1:], strict=False):
+    for layer, (n_in, n_out) in enumerate(zip(widths, widths[1:], strict=False), start=1):
         A = rng.normal(size=(rows, n_in))
         W = rng.normal(size=(n_out, n_in))
         D = rng.normal(size=(rows, n_out))
-        for left, right in ((A, W.T), (D, W), (D.T, A)):
+        # Z = A Wᵀ, ∂C/∂W = Dᵀ A, and D W for the layer below (none below the first layer)
+        needed = [(A, W.T), (D.T, A)] + ([(D, W)] if layer > 1 else [])
+        for left, right in needed:
             products.append((left, right, np.empty((left.shape[0], right.shape[1]))))
-        flops += 6 * batch * n_in * n_out
+        flops += 2 * len(needed) * batch * n_in * n_out
     exps = batch * (sum(widths[1:]) if kind == SIGMOID else widths[-1])
     values = rng.normal(size=min(exps, 32768))
     out = np.empty_like(values)
@@ -198,7 +203,8 @@ def run_steps(
 ) -> None:
     print("One step (loss and every gradient), float64, one thread; CPU-time medians, calls "
           "interleaved; ratios symchain / column (below 1: symchain faster)")
-    columns = ["symchain", "hand NumPy"] + (["torch"] if torch else []) + (["jax.jit"] if jax else [])
+    columns = ["symchain", "hand NumPy"] + (["torch"] if torch else [])
+    columns += ["jax.jit"] if jax else []
     header = f"| network | batch | {' | '.join(columns)} | sym/hand"
     header += " | sym/torch" if torch else ""
     header += " | sym/jax" if jax else ""

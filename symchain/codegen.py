@@ -82,11 +82,9 @@ def generate_module(network: Network, backend: str = "numpy") -> str:
             emit(f"    Zb{layer} = numpy.empty((rows, {widths[layer]}), dtype)")
         for layer in range(1, L):
             emit(f"    Db{layer} = numpy.empty((rows, {widths[layer]}), dtype)")
+        emit("    if n > CHUNK:  # the later blocks' weight-gradient products go here")
         for layer in range(1, L + 1):
-            shape = f"({widths[layer]}, {widths[layer - 1]})"
-            emit(f"    gW{layer} = numpy.zeros({shape}, dtype)")
-            emit(f"    tW{layer} = numpy.empty({shape}, dtype)")
-            emit(f"    gb{layer} = numpy.zeros({widths[layer]}, dtype)")
+            emit(f"        tW{layer} = numpy.empty(({widths[layer]}, {widths[layer - 1]}), dtype)")
         emit("    loss = 0.0")
         emit("    for start in range(0, n, CHUNK):")
         emit("        m = min(n - start, CHUNK)")
@@ -153,15 +151,19 @@ def generate_module(network: Network, backend: str = "numpy") -> str:
                 factor = _derivative(act, layer, kernel)
                 emit(f"{pad}D{layer} *= {factor}" if inplace
                      else f"    D{layer} = D{layer} * {factor}")
-        emit(pad + comment.next(f"gb{layer}").lstrip())
-        if numpy:
-            emit(f"{pad}gb{layer} += _colsum(D{layer})")
+        if numpy:  # the first block's sums start the gradients, the later ones add to them
+            emit(pad + comment.next(f"gb{layer}").lstrip())
+            emit(pad + comment.next(f"gW{layer}").lstrip())
+            emit(f"{pad}if start:  # a later block: add to the sums")
+            emit(f"{pad}    gb{layer} += _colsum(D{layer})")
+            emit(f"{pad}    gW{layer} += numpy.matmul(D{layer}.T, A{layer - 1}, out=tW{layer})")
+            emit(f"{pad}else:")
+            emit(f"{pad}    gb{layer} = _colsum(D{layer})")
+            emit(f"{pad}    gW{layer} = D{layer}.T @ A{layer - 1}")
         else:
+            emit(comment.next(f"gb{layer}"))
             emit(f"    gb{layer} = _colsum(D{layer})")
-        emit(pad + comment.next(f"gW{layer}").lstrip())
-        if numpy:
-            emit(f"{pad}gW{layer} += numpy.matmul(D{layer}.T, A{layer - 1}, out=tW{layer})")
-        else:
+            emit(comment.next(f"gW{layer}"))
             emit(f"    gW{layer} = D{layer}.T @ A{layer - 1}")
     if numpy:
         emit("    loss /= n")
