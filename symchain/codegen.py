@@ -68,8 +68,8 @@ def generate_module(network: Network, backend: str = "numpy") -> str:
     emit = lines.append
     numpy = backend == "numpy"
     # NumPy: one pass over the batch in blocks of CHUNK rows; Z, Δ and the weight-gradient
-    # products go into buffers allocated once per call and reused by every block (out=), the
-    # gradients are accumulated in place and scaled by 1/n once at the end.
+    # products go into buffers allocated once per call and reused by every block (out=), and the
+    # later blocks' gradients are added in place to the first block's.
     pad = "        " if numpy else "    "
     names = ", ".join(f"W{layer}, b{layer}" for layer in range(1, L + 1))
     keys = ", ".join(f'params["W{layer}"], params["b{layer}"]' for layer in range(1, L + 1))
@@ -122,8 +122,7 @@ def generate_module(network: Network, backend: str = "numpy") -> str:
     else:
         total = kernel(loss.kernel, out_a, target)
     emit(f"{pad}loss += _total({total})" if numpy else f"    loss = _total({total}) / n")
-    emit(pad + comment.next(f"D{L}").lstrip()
-         + ("   (1/n applied to the sums at the end)" if numpy else "   (1/n folded in here)"))
+    emit(pad + comment.next(f"D{L}").lstrip() + "   (1/n folded in here)")
     if pair is not None and acts[-1].elementwise:
         delta = kernel(pair.delta_kernel, out_z, out_a, target)
     elif pair is not None:
@@ -137,8 +136,7 @@ def generate_module(network: Network, backend: str = "numpy") -> str:
         else:
             delta = "G"
     emit(f"{pad}D{L} = {delta}")
-    if not numpy:
-        emit(f"    D{L} /= n" if inplace else f"    D{L} = D{L} / n")
+    emit(f"{pad}D{L} /= n" if inplace else f"    D{L} = D{L} / n")
     for layer in range(L, 0, -1):
         if layer < L:
             emit(pad + comment.next(f"D{layer}").lstrip())
@@ -167,9 +165,6 @@ def generate_module(network: Network, backend: str = "numpy") -> str:
             emit(f"    gW{layer} = D{layer}.T @ A{layer - 1}")
     if numpy:
         emit("    loss /= n")
-        for layer in range(1, L + 1):
-            emit(f"    gW{layer} /= n")
-            emit(f"    gb{layer} /= n")
     grads = ", ".join(f'"W{layer}": gW{layer}, "b{layer}": gb{layer}' for layer in range(1, L + 1))
     emit(f"    return loss, {{{grads}}}")
 
