@@ -13,6 +13,9 @@ import os
 
 for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_variable] = "1"
+# JAX on CPU ignores the thread variables: pin the whole process (every column) to one core.
+if hasattr(os, "sched_setaffinity"):
+    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
 
 import argparse  # noqa: E402
 import statistics  # noqa: E402
@@ -21,10 +24,10 @@ from collections.abc import Callable  # noqa: E402
 from typing import Any  # noqa: E402
 
 import numpy as np  # noqa: E402
-from baselines import hand_numpy  # noqa: E402
+from baselines import hand_numpy, hand_numpy_softmax  # noqa: E402
 
 from symchain import Network, derive  # noqa: E402
-from symchain.codegen import compile_matrix, generate_module  # noqa: E402
+from symchain.codegen import chunk_rows, compile_matrix, generate_module  # noqa: E402
 
 try:
     import torch
@@ -33,46 +36,118 @@ try:
 except ImportError:  # torch is optional: its column is left out
     torch = None  # type: ignore[assignment]
 
-NETWORKS = [(4, 8, 8, 2), (16, 32, 32, 8), (32, 64, 64, 16), (64, 64, 64, 64)]
+try:
+    import jax
+
+    jax.config.update("jax_enable_x64", True)
+    jax.config.update("jax_platforms", "cpu")
+except ImportError:  # JAX is optional: its column is left out
+    jax = None  # type: ignore[assignment]
+
+# (widths, activations, loss): the issue-13 grid. Sigmoid layers with squared error, and an
+# MNIST-shaped ReLU network with a softmax output and cross-entropy.
+SIGMOID = ("sigmoid", "squared_error")
+SOFTMAX = (("relu", "softmax"), "cross_entropy")
+NETWORKS: list[tuple[tuple[int, ...], tuple[Any, str]]] = [
+    ((4, 8, 8, 2), SIGMOID),
+    ((16, 32, 32, 8), SIGMOID),
+    ((64, 128, 10), SIGMOID),
+    ((784, 128, 10), SOFTMAX),
+]
 BATCHES = [1, 64, 4096, 65536]
 
 
-def torch_step(widths: tuple[int, ...]) -> Callable[[Any, Any], Any]:
-    """One autograd step of the same network built from torch.nn (float64)."""
+def _activations(widths: tuple[int, ...], kind: tuple[Any, str]) -> list[str]:
+    """The activation of every layer: one name for all, or (hidden, output)."""
+    names = kind[0]
+    depth = len(widths) - 1
+    if isinstance(names, str):
+        return [names] * depth
+    return [names[0]] * (depth - 1) + [names[1]]
+
+
+def torch_step(
+    widths: tuple[int, ...], kind: tuple[Any, str], params: dict[str, np.ndarray]
+) -> Callable[[Any, Any], Any]:
+    """One autograd step of the same network built from torch.nn (float64), same parameters."""
     assert torch is not None
     layers: list[Any] = []
-    for n_in, n_out in zip(widths, widths[1:], strict=False):
-        layers += [torch.nn.Linear(n_in, n_out).double(), torch.nn.Sigmoid()]
+    softmax = kind == SOFTMAX
+    for index, (n_in, n_out) in enumerate(zip(widths, widths[1:], strict=False)):
+        layers.append(torch.nn.Linear(n_in, n_out).double())
+        if not softmax:
+            layers.append(torch.nn.Sigmoid())
+        elif index < len(widths) - 2:
+            layers.append(torch.nn.ReLU())
     model = torch.nn.Sequential(*layers)
+    with torch.no_grad():
+        linear = [module for module in layers if isinstance(module, torch.nn.Linear)]
+        for layer, module in enumerate(linear, start=1):
+            module.weight.copy_(torch.from_numpy(params[f"W{layer}"]))
+            module.bias.copy_(torch.from_numpy(params[f"b{layer}"]))
 
     def step(X: Any, Y: Any) -> Any:
         model.zero_grad(set_to_none=True)
-        loss = ((model(X) - Y) ** 2).sum(dim=1).mean()
+        out = model(X)
+        if softmax:
+            loss = -(Y * torch.log_softmax(out, dim=1)).sum(dim=1).mean()
+        else:
+            loss = ((out - Y) ** 2).sum(dim=1).mean()
         loss.backward()
         return loss
 
     return step
 
 
-def medians(calls: dict[str, Callable[[], Any]], budget: float) -> dict[str, float]:
-    """Median seconds per call of each implementation, calls interleaved round by round.
+def jax_step(widths: tuple[int, ...], kind: tuple[Any, str]) -> Callable[..., Any]:
+    """``jax.jit(jax.value_and_grad(loss))`` of the same network, written as one writes it."""
+    assert jax is not None
+    depth = len(widths) - 1
+    softmax = kind == SOFTMAX
 
-    Interleaving makes machine load move every column together; the rounds fill about
+    def loss(params: dict[str, Any], X: Any, Y: Any) -> Any:
+        a = X
+        for layer in range(1, depth + 1):
+            z = a @ params[f"W{layer}"].T + params[f"b{layer}"]
+            if softmax:
+                a = jax.nn.relu(z) if layer < depth else z
+            else:
+                a = jax.nn.sigmoid(z)
+        if softmax:
+            return -(Y * jax.nn.log_softmax(a, axis=1)).sum(axis=1).mean()
+        return ((a - Y) ** 2).sum(axis=1).mean()
+
+    step = jax.jit(jax.value_and_grad(loss))
+
+    def call(params: dict[str, Any], X: Any, Y: Any) -> Any:
+        value, grads = step(params, X, Y)
+        value.block_until_ready()
+        return value, grads
+
+    return call
+
+
+def medians(calls: dict[str, Callable[[], Any]], budget: float) -> dict[str, float]:
+    """Median CPU seconds per call of each implementation, calls interleaved round by round.
+
+    CPU time of the process (pinned to one core; JAX's threads included), not wall time: on a
+    shared machine the time spent waiting for the core is left out. Interleaving makes the load
+    that remains (caches, memory bandwidth) move every column together; the rounds fill about
     ``budget`` seconds (at least 5 rounds).
     """
     once = 0.0
     for call in calls.values():
         call()  # warm-up
-        start = time.perf_counter()
+        start = time.process_time()
         call()
-        once += time.perf_counter() - start
+        once += time.process_time() - start
     rounds = max(5, min(2000, int(budget / max(once, 1e-7))))
     times: dict[str, list[float]] = {name: [] for name in calls}
     for _ in range(rounds):
         for name, call in calls.items():
-            start = time.perf_counter()
+            start = time.process_time()
             call()
-            times[name].append(time.perf_counter() - start)
+            times[name].append(time.process_time() - start)
     return {name: statistics.median(values) for name, values in times.items()}
 
 
@@ -82,43 +157,128 @@ def _fmt(seconds: float) -> str:
     return f"{seconds * 1e3:8.2f} ms"
 
 
-def run_steps(networks: list[tuple[int, ...]], batches: list[int], budget: float) -> None:
-    print("One step (loss and every gradient), float64, one thread; medians, calls interleaved")
-    header = f"{'network':>13} {'batch':>6} {'generated':>11} {'hand NumPy':>11}"
-    header += f" {'torch':>11} {'gen/hand':>9} {'torch/gen':>10}" if torch else f" {'gen/hand':>9}"
+def floor_calls(
+    widths: tuple[int, ...], kind: tuple[Any, str], batch: int
+) -> tuple[dict[str, Callable[[], Any]], int, int]:
+    """The physical floor of one step as two calls timed with the others.
+
+    ``dgemm``: the step's matrix products alone (three per layer, two for the first), at this
+    network's shapes, in blocks of the generated module's rows, into preallocated outputs.
+    ``exp``: the step's exponentials (``numpy.exp`` into a preallocated block). Returns the
+    calls, the FLOPs and the exp count.
+    """
+    rng = np.random.default_rng(1)
+    rows = min(batch, chunk_rows(widths))
+    blocks = max(1, batch // rows)
+    products: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    flops = 0
+    for layer, (n_in, n_out) in enumerate(zip(widths, widths[1:], strict=False), start=1):
+        A = rng.normal(size=(rows, n_in))
+        W = rng.normal(size=(n_out, n_in))
+        D = rng.normal(size=(rows, n_out))
+        # Z = A Wᵀ, ∂C/∂W = Dᵀ A, and D W for the layer below (none below the first layer)
+        needed = [(A, W.T), (D.T, A)] + ([(D, W)] if layer > 1 else [])
+        for left, right in needed:
+            products.append((left, right, np.empty((left.shape[0], right.shape[1]))))
+        flops += 2 * len(needed) * batch * n_in * n_out
+    exps = batch * (sum(widths[1:]) if kind == SIGMOID else widths[-1])
+    values = rng.normal(size=min(exps, 32768))
+    out = np.empty_like(values)
+    repeats = max(1, exps // values.size)
+
+    def gemm() -> None:
+        for _ in range(blocks):
+            for left, right, result in products:
+                np.matmul(left, right, out=result)
+
+    def exp() -> None:
+        for _ in range(repeats):
+            np.exp(values, out=out)
+
+    return {"dgemm": gemm, "exp": exp}, flops, exps
+
+
+def run_steps(
+    networks: list[tuple[tuple[int, ...], tuple[Any, str]]], batches: list[int], budget: float
+) -> None:
+    print("One step (loss and every gradient), float64, one thread; CPU-time medians, calls "
+          "interleaved; ratios symchain / column (below 1: symchain faster)")
+    columns = ["symchain", "hand NumPy"] + (["torch"] if torch else [])
+    columns += ["jax.jit"] if jax else []
+    header = f"| network | batch | {' | '.join(columns)} | sym/hand"
+    header += " | sym/torch" if torch else ""
+    header += " | sym/jax" if jax else ""
+    header += " | sym/floor |"
     print(header)
+    print("|" + "---|" * (header.count("|") - 1))
     rng = np.random.default_rng(0)
-    for widths in networks:
-        network = Network.from_widths(widths, "sigmoid", "squared_error")
+    notes = []
+    for widths, kind in networks:
+        acts = _activations(widths, kind)
+        network = Network.from_widths(widths, tuple(acts), kind[1])
         generated = compile_matrix(network)
+        softmax = kind == SOFTMAX
+        hand_step = hand_numpy_softmax if softmax else hand_numpy
         params = {}
         for layer in range(1, len(widths)):
             params[f"W{layer}"] = rng.normal(size=(widths[layer], widths[layer - 1])) * 0.3
             params[f"b{layer}"] = rng.normal(size=widths[layer]) * 0.3
-        step = torch_step(widths) if torch else None
+        step = torch_step(widths, kind, params) if torch else None
+        jstep = jax_step(widths, kind) if jax else None
+        jparams = {key: jax.numpy.asarray(value) for key, value in params.items()} if jax else None
         for batch in batches:
             X = rng.normal(size=(batch, widths[0]))
-            Y = rng.uniform(size=(batch, widths[-1]))
+            if softmax:
+                Y = rng.dirichlet(np.ones(widths[-1]), size=batch)
+            else:
+                Y = rng.uniform(size=(batch, widths[-1]))
             depth = len(widths) - 1
             ours = generated(params, X, Y)
-            theirs = hand_numpy(params, X, Y, depth)
+            theirs = hand_step(params, X, Y, depth)
             assert abs(ours[0] - theirs[0]) <= 1e-9 * max(1.0, abs(theirs[0]))
+            for key, value in theirs[1].items():
+                assert np.allclose(ours[1][key], value, rtol=1e-9, atol=1e-12), key
             calls: dict[str, Callable[[], Any]] = {
-                "gen": lambda: generated(params, X, Y),  # noqa: B023
-                "hand": lambda: hand_numpy(params, X, Y, depth),  # noqa: B023
+                "symchain": lambda: generated(params, X, Y),  # noqa: B023
+                "hand NumPy": lambda: hand_step(params, X, Y, depth),  # noqa: B023
             }
             if step is not None:
                 Xt, Yt = torch.from_numpy(X), torch.from_numpy(Y)
+                loss_t = step(Xt, Yt).item()
+                assert abs(loss_t - theirs[0]) <= 1e-9 * max(1.0, abs(theirs[0]))
                 calls["torch"] = lambda: step(Xt, Yt)  # noqa: B023
+            if jstep is not None:
+                Xj, Yj = jax.numpy.asarray(X), jax.numpy.asarray(Y)
+                loss_j = float(jstep(jparams, Xj, Yj)[0])
+                assert abs(loss_j - theirs[0]) <= 1e-9 * max(1.0, abs(theirs[0]))
+                calls["jax.jit"] = lambda: jstep(jparams, Xj, Yj)  # noqa: B023
+            floor_flops = floor_exps = 0
+            if batch == max(batches):
+                extra, floor_flops, floor_exps = floor_calls(widths, kind, batch)
+                calls.update(extra)
             t = medians(calls, budget)
-            line = f"{'-'.join(map(str, widths)):>13} {batch:>6} {_fmt(t['gen'])} "
-            line += _fmt(t["hand"])
-            if step is not None:
-                line += f" {_fmt(t['torch'])} {t['gen'] / t['hand']:9.2f}"
-                line += f" {t['torch'] / t['gen']:10.2f}"
-            else:
-                line += f" {t['gen'] / t['hand']:9.2f}"
-            print(line, flush=True)
+            sym = t["symchain"]
+            cells = [_fmt(t[name]).strip() for name in columns]
+            ratios = [f"{sym / t['hand NumPy']:.2f}"]
+            if torch:
+                ratios.append(f"{sym / t['torch']:.2f}")
+            if jax:
+                ratios.append(f"{sym / t['jax.jit']:.2f}")
+            floor = ""
+            if floor_flops:
+                seconds = t["dgemm"] + t["exp"]
+                floor = f"{sym / seconds:.2f}"
+                notes.append(
+                    f"{'-'.join(map(str, widths))}: floor {_fmt(seconds).strip()} = products "
+                    f"{_fmt(t['dgemm']).strip()} ({floor_flops / t['dgemm'] / 1e9:.1f} GFLOP/s) "
+                    f"+ {floor_exps} exps {_fmt(t['exp']).strip()} "
+                    f"({t['exp'] / floor_exps * 1e9:.2f} ns each)"
+                )
+            name = "-".join(map(str, widths))
+            print(f"| {name} | {batch} | {' | '.join(cells)} | {' | '.join(ratios)} | {floor} |",
+                  flush=True)
+    for note in notes:
+        print(f"floor at batch {max(batches)}, {note}")
 
 
 def run_generation() -> None:
@@ -161,15 +321,24 @@ def _timed(call: Callable[[], Any]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer networks and batches")
+    parser.add_argument("--steps-only", action="store_true", help="only the step table")
+    parser.add_argument("--batches", type=int, nargs="+", help="batches to time")
+    parser.add_argument("--budget", type=float, help="seconds of rounds per cell")
     args = parser.parse_args()
     networks = NETWORKS[:3] if args.quick else NETWORKS
-    batches = [1, 64, 4096] if args.quick else BATCHES
-    budget = 0.5 if args.quick else 2.0
-    print(f"numpy {np.__version__}" + (f", torch {torch.__version__}" if torch else ", no torch")
-          + ", OMP/OPENBLAS/MKL threads 1, torch.set_num_threads(1)\n")
+    batches = args.batches or ([1, 64, 4096] if args.quick else BATCHES)
+    budget = args.budget or (0.5 if args.quick else 2.0)
+    versions = [f"numpy {np.__version__}"]
+    versions.append(f"torch {torch.__version__}" if torch else "no torch")
+    versions.append(f"jax {jax.__version__}" if jax else "no jax")
+    print(", ".join(versions) + "; OMP/OPENBLAS/MKL threads 1, torch.set_num_threads(1), "
+          f"process pinned to CPU {sorted(os.sched_getaffinity(0))}; "
+          f"load average {' '.join(f'{v:.2f}' for v in os.getloadavg())}\n")
     run_steps(networks, batches, budget)
-    run_generation()
-    run_unrolled(args.quick)
+    if not args.steps_only:
+        run_generation()
+        run_unrolled(args.quick)
+    print(f"\nload average at the end {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
 
 
 if __name__ == "__main__":

@@ -14,6 +14,8 @@ import os
 
 for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_variable] = "1"
+if hasattr(os, "sched_setaffinity"):  # one core for every column
+    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
 
 import argparse  # noqa: E402
 import statistics  # noqa: E402
@@ -74,8 +76,11 @@ def rounds_for(batch: int, parameters: int) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="networks up to 4-8-8-2 only")
+    parser.add_argument("--batches", type=int, nargs="+", help="batches to time")
+    parser.add_argument("--no-mnist", action="store_true", help="skip the 784-128-10 compile time")
     args = parser.parse_args()
     networks = NETWORKS[:3] if args.quick else NETWORKS
+    batches = args.batches or BATCHES
     have_torch = backend_available("torch")
     if have_torch:
         import torch
@@ -83,7 +88,8 @@ def main() -> None:
         torch.set_num_threads(1)
     print(
         "one thread (OMP_NUM_THREADS=1, torch.set_num_threads(1)); float64; sigmoid, "
-        "squared error; medians of interleaved calls\n"
+        "squared error; CPU-time medians of interleaved calls; load average "
+        f"{' '.join(f'{v:.2f}' for v in os.getloadavg())}\n"
     )
     print("| network | params | derive s | compile s (stacked) | compile s (per-neuron) |")
     print("|---|---|---|---|---|")
@@ -103,6 +109,8 @@ def main() -> None:
             f"| {'-'.join(map(str, widths))} | {len(network.parameters)} | {derive_s:.3f} | "
             f"{stacked.compile_seconds:.3f} | {per_neuron_s} |"
         )
+    if not (args.quick or args.no_mnist):
+        mnist_compile_time()
     print()
     print(
         "| network | batch | symchain ms | per-neuron ms | hand NumPy ms | torch ms "
@@ -115,7 +123,7 @@ def main() -> None:
         params = init_parameters(network, seed=0)
         hand = partial(hand_numpy, depth=len(widths) - 1)
         autograd = torch_autograd(widths, params) if have_torch else None
-        for batch in BATCHES:
+        for batch in batches:
             rng = np.random.default_rng(batch)
             x = rng.normal(size=(batch, widths[0]))
             y = rng.uniform(size=(batch, widths[-1]))
@@ -132,14 +140,31 @@ def main() -> None:
             print(row(widths, batch, ms), flush=True)
 
 
+def mnist_compile_time() -> None:
+    """Derive and compile 784-128-10 (ReLU, softmax, cross-entropy; 101,770 parameters)."""
+    network = Network.from_widths((784, 128, 10), ("relu", "softmax"), "cross_entropy")
+    start = time.process_time()
+    derivation = derive(network)
+    derive_s = time.process_time() - start
+    start = time.process_time()
+    compiled = compile_gradient(derivation)
+    compile_s = time.process_time() - start
+    print(
+        f"| 784-128-10 (relu, softmax, CE) | {len(network.parameters)} | {derive_s:.3f} | "
+        f"{compile_s:.3f}{'' if compiled.stacked else ' (not stacked)'} | — |"
+        f"  (CPU s; derive + compile {derive_s + compile_s:.2f} s, target < 2 s)"
+    )
+
+
 def median_ms(calls: dict[str, Callable[[], Any]], rounds: int) -> dict[str, float]:
-    """Median milliseconds per call, the calls interleaved round by round."""
+    """Median CPU milliseconds per call (the process is pinned to one core: time spent waiting
+    for the core on a shared machine is left out), the calls interleaved round by round."""
     times: dict[str, list[float]] = {name: [] for name in calls}
     for _ in range(rounds):
         for name, call in calls.items():
-            start = time.perf_counter()
+            start = time.process_time()
             call()
-            times[name].append(time.perf_counter() - start)
+            times[name].append(time.process_time() - start)
     return {name: 1e3 * statistics.median(values) for name, values in times.items()}
 
 

@@ -242,7 +242,9 @@ def test_one_equation_per_line_with_the_equation_as_comment() -> None:
     assert "def loss_and_gradients(params, X, Y):" in source
     assert "# Δ⁽¹⁾ = ((W⁽²⁾)ᵀ Δ⁽²⁾) ⊙ tanh'(Z⁽¹⁾)" in source
     assert "# ∂C/∂W⁽²⁾ = (1/n) Δ⁽²⁾ (A⁽¹⁾)ᵀ" in source
-    assert "gW2 = D2.T @ A1" in source
+    # NumPy: blocks of rows into buffers reused across blocks; the products shaped for BLAS
+    assert "gW2 += numpy.matmul(D2.T, A1, out=tW2)" in source
+    assert "gW2 = D2.T @ A1" in generate_module(network, "jax")
     assert "WIDTHS = (2, 3, 2)" in source
     assert generate_module(network) == source  # deterministic
 

@@ -99,6 +99,7 @@ class CompiledGradient:
         self.dtype = dtype
         self.ops = make_ops(backend, dtype)
         self.names = parameter_names(self.network)
+        self._keys = list(zip(self.names[::2], self.names[1::2], strict=True))
         self.shapes = parameter_shapes(self.network)
         program = build_program(derivation)
         source = generate_stacked_source(program, self.names) if stacked else None
@@ -149,7 +150,14 @@ class CompiledGradient:
         """
         arrays, x, y = self._arrays(params, X, Y)
         n = x.shape[0]
-        step = n if self.ops.name == "jax" else self.block_rows
+        gradients: dict[str, Any] = {}
+        if self.ops.name == "jax" or n <= self.block_rows:  # one call: no sums to carry
+            losses, signals = self._function(arrays, x, y)
+            for (weight, bias), (rows, inputs) in zip(self._keys, signals, strict=True):
+                gradients[weight] = (rows @ inputs.T) / n
+                gradients[bias] = rows.sum(1) / n
+            return Gradients(losses.sum() / n, gradients)
+        step = self.block_rows
         loss: Any = 0.0
         sums: list[list[Any]] = []
         for start in range(0, n, step):
@@ -162,12 +170,11 @@ class CompiledGradient:
                 sums = parts
             else:
                 for total, part in zip(sums, parts, strict=True):
-                    total[0] = total[0] + part[0]
-                    total[1] = total[1] + part[1]
-        gradients: dict[str, Any] = {}
-        for layer, (weights, biases) in enumerate(sums, start=1):
-            gradients[f"W{layer}"] = weights / n
-            gradients[f"b{layer}"] = biases / n
+                    total[0] += part[0]
+                    total[1] += part[1]
+        for (weight, bias), (weights, biases) in zip(self._keys, sums, strict=True):
+            gradients[weight] = weights / n
+            gradients[bias] = biases / n
         return Gradients(loss / n, gradients)
 
     def per_sample(self, params: Mapping[str, Any], X: Any, Y: Any) -> SampleGradients:

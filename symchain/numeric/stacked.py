@@ -285,6 +285,18 @@ def _scalar_views(network: Network) -> dict[sp.Symbol, list[sp.Symbol]]:
     return views
 
 
+def _layer_loss(network: Network, loss: sp.Expr) -> sp.Expr:
+    """C_0 = Σ_j f(z_j, y_j) as one call on the output arrays, ``f(Zs_L, Ys).sum(0)``, when every
+    output's term has the same template (one kernel call instead of one per output); else as is."""
+    depth = network.depth
+    if network.widths[depth] < 2 or not isinstance(loss, sp.Add):
+        return loss
+    lifted = _Lifter(network, depth, 0).lift(loss)
+    if not isinstance(lifted, LayerSum) or _depends_on_layer(network, lifted, depth):
+        return loss
+    return lifted
+
+
 def _statements(program: Program) -> list[tuple[sp.Symbol, sp.Expr]]:
     """(array, layer-level expression) in execution order; the loss is per-neuron code."""
     network = program.network
@@ -337,7 +349,7 @@ def _statements(program: Program) -> list[tuple[sp.Symbol, sp.Expr]]:
             statements.append((_array(Kind.ACTIVATION, layer), call))
         else:
             raise _CannotStack(activation.name)
-    statements.append((program.loss, definitions[program.loss]))
+    statements.append((program.loss, _layer_loss(network, definitions[program.loss])))
     errors: dict[int, list[sp.Symbol]] = {}
     for symbol, _ in program.assignments:
         label = naming.label_of(symbol)
