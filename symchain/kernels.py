@@ -104,8 +104,9 @@ _BUILT_IN = (
     Kernel("log", (x,), sp.log(x)),
     Kernel("tanh", (z,), sp.tanh(z)),
     Kernel(
-        "sigmoid", (z,), Where(z >= 0, _r, _e * _r), _exp_abs() + ((_r, 1 / (1 + _e)),),
-        "σ(z) = 1/(1 + e^(-z)) through e^(-|z|): never overflows",
+        "sigmoid", (z,), sp.exp(-Maximum(-z, 0)) * _r, _exp_abs() + ((_r, 1 / (1 + _e)),),
+        "σ(z) = e^(min(z, 0))/(1 + e^(-|z|)): never overflows, no branch (a where costs more "
+        "than an exp)",
     ),
     Kernel(
         "sigmoid_prime", (z,), _e / (1 + _e) ** 2, _exp_abs(), "σ'(z) = e^(-|z|)/(1 + e^(-|z|))²"
