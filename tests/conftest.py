@@ -9,10 +9,18 @@ from collections.abc import Iterator
 import pytest
 import sympy as sp
 from click.testing import CliRunner, Result
+from hypothesis import HealthCheck, settings
 from tools import KatexRenderer, start_katex
 
 from symchain.activations import to_elementary
 from symchain.cli import cli
+
+# No property test may depend on the machine's speed: no per-example deadline and no "too slow"
+# health check (both race the wall clock; CI runs on idle and loaded machines alike).
+settings.register_profile(
+    "symchain", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile("symchain")
 
 
 def random_point(symbols: set[sp.Symbol], seed: int = 0) -> dict[sp.Symbol, float]:
