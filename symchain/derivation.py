@@ -169,8 +169,11 @@ class ParameterGradient(Displayed):
         sampled = Partial(Sampled(naming.SAMPLE_LOSS, i), self.parameter)
         return sp.Sum(sampled, (i, 0, n - 1)) / n
 
-    def latex(self, printer: NotationLatexPrinter) -> str:
-        """The chain, factor by factor, then the evaluated product."""
+    def latex(self, printer: NotationLatexPrinter | None = None) -> str:
+        """The chain, factor by factor, then the evaluated product (default: the lecture's
+        notation for this network's widths, as ``symchain derive --format latex``)."""
+        if printer is None:
+            printer = NotationLatexPrinter({"notation": _notation(self.widths)})
         return self.chain.latex(printer)
 
     def sampled_factors(self) -> tuple[sp.Expr, ...]:

@@ -86,3 +86,24 @@ def test_derivation_lambdify_both_forms_agree_with_finite_differences() -> None:
         assert grads_u[key].flat[0] == pytest.approx((up - down) / (2 * step), rel=1e-6)
     with pytest.raises(UnknownNameError, match="unknown form 'sparse'"):
         derivation.lambdify(form="sparse")
+
+
+def test_latex_defaults_its_printer_and_forms_have_a_public_latex() -> None:
+    from click.testing import CliRunner
+
+    from symchain.cli import cli
+    from symchain.forms import index_form, matrix_form
+
+    network = Network.from_widths((2, 3, 2), "tanh", "half_squared_error")
+    derivation = derive(network)
+    gradient = derivation["w^{(L)}_{10}"]
+    text = gradient.latex()
+    assert text.startswith(r"\frac{\partial C_0}{\partial w_{10}^{(L)}} = ")
+    derived = CliRunner().invoke(
+        cli, ["derive", "--layers", "2,3,2", "--activation", "tanh", "--loss",
+              "half_squared_error", "--form", "matrix", "--format", "latex"],
+    )  # fmt: skip
+    assert derived.exit_code == 0
+    assert matrix_form(network).latex() == derived.stdout
+    index = index_form(network.depth, network.spec.activations, network.spec.loss).latex()
+    assert r"\delta_{j}^{(L)}" in index and index.startswith("% derived by symchain")

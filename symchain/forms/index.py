@@ -20,7 +20,7 @@ from ..network import Network
 from ..nodes import Partial
 from ..pairs import get_pair
 from ..printing import NotationLatexPrinter, NotationUnicodePrinter
-from .document import FormDocument, FormEquation, FormSection
+from .document import FormDocument, FormEquation, FormSection, render_form_latex
 
 J = sp.Symbol("j", integer=True, nonnegative=True)
 K = sp.Symbol("k", integer=True, nonnegative=True)
@@ -131,6 +131,10 @@ class IndexForm:
     activations: tuple[str, ...]
     loss: str
     equations: tuple[IndexEquation, ...]
+
+    def latex(self, style: str = "relative") -> str:
+        """The whole form as amsmath LaTeX, as ``symchain derive --form index --format latex``."""
+        return render_form_latex(index_document(self.depth, self.activations, self.loss, style))
 
     def find(self, name: str, layer: int) -> IndexEquation:
         for equation in self.equations:

@@ -20,7 +20,7 @@ from ..activations import Activation
 from ..losses import LOSSES, Loss
 from ..network import Network
 from ..pairs import get_pair
-from .document import FormDocument, FormEquation, FormSection
+from .document import FormDocument, FormEquation, FormSection, render_form_latex
 
 # Matrices of SymPy expressions (explicit instantiation) by variable.
 Env = dict["Var", sp.Matrix]
@@ -417,6 +417,10 @@ class MatrixForm:
     forward: tuple[MatrixEquation, ...]
     backward: tuple[MatrixEquation, ...]
     batch: tuple[MatrixEquation, ...]
+
+    def latex(self, style: str = "relative") -> str:
+        """The whole form as amsmath LaTeX, as ``symchain derive --form matrix --format latex``."""
+        return render_form_latex(matrix_document(self.network, style))
 
     @property
     def equations(self) -> tuple[MatrixEquation, ...]:
