@@ -57,6 +57,9 @@ class DisplayFunction(sp.Function):
     def _pretty(self, printer: Any) -> Any:
         return printer._print_Function(self, func_name=self.unicode_name)
 
+    def _sympystr(self, printer: Any) -> str:
+        return f"{self.unicode_name}({printer._print(self.args[0])})"
+
     def _numpycode(self, printer: Any) -> str:
         return str(printer._print(self.elementary(self.args[0])))
 
@@ -231,6 +234,8 @@ class Softmax(sp.Function):
     def _sympystr(self, printer: Any) -> str:
         zs = ", ".join(printer._print(z) for z in self.args[1:])
         return f"softmax{str(self.args[0]).translate(_SUB_DIGITS)}({zs})"
+
+    _symchain_str = _sympystr
 
 
 _SUB_DIGITS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")

@@ -111,6 +111,10 @@ class NotationLatexPrinter(_Memo, LatexPrinter):
 class NotationUnicodePrinter(_Memo, StrPrinter):
     """Readable Unicode math in the seed's notation: ``w⁽ᴸ⁾₁₀``, ``σ'(z⁽ᴸ⁾)``, ``∂C₀/∂a⁽ᴸ⁾``."""
 
+    # Its own print method, so that the ``_sympystr`` that display functions give ``str()``
+    # never overrides this printer's notation.
+    printmethod = "_symchain_str"
+
     _default_settings: dict[str, Any] = {**StrPrinter._default_settings, "notation": None}
 
     @property

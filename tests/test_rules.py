@@ -282,6 +282,7 @@ def test_display_functions_print_through_sympy_and_lambdify() -> None:
     assert sp.latex(expr) == (r"\operatorname{ReLU}'\left(z\right) + \sigma\left(z\right) "
                               r"\sigma'\left(z\right)")
     assert sp.pretty(expr, use_unicode=True) == "ReLU'(z) + σ(z)⋅σ'(z)"
+    assert str(expr) == "ReLU'(z) + σ(z)*σ'(z)"  # sympy.sstr, as str() of any SymPy expression
     assert sp.latex(ACTIVATIONS["gelu"].derivative(z)) == r"\operatorname{GELU}'\left(z\right)"
     values = np.array([-1.0, 0.0, 2.0])
     s = 1 / (1 + np.exp(-values))
