@@ -57,9 +57,6 @@ class DisplayFunction(sp.Function):
     def _pretty(self, printer: Any) -> Any:
         return printer._print_Function(self, func_name=self.unicode_name)
 
-    def _sympystr(self, printer: Any) -> str:
-        return f"{self.unicode_name}({printer._print(self.args[0])})"
-
     def _numpycode(self, printer: Any) -> str:
         return str(printer._print(self.elementary(self.args[0])))
 

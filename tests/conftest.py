@@ -33,6 +33,15 @@ _FUNCTIONS = {
     sp.exp: math.exp,
     sp.log: math.log,
     sp.tanh: math.tanh,
+    sp.erf: math.erf,
+    sp.Abs: abs,
+    sp.sign: lambda v: float((v > 0) - (v < 0)),
+}
+_RELATIONS = {
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
 }
 
 
@@ -59,12 +68,26 @@ def evaluate(expr: sp.Expr, point: dict[sp.Symbol, float]) -> float:
             result = value(node.base) ** value(node.exp)
         elif isinstance(node, sp.Max):
             result = max(value(arg) for arg in node.args)
+        elif isinstance(node, sp.Min):
+            result = min(value(arg) for arg in node.args)
+        elif isinstance(node, sp.Piecewise) and all(
+            cond is sp.true or (isinstance(cond, sp.core.relational.Relational)
+                                and cond.rel_op in _RELATIONS)
+            for _, cond in node.args
+        ):
+            result = math.nan
+            for piece, cond in node.args:
+                if cond is sp.true or _RELATIONS[cond.rel_op](value(cond.lhs), value(cond.rhs)):
+                    result = value(piece)
+                    break
         elif isinstance(node, sp.Heaviside):
             result = 1.0 if value(node.args[0]) > 0 else 0.0
         elif node.func in _FUNCTIONS:
             result = _FUNCTIONS[node.func](value(node.args[0]))
+        elif (elementary := to_elementary(node)) != node:
+            result = value(elementary)  # a display function (σ', ELU', ...): its elementary form
         else:
-            result = float(to_elementary(node).evalf(subs=point))
+            result = float(node.evalf(subs=point))
         memo[node] = result
         return result
 
