@@ -6,6 +6,7 @@ Locally a missing tool skips its tests with the reason; under ``SYMCHAIN_REQUIRE
 
 from __future__ import annotations
 
+import fcntl
 import importlib
 import json
 import os
@@ -69,12 +70,16 @@ def start_node_renderer(directory: Path, package: str) -> NodeRenderer:
     require(shutil.which("node") is not None, "node is not installed")
     if not (directory / "node_modules" / package).is_dir():
         require(shutil.which("npm") is not None, "npm is not installed")
-        subprocess.run(
-            ["npm", "ci", "--no-audit", "--no-fund", "--silent"],
-            cwd=directory,
-            check=True,
-            timeout=300,
-        )
+        # pytest-xdist workers may get here together: one installs, the others wait for it.
+        with open(directory / ".npm-install.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not (directory / "node_modules" / package).is_dir():
+                subprocess.run(
+                    ["npm", "ci", "--no-audit", "--no-fund", "--silent"],
+                    cwd=directory,
+                    check=True,
+                    timeout=300,
+                )
     return NodeRenderer(directory)
 
 
