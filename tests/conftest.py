@@ -33,6 +33,8 @@ _FUNCTIONS = {
     sp.exp: math.exp,
     sp.log: math.log,
     sp.tanh: math.tanh,
+    sp.cosh: math.cosh,
+    sp.sinh: math.sinh,
     sp.erf: math.erf,
     sp.Abs: abs,
     sp.sign: lambda v: float((v > 0) - (v < 0)),
@@ -42,7 +44,21 @@ _RELATIONS = {
     "<=": lambda a, b: a <= b,
     ">": lambda a, b: a > b,
     ">=": lambda a, b: a >= b,
+    "==": lambda a, b: a == b,
+    "!=": lambda a, b: a != b,
 }
+
+
+def _readable(cond: sp.Basic) -> bool:
+    """A condition built from comparisons with and/or/not/if-then-else (``evaluate`` decides it
+    from the memo; SymPy's ``evalf(subs=...)`` substitutes into the whole tree instead)."""
+    if cond in (sp.true, sp.false):
+        return True
+    if isinstance(cond, sp.core.relational.Relational):
+        return cond.rel_op in _RELATIONS
+    if isinstance(cond, (sp.And, sp.Or, sp.Not, sp.ITE)):
+        return all(_readable(arg) for arg in cond.args)
+    return False
 
 
 def evaluate(expr: sp.Expr, point: dict[sp.Symbol, float]) -> float:
@@ -70,14 +86,10 @@ def evaluate(expr: sp.Expr, point: dict[sp.Symbol, float]) -> float:
             result = max(value(arg) for arg in node.args)
         elif isinstance(node, sp.Min):
             result = min(value(arg) for arg in node.args)
-        elif isinstance(node, sp.Piecewise) and all(
-            cond is sp.true or (isinstance(cond, sp.core.relational.Relational)
-                                and cond.rel_op in _RELATIONS)
-            for _, cond in node.args
-        ):
+        elif isinstance(node, sp.Piecewise) and all(_readable(c) for _, c in node.args):
             result = math.nan
             for piece, cond in node.args:
-                if cond is sp.true or _RELATIONS[cond.rel_op](value(cond.lhs), value(cond.rhs)):
+                if truth(cond):
                     result = value(piece)
                     break
         elif isinstance(node, sp.Heaviside):
@@ -86,10 +98,27 @@ def evaluate(expr: sp.Expr, point: dict[sp.Symbol, float]) -> float:
             result = _FUNCTIONS[node.func](value(node.args[0]))
         elif (elementary := to_elementary(node)) != node:
             result = value(elementary)  # a display function (σ', ELU', ...): its elementary form
+        elif isinstance(node, sp.Function) and all(isinstance(a, sp.Expr) for a in node.args):
+            # any other function: its arguments from the memo, then SymPy's own evaluation
+            result = float(node.func(*(sp.Float(value(arg), 30) for arg in node.args)).evalf())
         else:
             result = float(node.evalf(subs=point))
         memo[node] = result
         return result
+
+    def truth(cond: sp.Basic) -> bool:
+        if cond in (sp.true, sp.false):
+            return bool(cond)
+        if isinstance(cond, sp.And):
+            return all(truth(arg) for arg in cond.args)
+        if isinstance(cond, sp.Or):
+            return any(truth(arg) for arg in cond.args)
+        if isinstance(cond, sp.Not):
+            return not truth(cond.args[0])
+        if isinstance(cond, sp.ITE):
+            test, then, otherwise = cond.args
+            return truth(then) if truth(test) else truth(otherwise)
+        return bool(_RELATIONS[cond.rel_op](value(cond.lhs), value(cond.rhs)))
 
     return value(expr)
 
