@@ -30,10 +30,12 @@ from ..printing import NotationLatexPrinter
 from ..spec import NetworkSpec
 from .coverage import (
     EXTRA_TRIES,
+    WIDE_TRIES,
     PointSource,
     Sides,
     claim_seed,
     involved_neurons,
+    involves_targets,
     kinked_preactivations,
 )
 from .diagnose import RELATIVE_TOLERANCE, Diagnoser, close
@@ -571,14 +573,16 @@ class Checker:
         tally.patterns = max(tally.patterns, patterns)
         tally.all_combinations = tally.all_combinations and complete
         tally.neurons |= set(neurons)
-        if self.symbolic and self._proven(truth - claim, network, deadline):
-            tally.symbolic += 1
-            return None
+        # Points on the far side of every kink first (cheap; a counterexample there spares the
+        # proof), then the proof; without one, "holds" needs every kink seen on both sides.
         missing = sides.missing(kinks)
+        # A kink of the loss (Huber's |a - y| < 1) is reached by moving the targets: draw them
+        # wide, and keep drawing a while, so that every band between thresholds is visited.
+        wide = bool(missing) and involves_targets(network, missing)
         tries = 0
-        while missing and tries < EXTRA_TRIES:
+        while (missing or (wide and tries < WIDE_TRIES)) and tries < EXTRA_TRIES:
             try:
-                point = source.extra(tries, neurons)
+                point = source.extra(tries, neurons, wide)
                 t, c = evaluate(truth, point), evaluate(claim, point)
             except NotEvaluable:
                 tries += 1
@@ -591,6 +595,9 @@ class Checker:
             sides.record(kinks, point)
             missing = sides.missing(kinks)
         tally.extra = max(tally.extra, tries)
+        if self.symbolic and self._proven(truth - claim, network, deadline):
+            tally.symbolic += 1
+            return None
         if usable < MIN_USABLE:
             tally.unproven.append(
                 f"{where}the sides could be evaluated at only {usable} of {len(points)} test "

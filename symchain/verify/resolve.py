@@ -17,6 +17,7 @@ import sympy as sp
 
 from .. import naming
 from ..activations import ACTIVATIONS, Activation
+from ..losses import LOSSES, Loss
 from ..nodes import Sampled
 from .failures import ClaimError
 from .ground import BATCH_SIZE, Ground, sampled
@@ -24,6 +25,7 @@ from .matrices import OnesVector, combine, is_matrix, simplified
 from .syntax import (
     BigSum,
     Bin,
+    Cases,
     Frac,
     Func,
     Group,
@@ -37,6 +39,7 @@ from .syntax import (
     Num,
     Ones,
     Pow,
+    Relation,
     Transpose,
 )
 
@@ -337,6 +340,10 @@ class Resolver:
         if isinstance(node, Iverson):
             left, right = self.value(node.left, scope), self.value(node.right, scope)
             return sp.S.One if left == right else sp.S.Zero
+        if isinstance(node, Cases):
+            return self.piecewise(node, scope)
+        if isinstance(node, Relation):
+            raise ClaimError("a comparison (<, \\le) belongs in a branch of \\begin{cases}")
         if isinstance(node, BigSum):
             terms = []
             for inner in self.sum_scopes(node, scope):
@@ -369,6 +376,23 @@ class Resolver:
         if base == 0 and exponent.is_Number and exponent <= 0:  # type: ignore[operator]
             raise ClaimError("0 raised to a non-positive power")
         return base**exponent
+
+    def piecewise(self, node: Cases, scope: Scope) -> sp.Expr:
+        """``\\begin{cases}``: a :class:`sympy.Piecewise` of the branches, built as written."""
+        branches: list[tuple[sp.Expr, sp.Basic]] = []
+        for value_node, condition in node.branches:
+            value = self.value(value_node, scope)
+            if is_matrix(value):
+                raise ClaimError("a branch of \\begin{cases} is a number, not a matrix")
+            if condition is None:
+                branches.append((value, sp.true))
+                continue
+            left = self.value(condition.left, scope)
+            right = self.value(condition.right, scope)
+            if is_matrix(left) or is_matrix(right):
+                raise ClaimError("a branch's condition compares numbers, not matrices")
+            branches.append((value, _RELATION_CLASSES[condition.op](left, right)))
+        return sp.Piecewise(*branches)
 
     def name(self, node: Name, scope: Scope) -> sp.Expr:
         base = node.base
@@ -405,6 +429,9 @@ class Resolver:
 
     def function(self, node: Func, scope: Scope) -> sp.Expr:
         named = named_activations()
+        loss = named_losses().get(node.name)
+        if loss is not None and node.more:
+            return self.loss_function(node, loss, scope)
         if node.more or node.index is not None:
             return self.vector_function(node, scope)
         arg = self.value(node.arg, scope)
@@ -443,18 +470,35 @@ class Resolver:
                     "a_j^{(L)} = e^{z_j^{(L)}} / \\sum_k e^{z_k^{(L)}}"
                 )
             result = act.derivative(arg) if node.primes else act.apply(arg)
-        elif node.name not in ("exp", "ln", "log"):
+        elif node.name not in _ELEMENTARY:
             known = ", ".join(sorted(named))
-            raise ClaimError(f"unknown function {node.name}; known: {known}, exp, ln")
+            raise ClaimError(f"unknown function {node.name}; known: {known}, exp, ln, sign, |x|")
         elif node.primes:
             raise ClaimError(f"\\{node.name}' is not supported; write the derivative out")
-        elif node.name == "exp":
-            result = sp.exp(arg)
         else:
-            result = sp.log(arg)
+            result = _ELEMENTARY[node.name](arg)
         if node.power is not None:
             return self.power(result, node.power, scope)
         return result
+
+    def loss_function(self, node: Func, loss: Loss, scope: Scope) -> sp.Expr:
+        """``\\operatorname{Huber}(a, y)`` (a loss's terms, entry by entry) and
+        ``\\operatorname{Huber}'(a, y)`` (∂C_0/∂a_j): a registered loss in the matrix form."""
+        if len(node.more) != 1 or node.index is not None or node.primes > 1:
+            raise ClaimError(f"{node.name} takes the outputs and the targets: {node.name}(a, y)")
+        outputs, targets = self.value(node.arg, scope), self.value(node.more[0], scope)
+        rule = loss.derivative if node.primes else loss.term
+        # A column (a one-output layer's a is a number): 1^T Huber(a, y) then sums its entries.
+        a, y = (v if is_matrix(v) else sp.ImmutableMatrix([[v]]) for v in (outputs, targets))
+        if a.shape != y.shape:  # type: ignore[attr-defined]
+            raise ClaimError(f"{node.name}(a, y): a and y differ in shape")
+        if node.power is not None:
+            raise ClaimError(f"{node.name}(a, y) is a vector; it takes no power")
+        return sp.ImmutableMatrix(  # type: ignore[no-any-return]
+            a.rows,  # type: ignore[attr-defined]
+            a.cols,  # type: ignore[attr-defined]
+            lambda r, c: rule(a[r, c], y[r, c]),  # type: ignore[index]
+        )
 
     def vector_function(self, node: Func, scope: Scope) -> sp.Expr:
         """``\\operatorname{softmax}_j(z_0, .., z_{n-1})``: a whole-layer activation's entry j."""
@@ -597,6 +641,31 @@ def named_activations() -> dict[str, Activation]:
     return found
 
 
+def named_losses() -> dict[str, Loss]:
+    """Losses by the name the matrix form writes them with (``Huber``), from the registry."""
+    found: dict[str, Loss] = {}
+    for loss in LOSSES.values():
+        if loss.latex.startswith("\\operatorname{"):
+            found.setdefault(loss.latex.split("{", 1)[1].rstrip("}"), loss)
+    return found
+
+
+# Functions of SymPy's own that claims may write (chains of registered losses print them).
+_ELEMENTARY: dict[str, Callable[[sp.Expr], sp.Expr]] = {
+    "exp": sp.exp,
+    "ln": sp.log,
+    "log": sp.log,
+    "abs": sp.Abs,
+    "sign": sp.sign,
+}
+_RELATION_CLASSES: dict[str, Callable[[sp.Expr, sp.Expr], sp.Basic]] = {
+    "<": sp.StrictLessThan,
+    "<=": sp.LessThan,
+    ">": sp.StrictGreaterThan,
+    ">=": sp.GreaterThan,
+}
+
+
 def _mentions_batch_size(node: Node | None) -> bool:
     if node is None:
         return False
@@ -634,8 +703,12 @@ def children(node: Node) -> tuple[Node, ...]:
     if isinstance(node, Func):
         extra = tuple(n for n in (node.power, node.index) if n is not None)
         return (node.arg, *node.more, *extra)
-    if isinstance(node, Iverson):
+    if isinstance(node, Iverson | Relation):
         return (node.left, node.right)
+    if isinstance(node, Cases):
+        return tuple(
+            part for value, condition in node.branches for part in (value, condition) if part
+        )
     if isinstance(node, Frac):
         return (node.numerator, node.denominator)
     if isinstance(node, Leibniz):

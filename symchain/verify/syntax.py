@@ -78,6 +78,14 @@ KNOWN_COMMANDS = (
     "text",
     "quad",
     "qquad",
+    "lvert",
+    "rvert",
+    "le",
+    "leq",
+    "ge",
+    "geq",
+    "lt",
+    "gt",
 )
 
 _TERMINAL_TEXT = {
@@ -104,6 +112,13 @@ _TERMINAL_TEXT = {
     "PRIME": "a prime",
     "LETTER": "a letter",
     "NUMBER": "a number",
+    "RELOP": r"a comparison (<, \le, >, \ge)",
+    "NOTE": r"\text{...}",
+    "_AMP": "'&'",
+    "_ROWSEP": r"'\\'",
+    "END_CASES": r"'\end{cases}'",
+    "_LVERT": r"'\left|'",
+    "_RVERT": r"'\right|'",
     "$END": "the end of the claim",
 }
 
@@ -178,6 +193,23 @@ class Iverson(Node):
 
     left: Node
     right: Node
+
+
+@dataclass(frozen=True)
+class Relation(Node):
+    """``left < right`` (``op`` one of ``<``, ``<=``, ``>``, ``>=``): a branch's condition."""
+
+    op: str
+    left: Node
+    right: Node
+
+
+@dataclass(frozen=True)
+class Cases(Node):
+    """``\\begin{cases} v & \\text{for}\\: c \\\\ ... \\end{cases}``: SymPy's Piecewise;
+    each branch is (value, condition), the condition None for ``\\text{otherwise}``."""
+
+    branches: tuple[tuple[Node, Relation | None], ...]
 
 
 @dataclass(frozen=True)
@@ -286,6 +318,25 @@ LAYER_LETTERS = ("L", "l")
 def _is_transpose(value: Any) -> bool:
     item = value[0] if isinstance(value, list) and len(value) == 1 else value
     return isinstance(item, Name) and item.base == "T" and item.indices is None
+
+
+_RELATIONS = {
+    "<": "<",
+    ">": ">",
+    "lt": "<",
+    "gt": ">",
+    "le": "<=",
+    "leq": "<=",
+    "≤": "<=",
+    "ge": ">=",
+    "geq": ">=",
+    "≥": ">=",
+}
+
+
+def _note_text(token: Token) -> str:
+    """The words of a ``\\text{...}`` token."""
+    return str(token).split("{", 1)[1].rstrip("}").strip()
 
 
 class _Builder(Transformer):  # type: ignore[type-arg]
@@ -446,6 +497,37 @@ class _Builder(Transformer):  # type: ignore[type-arg]
 
     def arguments(self, items: list[Node]) -> tuple[Node, ...]:
         return tuple(items)
+
+    def cases(self, items: list[Any]) -> Node:
+        branches = tuple(item for item in items if isinstance(item, tuple))
+        if any(condition is None for _, condition in branches[:-1]):
+            raise ClaimSyntaxError(
+                "in \\begin{cases}, only the last branch may say \\text{otherwise}"
+            )
+        return Cases(branches)
+
+    def branch(self, items: list[Any]) -> tuple[Node, Relation]:
+        note = next((i for i in items if isinstance(i, Token) and i.type == "NOTE"), None)
+        if note is not None and _note_text(note) not in ("for", "if", "when"):
+            raise ClaimSyntaxError(
+                f"column {note.column}: a branch's condition follows \\text{{for}} or "
+                f"\\text{{if}}, not \\text{{{_note_text(note)}}}"
+            )
+        return (items[0], items[-1])
+
+    def otherwise(self, items: list[Any]) -> tuple[Node, None]:
+        if _note_text(items[1]) != "otherwise":
+            raise ClaimSyntaxError(
+                f"column {items[1].column}: a branch without a condition says "
+                f"\\text{{otherwise}}, not \\text{{{_note_text(items[1])}}}"
+            )
+        return (items[0], None)
+
+    def relation(self, items: list[Any]) -> Node:
+        return Relation(_RELATIONS[str(items[1]).lstrip("\\")], items[0], items[2])
+
+    def absolute(self, items: list[Node]) -> Node:
+        return Func("abs", items[0])
 
     def iverson(self, items: list[Node]) -> Node:
         return Iverson(items[0], items[1])
