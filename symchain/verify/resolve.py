@@ -7,7 +7,6 @@ reads text: the tree was built by the parser.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
@@ -17,6 +16,7 @@ import sympy as sp
 
 from .. import naming
 from ..activations import ACTIVATIONS, Activation
+from ..budget import Budget
 from ..losses import LOSSES, Loss
 from ..nodes import Sampled
 from .failures import ClaimError
@@ -88,18 +88,13 @@ class Resolver:
     """Builds SymPy expressions (local form) from claim trees for one network."""
 
     def __init__(
-        self,
-        ground: Ground,
-        deadline: float | None = None,
-        keep_errors: bool = False,
-        clock: Callable[[], float] = time.monotonic,
+        self, ground: Ground, budget: Budget | None = None, keep_errors: bool = False
     ) -> None:
-        self.clock = clock
         self.keep_errors = keep_errors
         self.ground = ground
         self.network = ground.network
         self.uses_batch = False
-        self.deadline = deadline
+        self.budget = budget
         self.terms = 0
 
     def count_term(self) -> None:
@@ -107,8 +102,8 @@ class Resolver:
         self.terms += 1
         if self.terms > MAX_TOTAL_TERMS:
             raise ClaimError(f"the sums in this claim expand to more than {MAX_TOTAL_TERMS} terms")
-        if self.deadline is not None and self.terms % 256 == 0 and self.clock() > self.deadline:
-            raise ClaimError("expanding the sums ran past the claim's time budget; raise --timeout")
+        if self.budget is not None and self.terms % 256 == 0:
+            self.budget.check()
 
     # Layers and indices -----------------------------------------------------------------------
     def integer(self, node: Node, scope: Scope, what: str) -> int:
