@@ -2,8 +2,10 @@
 
 ``h_1 = \\tanh(w_x x_1 + b)`` becomes ``(Symbol('h_1'), tanh(Symbol('w_x')*Symbol('x_1') + ...))``
 with every name kept as written (:class:`~symchain.graphs.names.Name`). Functions are ``\\exp``,
-``\\ln``/``\\log``, ``\\sqrt{}``, ``e^{...}`` and every elementwise activation of
-:data:`symchain.activations.ACTIVATIONS` under its LaTeX name or ``\\operatorname{<name>}``.
+``\\ln``/``\\log``, ``\\sqrt{}``, ``e^{...}``, ``|x|``, ``\\max``/``\\min`` of several arguments,
+an entry of softmax (``\\operatorname{softmax}_k(s_1, ..)``, k from 1) and every elementwise
+activation of :data:`symchain.activations.ACTIVATIONS` under its LaTeX name or
+``\\operatorname{<name>}``.
 No text reaches ``eval``, ``sympify`` or ``parse_expr``.
 """
 
@@ -28,19 +30,24 @@ from lark.exceptions import (
 
 from ..activations import ACTIVATIONS
 from ..nodes import Partial
-from .names import GraphError, Name, greek_unicode, name_from_text, quoted
+from .names import GraphError, Name, greek_command, greek_unicode, name_from_text, quoted
 
 # Longest equation accepted, in characters, and deepest nesting of brackets.
 MAX_EQUATION_CHARS = 4000
 MAX_NESTING = 60
 MAX_NUMBER_DIGITS = 15
 MAX_EXPONENT = 16
+# Largest power of ten a number may carry (1e-5, 2.5e3).
+MAX_DECIMAL_EXPONENT = 30
+_NUMBER = re.compile(r"(?P<mantissa>\d*\.?\d+)(?:[eE](?P<exponent>[-+]?\d+))?")
 
 _ELEMENTARY: dict[str, Callable[[sp.Expr], sp.Expr]] = {
     "exp": sp.exp,
     "ln": sp.log,
     "log": sp.log,
 }
+# Functions of several arguments: \max(a, b), \min(a, b, c).
+_SEVERAL: dict[str, Callable[..., sp.Expr]] = {"max": sp.Max, "min": sp.Min}
 _WRITTEN = re.compile(r"\\(?:operatorname\{(?P<op>[A-Za-z][A-Za-z_0-9]*)\}|(?P<cmd>[A-Za-z]+))")
 
 
@@ -139,7 +146,28 @@ class _Build(Transformer[Token, Any]):
         text = str(token)
         if len(text) > MAX_NUMBER_DIGITS:
             raise _Located(token, f"the number {text} has more than {MAX_NUMBER_DIGITS} digits")
-        return sp.Rational(text)
+        match = _NUMBER.fullmatch(text)
+        assert match is not None  # the NUMBER terminal has this shape
+        power = int(match["exponent"] or 0)
+        if abs(power) > MAX_DECIMAL_EXPONENT:
+            raise _Located(
+                token, f"the number {text} has a power of ten beyond ±{MAX_DECIMAL_EXPONENT}"
+            )
+        return sp.Rational(match["mantissa"]) * sp.Integer(10) ** power  # type: ignore[no-any-return]
+
+    def frac_short(self, token: Token) -> sp.Expr:
+        """``\\frac12``, ``\\frac ab``: TeX's one-character numerator and denominator."""
+        characters = "".join(str(token).split("frac", 1)[1].split())
+        top, bottom = self._character(token, characters[0]), self._character(token, characters[1])
+        return self.div(top, bottom)
+
+    def _character(self, token: Token, character: str) -> sp.Expr:
+        if character.isdigit():
+            return sp.Integer(character)
+        return self.name(Token("NAME", character, column=token.column))
+
+    def absolute(self, value: sp.Expr) -> sp.Expr:
+        return sp.Abs(value)
 
     def add(self, left: sp.Expr, _op: Token, right: sp.Expr) -> sp.Expr:
         return left + right
@@ -175,10 +203,44 @@ class _Build(Transformer[Token, Any]):
         return sp.sqrt(value)
 
     def call(self, token: Token, argument: sp.Expr) -> sp.Expr:
+        several = _SEVERAL.get(_written(token))
+        if several is not None:
+            return several(argument)
         function = self._function(token, self.functions)
         if function is None:  # a Greek letter before a bracket: \gamma (x + 1)
             return self._greek(token) * argument
         return function(argument)
+
+    def call_many(self, token: Token, *arguments: sp.Expr) -> sp.Expr:
+        """``\\max(a, b)``, ``\\min(a, b, c)``."""
+        function = _SEVERAL.get(_written(token))
+        if function is None:
+            self._function(token, self.functions)  # an unknown name is named as such
+            known = ", ".join(f"\\{name}" for name in _SEVERAL)
+            raise _Located(token, f"{token} takes one argument; several are taken by {known}")
+        return function(*arguments)
+
+    def call_entry(self, token: Token, entry: Token, *arguments: sp.Expr) -> sp.Expr:
+        """``\\operatorname{softmax}_k(s_1, .., s_n)``: entry k (from 1) of a whole-layer
+        activation of the arguments, as its record builds it."""
+        written = _written(token)
+        activation = next(
+            (
+                a
+                for a in ACTIVATIONS.values()
+                if a.vector is not None and written.casefold() in (a.name, _latex_name(a.latex))
+            ),
+            None,
+        )
+        if activation is None or activation.vector is None:
+            raise _Located(token, f"{token} takes no index; only softmax does, as in {_EXAMPLE}")
+        index = int(re.sub(r"\D", "", str(entry)))
+        if not 1 <= index <= len(arguments):
+            raise _Located(
+                entry,
+                f"{written} entry {index} of {len(arguments)} arguments; entries count from 1",
+            )
+        return activation.vector(list(arguments), index - 1)
 
     def call_prime(self, token: Token, _prime: Token, argument: sp.Expr) -> sp.Expr:
         function = self._function(token, self.derivatives)
@@ -207,14 +269,8 @@ class _Build(Transformer[Token, Any]):
         if function is not None:
             return function
         if written == "softmax":
-            raise _Located(
-                token,
-                "softmax acts on several scores: write it out, e.g. "
-                r"\frac{e^{s_1}}{e^{s_1} + e^{s_2} + e^{s_3}}",
-            )
-        if str(token).startswith("\\") and not str(token).startswith(
-            ("\\operatorname", "\\mathrm")
-        ):
+            raise _Located(token, _SOFTMAX_ENTRY)
+        if not str(token).startswith(("\\operatorname", "\\mathrm")):
             try:
                 greek_unicode(written)
             except KeyError:
@@ -231,10 +287,28 @@ class _Build(Transformer[Token, Any]):
         return self._symbol(Token("NAME", str(token), column=token.column))
 
 
+_EXAMPLE = r"\operatorname{softmax}_2(s_1, s_2, s_3)"
+_SOFTMAX_ENTRY = (
+    "softmax acts on several scores: write the entry you mean, counting from 1, as in "
+    + _EXAMPLE
+    + r", or write it out, e.g. \frac{e^{s_1}}{e^{s_1} + e^{s_2} + e^{s_3}}"
+)
+
+
+def _latex_name(latex: str) -> str:
+    """``softmax`` of ``\\operatorname{softmax}``, ``tanh`` of ``\\tanh`` (casefolded)."""
+    match = _WRITTEN.fullmatch(latex)
+    return (match["op"] or match["cmd"]).casefold() if match else ""
+
+
 def _written(token: Token) -> str:
+    """The name a FUNC token writes: ``tanh``, ``ReLU``, ``sigma`` (also for ``σ``)."""
+    text = str(token)
+    if not text.startswith("\\"):
+        return greek_command(text)
     match = re.fullmatch(
         r"\\(?:(?:operatorname|mathrm)\{(?P<op>[A-Za-z][A-Za-z_0-9]*)\}|(?P<cmd>[A-Za-z]+))",
-        str(token),
+        text,
     )
     assert match is not None  # the FUNC terminal has this shape
     return match["op"] or match["cmd"]
