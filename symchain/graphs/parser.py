@@ -14,12 +14,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import sympy as sp
-from lark import Lark, Token, Transformer, v_args
+from lark import Lark, Token, v_args
 from lark.exceptions import (
     UnexpectedCharacters,
     UnexpectedEOF,
@@ -29,6 +28,7 @@ from lark.exceptions import (
 )
 
 from ..activations import ACTIVATIONS
+from ..grammar import SympyArithmetic, expected_text, load_parser, nesting_column
 from ..nodes import Partial
 from .names import GraphError, Name, greek_command, greek_unicode, name_from_text, quoted
 
@@ -37,9 +37,6 @@ MAX_EQUATION_CHARS = 4000
 MAX_NESTING = 60
 MAX_NUMBER_DIGITS = 15
 MAX_EXPONENT = 16
-# Largest power of ten a number may carry (1e-5, 2.5e3).
-MAX_DECIMAL_EXPONENT = 30
-_NUMBER = re.compile(r"(?P<mantissa>\d*\.?\d+)(?:[eE](?P<exponent>[-+]?\d+))?")
 
 _ELEMENTARY: dict[str, Callable[[sp.Expr], sp.Expr]] = {
     "exp": sp.exp,
@@ -82,10 +79,10 @@ def derivative_table() -> dict[str, Callable[[sp.Expr], sp.Expr]]:
     return table
 
 
-@cache
 def _parser() -> Lark:
-    grammar = Path(__file__).with_name("equations.lark").read_text(encoding="utf-8")
-    return Lark(grammar, parser="lalr", start=["equation", "expression", "declared", "claim"])
+    return load_parser(
+        Path(__file__).with_name("equations.lark"), ("equation", "expression", "declared", "claim")
+    )
 
 
 @dataclass
@@ -103,7 +100,10 @@ def symbol(name: Name) -> sp.Symbol:
 
 
 @v_args(inline=True)
-class _Build(Transformer[Token, Any]):
+class _Build(SympyArithmetic):
+    """SymPy objects from an equation's tree: names as written, functions from the records; the
+    shared arithmetic from :class:`SympyArithmetic`, with its limits checked here."""
+
     def __init__(
         self,
         functions: dict[str, Callable[[sp.Expr], sp.Expr]],
@@ -124,7 +124,7 @@ class _Build(Transformer[Token, Any]):
     def claim(self, *sides: sp.Expr) -> tuple[sp.Expr, ...]:
         return sides
 
-    def leibniz(self, numerator: Token, denominator: Token) -> sp.Expr:
+    def leibniz(self, _frac: Token, numerator: Token, denominator: Token) -> sp.Expr:
         return Partial(self._symbol(numerator), self._symbol(denominator))
 
     def declared(self, token: Token) -> sp.Symbol:
@@ -142,18 +142,14 @@ class _Build(Transformer[Token, Any]):
         self.columns.setdefault(result, token.column or 1)
         return result
 
+    def fail(self, token: Token | None, message: str) -> NoReturn:
+        raise _Located(token, message)
+
     def number(self, token: Token) -> sp.Expr:
         text = str(token)
         if len(text) > MAX_NUMBER_DIGITS:
             raise _Located(token, f"the number {text} has more than {MAX_NUMBER_DIGITS} digits")
-        match = _NUMBER.fullmatch(text)
-        assert match is not None  # the NUMBER terminal has this shape
-        power = int(match["exponent"] or 0)
-        if abs(power) > MAX_DECIMAL_EXPONENT:
-            raise _Located(
-                token, f"the number {text} has a power of ten beyond ±{MAX_DECIMAL_EXPONENT}"
-            )
-        return sp.Rational(match["mantissa"]) * sp.Integer(10) ** power  # type: ignore[no-any-return]
+        return super().number(token)
 
     def frac_short(self, token: Token) -> sp.Expr:
         """``\\frac12``, ``\\frac ab``: TeX's one-character numerator and denominator."""
@@ -169,38 +165,17 @@ class _Build(Transformer[Token, Any]):
     def absolute(self, value: sp.Expr) -> sp.Expr:
         return sp.Abs(value)
 
-    def add(self, left: sp.Expr, _op: Token, right: sp.Expr) -> sp.Expr:
-        return left + right
-
-    def sub(self, left: sp.Expr, _op: Token, right: sp.Expr) -> sp.Expr:
-        return left - right
-
-    def mul(self, left: sp.Expr, *rest: Any) -> sp.Expr:
-        return left * rest[-1]  # type: ignore[no-any-return]
-
     def div(self, left: sp.Expr, right: sp.Expr) -> sp.Expr:
         if right == 0:
             raise _Located(None, "division by zero")
         return left / right
-
-    def neg(self, _op: Token, value: sp.Expr) -> sp.Expr:
-        return -value
-
-    def pos(self, _op: Token, value: sp.Expr) -> sp.Expr:
-        return value
 
     def pow(self, base: sp.Expr, exponent: sp.Expr) -> sp.Expr:
         if base == 0 and exponent.is_number and exponent.is_negative:
             raise _Located(None, "0 to a negative power")
         if exponent.is_number and abs(exponent) > MAX_EXPONENT:
             raise _Located(None, f"exponent {exponent} is larger than {MAX_EXPONENT}")
-        return base**exponent  # type: ignore[no-any-return]
-
-    def frac(self, numerator: sp.Expr, denominator: sp.Expr) -> sp.Expr:
-        return self.div(numerator, denominator)
-
-    def sqrt(self, value: sp.Expr) -> sp.Expr:
-        return sp.sqrt(value)
+        return super().pow(base, exponent)
 
     def call(self, token: Token, argument: sp.Expr) -> sp.Expr:
         several = _SEVERAL.get(_written(token))
@@ -349,12 +324,9 @@ def parse(text: str, start: str, where: str) -> Parsed:
 
 
 def _check_nesting(text: str, where: str) -> None:
-    depth = 0
-    for column, char in enumerate(text, 1):
-        depth += char in "({["
-        depth -= char in ")}]"
-        if depth > MAX_NESTING:
-            raise GraphError(f"{where}, column {column}: more than {MAX_NESTING} nested brackets")
+    column = nesting_column(text, MAX_NESTING)
+    if column is not None:
+        raise GraphError(f"{where}, column {column}: more than {MAX_NESTING} nested brackets")
 
 
 _TERMINALS = {
@@ -373,7 +345,7 @@ _TERMINALS = {
     "_RBRACK": "']'",
     "_LBRACE": "'{'",
     "_RBRACE": "'}'",
-    "_FRAC": r"'\frac'",
+    "FRAC": r"'\frac'",
     "_SQRT": r"'\sqrt'",
     "_PARTIAL": r"'\partial'",
 }
@@ -393,7 +365,7 @@ def _describe(error: UnexpectedInput, text: str) -> str:
         return "the equation ends too early"
     if isinstance(error, UnexpectedToken):
         found = "the end of the text" if error.token.type == "$END" else repr(str(error.token))
-        expected = sorted({_TERMINALS.get(t, t) for t in error.expected if t in _TERMINALS})
+        expected = expected_text(error.expected, _TERMINALS, others=False)
         hint = f"; expected {', '.join(expected)}" if expected else ""
         return f"unexpected {found}{hint}"
     return str(error)  # pragma: no cover - lark raises only the three above
