@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from fractions import Fraction
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from ..errors import SymchainError
+from ..grammar import expected_text, load_parser
 
 # Longest claim accepted, in characters, and deepest nesting of brackets.
 MAX_CLAIM_CHARS = 2000
@@ -619,13 +619,10 @@ class _Builder(Transformer):  # type: ignore[type-arg]
         return ("from", str(items[0]), items[1])
 
 
-@cache
 def _parser() -> Lark:
-    grammar = (Path(__file__).parent / "claims.lark").read_text(encoding="utf-8")
-    return Lark(
-        grammar,
-        parser="lalr",
-        start=["start", "expression"],
+    return load_parser(
+        Path(__file__).parent / "claims.lark",
+        ("start", "expression"),
         propagate_positions=True,
         maybe_placeholders=False,
     )
@@ -679,7 +676,7 @@ def _prescan(text: str) -> None:
 
 
 def _expected_text(expected: set[str] | frozenset[str]) -> str:
-    names = sorted({_TERMINAL_TEXT.get(name, name.lower()) for name in expected})
+    names = expected_text(expected, _TERMINAL_TEXT)
     return ", ".join(names) if names else "something else"
 
 
