@@ -25,6 +25,19 @@ MAX_DECIMAL_EXPONENT = 30
 _NUMBER = re.compile(r"(?P<mantissa>\d*\.?\d+)(?:[eE](?P<exponent>[-+]?\d+))?")
 
 
+_WRITTEN_NAME = re.compile(
+    r"\\(?:(?:operatorname|mathrm)\s*\{\s*(?P<op>[A-Za-z][A-Za-z_0-9]*)\s*\}|(?P<cmd>[A-Za-z]+))"
+)
+
+
+def written_name(latex: str) -> str | None:
+    """The name a LaTeX function name writes: ``ReLU`` of ``\\operatorname{ReLU}`` (or
+    ``\\mathrm{ReLU}``), ``tanh`` of ``\\tanh``; None for anything else. Every reader asks
+    here, so a record's LaTeX is read one way."""
+    match = _WRITTEN_NAME.fullmatch(latex.strip())
+    return (match["op"] or match["cmd"]) if match else None
+
+
 @cache
 def load_parser(path: Path, start: tuple[str, ...], **options: Any) -> Lark:
     """The LALR parser of the grammar at ``path`` (which imports ``expressions.lark``)."""

@@ -28,7 +28,13 @@ from lark.exceptions import (
 )
 
 from ..activations import ACTIVATIONS
-from ..grammar import SympyArithmetic, expected_text, load_parser, nesting_column
+from ..grammar import (
+    SympyArithmetic,
+    expected_text,
+    load_parser,
+    nesting_column,
+    written_name,
+)
 from ..nodes import Partial
 from .names import GraphError, Name, greek_command, greek_unicode, name_from_text, quoted
 
@@ -45,7 +51,6 @@ _ELEMENTARY: dict[str, Callable[[sp.Expr], sp.Expr]] = {
 }
 # Functions of several arguments: \max(a, b), \min(a, b, c).
 _SEVERAL: dict[str, Callable[..., sp.Expr]] = {"max": sp.Max, "min": sp.Min}
-_WRITTEN = re.compile(r"\\(?:operatorname\{(?P<op>[A-Za-z][A-Za-z_0-9]*)\}|(?P<cmd>[A-Za-z]+))")
 
 
 def function_table() -> dict[str, Callable[[sp.Expr], sp.Expr]]:
@@ -60,9 +65,9 @@ def function_table() -> dict[str, Callable[[sp.Expr], sp.Expr]]:
         if not activation.elementwise:
             continue
         table.setdefault(activation.name, activation.apply)
-        match = _WRITTEN.fullmatch(activation.latex)
-        if match is not None:
-            table.setdefault(match["op"] or match["cmd"], activation.apply)
+        written = written_name(activation.latex)
+        if written is not None:
+            table.setdefault(written, activation.apply)
     return table
 
 
@@ -73,9 +78,9 @@ def derivative_table() -> dict[str, Callable[[sp.Expr], sp.Expr]]:
         if not activation.elementwise:
             continue
         table.setdefault(activation.name, activation.derivative)
-        match = _WRITTEN.fullmatch(activation.latex)
-        if match is not None:
-            table.setdefault(match["op"] or match["cmd"], activation.derivative)
+        written = written_name(activation.latex)
+        if written is not None:
+            table.setdefault(written, activation.derivative)
     return table
 
 
@@ -272,8 +277,7 @@ _SOFTMAX_ENTRY = (
 
 def _latex_name(latex: str) -> str:
     """``softmax`` of ``\\operatorname{softmax}``, ``tanh`` of ``\\tanh`` (casefolded)."""
-    match = _WRITTEN.fullmatch(latex)
-    return (match["op"] or match["cmd"]).casefold() if match else ""
+    return (written_name(latex) or "").casefold()
 
 
 def _written(token: Token) -> str:
@@ -281,12 +285,9 @@ def _written(token: Token) -> str:
     text = str(token)
     if not text.startswith("\\"):
         return greek_command(text)
-    match = re.fullmatch(
-        r"\\(?:(?:operatorname|mathrm)\{(?P<op>[A-Za-z][A-Za-z_0-9]*)\}|(?P<cmd>[A-Za-z]+))",
-        text,
-    )
-    assert match is not None  # the FUNC terminal has this shape
-    return match["op"] or match["cmd"]
+    written = written_name(text)
+    assert written is not None  # the FUNC terminal has this shape
+    return written
 
 
 class _Located(Exception):

@@ -17,6 +17,7 @@ import sympy as sp
 from .. import naming
 from ..activations import ACTIVATIONS, Activation
 from ..budget import Budget
+from ..grammar import written_name
 from ..losses import LOSSES, Loss
 from ..nodes import Sampled
 from .failures import ClaimError
@@ -627,10 +628,9 @@ def named_activations() -> dict[str, Activation]:
     """Activations by the name they are written with (``ReLU``, ``tanh``), from the registry."""
     found: dict[str, Activation] = {}
     for activation in ACTIVATIONS.values():
-        latex = activation.latex
-        if not latex or latex == r"\sigma":
-            continue
-        name = latex.split("{", 1)[1].rstrip("}") if "{" in latex else latex.lstrip("\\")
+        name = written_name(activation.latex)
+        if name is None or name == "sigma":
+            continue  # linear is written out; \sigma is the network's own activation
         found[name] = activation
         found.setdefault(activation.name, activation)
     return found
@@ -640,8 +640,9 @@ def named_losses() -> dict[str, Loss]:
     """Losses by the name the matrix form writes them with (``Huber``), from the registry."""
     found: dict[str, Loss] = {}
     for loss in LOSSES.values():
-        if loss.latex.startswith("\\operatorname{"):
-            found.setdefault(loss.latex.split("{", 1)[1].rstrip("}"), loss)
+        name = written_name(loss.latex)
+        if name is not None:
+            found.setdefault(name, loss)
     return found
 
 

@@ -17,7 +17,7 @@ from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from ..errors import SymchainError
-from ..grammar import expected_text, load_parser
+from ..grammar import MAX_DECIMAL_EXPONENT, expected_text, load_parser, split_number
 
 # Longest claim accepted, in characters, and deepest nesting of brackets.
 MAX_CLAIM_CHARS = 2000
@@ -411,6 +411,11 @@ class _Builder(Transformer):  # type: ignore[type-arg]
             raise ClaimSyntaxError(
                 f"column {items[0].column}: number {text[:20]}... is too long "
                 f"(at most {MAX_NUMBER_DIGITS} characters)"
+            )
+        if abs(split_number(text)[1]) > MAX_DECIMAL_EXPONENT:
+            raise ClaimSyntaxError(
+                f"column {items[0].column}: the number {text} has a power of ten beyond "
+                f"±{MAX_DECIMAL_EXPONENT}"
             )
         return Num(Fraction(text), text)
 
