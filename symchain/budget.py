@@ -11,6 +11,8 @@ from .errors import BudgetError, SpecError
 
 # A clock returns seconds; tests inject one that jumps, so no test races the wall clock.
 Clock = Callable[[], float]
+# The clock every budget reads unless a test injects one.
+MONOTONIC: Clock = time.monotonic
 
 
 @dataclass
@@ -27,7 +29,7 @@ class Budget:
     seconds: float
     what: str = "the derivation"
     hint: str = "use a smaller network, select parameters with --param, or raise --timeout"
-    clock: Clock = time.monotonic
+    clock: Clock = MONOTONIC
     deadline: float = field(init=False)
 
     def __post_init__(self) -> None:
@@ -37,8 +39,12 @@ class Budget:
             )
         self.deadline = self.clock() + self.seconds
 
+    def remaining(self) -> float:
+        """Seconds left (negative once spent)."""
+        return self.deadline - self.clock()
+
     def check(self) -> None:
         """Raise :class:`BudgetError` when the budget is spent."""
-        if self.clock() > self.deadline:
+        if self.remaining() < 0:
             raise BudgetError(f"{self.what} ran past its time budget of {self.seconds:g} s; "
                               f"{self.hint}")

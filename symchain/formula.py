@@ -11,15 +11,14 @@ numbers, the variables it is given, ``+ - \\cdot / ^``, juxtaposition, ``e^{...}
 from __future__ import annotations
 
 from collections.abc import Mapping
-from fractions import Fraction
-from functools import cache
-from pathlib import Path
+from typing import NoReturn
 
 import sympy as sp
-from lark import Lark, Token, Transformer, v_args
+from lark import Lark, Token, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, VisitError
 
 from .errors import SpecError
+from .grammar import GRAMMAR_DIRECTORY, SympyArithmetic, load_parser, nesting_column
 
 MAX_FORMULA_CHARS = 500
 MAX_NESTING = 30
@@ -38,10 +37,8 @@ _FUNCTIONS = {
 }
 
 
-@cache
 def _parser() -> Lark:
-    grammar = (Path(__file__).parent / "formula.lark").read_text(encoding="utf-8")
-    return Lark(grammar, parser="lalr", maybe_placeholders=False)
+    return load_parser(GRAMMAR_DIRECTORY / "formula.lark", ("start",), maybe_placeholders=False)
 
 
 class _Unknown(Exception):
@@ -51,15 +48,16 @@ class _Unknown(Exception):
 
 
 @v_args(inline=True)
-class _ToSympy(Transformer[Token, sp.Expr]):
-    """Builds the SymPy expression bottom-up."""
+class _ToSympy(SympyArithmetic):
+    """Builds the SymPy expression bottom-up (the shared rules from :class:`SympyArithmetic`)."""
 
     def __init__(self, variables: Mapping[str, sp.Symbol]) -> None:
         super().__init__()
         self.variables = variables
 
-    def number(self, token: Token) -> sp.Expr:
-        return sp.Rational(Fraction(str(token)))
+    def fail(self, token: Token | None, message: str) -> NoReturn:
+        where = f"column {token.column}: " if token is not None else ""
+        raise _Unknown(where + message)
 
     def letter(self, token: Token) -> sp.Expr:
         name = str(token)
@@ -70,35 +68,8 @@ class _ToSympy(Transformer[Token, sp.Expr]):
         known = ", ".join(self.variables)
         raise _Unknown(f"column {token.column}: unknown variable {name!r}; use {known} (and e)")
 
-    def add(self, left: sp.Expr, _: Token, right: sp.Expr) -> sp.Expr:
-        return left + right
-
-    def sub(self, left: sp.Expr, _: Token, right: sp.Expr) -> sp.Expr:
-        return left - right
-
-    def mul(self, left: sp.Expr, *rest: sp.Expr) -> sp.Expr:
-        return left * rest[-1]
-
-    def div(self, left: sp.Expr, right: sp.Expr) -> sp.Expr:
-        return left / right
-
-    def neg(self, _: Token, operand: sp.Expr) -> sp.Expr:
-        return -operand
-
-    def pos(self, _: Token, operand: sp.Expr) -> sp.Expr:
-        return operand
-
-    def pow(self, base: sp.Expr, exponent: sp.Expr) -> sp.Expr:
-        return sp.exp(exponent) if base is sp.E else base**exponent
-
     def func(self, name: Token, arg: sp.Expr) -> sp.Expr:
         return _FUNCTIONS[str(name).lstrip("\\")](arg)  # type: ignore[no-any-return]
-
-    def frac(self, _: Token, top: sp.Expr, bottom: sp.Expr) -> sp.Expr:
-        return top / bottom
-
-    def sqrt(self, _: Token, arg: sp.Expr) -> sp.Expr:
-        return sp.sqrt(arg)
 
 
 def parse_formula(text: str, variables: Mapping[str, sp.Symbol], what: str) -> sp.Expr:
@@ -111,12 +82,9 @@ def parse_formula(text: str, variables: Mapping[str, sp.Symbol], what: str) -> s
         raise SpecError(f"{what}: the formula must be a non-empty string, e.g. 'z \\tanh(z)'")
     if len(text) > MAX_FORMULA_CHARS:
         raise SpecError(f"{what}: the formula is longer than {MAX_FORMULA_CHARS} characters")
-    depth = 0
-    for column, char in enumerate(text, start=1):
-        depth += char in "({"
-        depth -= char in ")}"
-        if depth > MAX_NESTING:
-            raise SpecError(f"{what}: column {column}: brackets nest deeper than {MAX_NESTING}")
+    column = nesting_column(text, MAX_NESTING, "({")
+    if column is not None:
+        raise SpecError(f"{what}: column {column}: brackets nest deeper than {MAX_NESTING}")
     try:
         tree = _parser().parse(text)
         return _ToSympy(variables).transform(tree)

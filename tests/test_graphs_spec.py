@@ -11,7 +11,7 @@ import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from symchain.activations import ACTIVATIONS, Relu, Sigmoid, Softplus
+from symchain.activations import ACTIVATIONS, Relu, Sigmoid, Softplus, to_elementary
 from symchain.graphs import GraphError
 from symchain.graphs.parser import function_table, parse_claim, parse_equation, parse_expression
 from symchain.graphs.spec import graph_from_mapping, load_graph
@@ -50,6 +50,46 @@ def test_grammar_builds_sympy_objects(text: str, expected: sp.Expr) -> None:
     assert parse_expression(text).value == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (r"\max(a, b) + \min(x, 0, y)", sp.Max(s("a"), s("b")) + sp.Min(s("x"), 0, s("y"))),
+        (r"\max\left(w, 0\right)", sp.Max(s("w"), 0)),
+        (r"|x - 1| + \left| y \right|^2 + \lvert z \rvert", sp.Abs(s("x") - 1) + s("y") ** 2
+         + sp.Abs(s("z"))),
+        (r"a \cdot |b| + |a - |b||", s("a") * sp.Abs(s("b")) + sp.Abs(s("a") - sp.Abs(s("b")))),
+        (r"1e-5 x + 2.5E3 + .5e1 + 3e+2", s("x") / 100_000 + 2505 + 300),
+        (r"2e^{x} + 2 e", 2 * sp.exp(s("x")) + 2 * sp.E),
+        (r"\frac12 x + \frac a b + \dfrac34", s("x") / 2 + s("a") / s("b") + sp.Rational(3, 4)),
+        (r"h' + h'_1 + h_1' + h''", s("h'") + 2 * s("h'_1") + s("h''")),
+        ("σ_B + α x + Δ", s(r"\sigma_B") + s(r"\alpha") * s("x") + s(r"\Delta")),
+        ("σ(z) + γ(x + 1) + x_α", Sigmoid(s("z")) + s(r"\gamma") * (s("x") + 1) + s(r"x_\alpha")),
+    ],
+)  # fmt: skip
+def test_grammar_reads_max_bars_exponents_short_fractions_primes_and_unicode_greek(
+    text: str, expected: sp.Expr
+) -> None:
+    assert sp.simplify(parse_expression(text).value - expected) == 0
+
+
+def test_softmax_entries_are_read_counting_from_1() -> None:
+    scores = [s("s_1"), s("s_2"), s("s_3")]
+    for k in (1, 2, 3):
+        parsed = parse_expression(rf"\operatorname{{softmax}}_{{{k}}}(s_1, s_2, s_3)").value
+        expected = sp.exp(scores[k - 1]) / sum(sp.exp(v) for v in scores)
+        assert sp.simplify(to_elementary(parsed) - expected) == 0
+
+
+def test_primes_and_unicode_greek_name_the_same_quantity_as_their_latex() -> None:
+    parsed = parse_expression(r"h_1' + h'_1 + σ_B + \sigma_B + φ")
+    written = {n.latex: (n.unicode, n.identifier) for n in parsed.names.values()}
+    assert written == {
+        "h'_1": ("h′₁", "h_prime_1"),
+        r"\sigma_B": ("σ_B", "sigma_B"),
+        r"\varphi": ("φ", "varphi"),
+    }
+
+
 def test_names_print_as_written() -> None:
     parsed = parse_equation(r"\hat{y}_1 = \gamma \hat{x}^{(2)} + w_{hh} + \sigma_B + x_{1}")
     written = {n.latex: (n.unicode, n.identifier) for n in parsed.names.values()}
@@ -84,6 +124,13 @@ def test_every_elementwise_activation_is_readable_by_name() -> None:
         ("h = x/0", "division by zero"),
         ("h = 2^{2^{5}}", "exponent 32 is larger than 16"),
         ("h = " + "(" * 70 + "x" + ")" * 70, "nested brackets"),
+        (r"h = \operatorname{softmax}(s_1, s_2)", "write the entry you mean, counting from 1"),
+        (r"h = \operatorname{softmax}_3(s_1, s_2)", "column 27: softmax entry 3 of 2 arguments"),
+        (r"h = \tanh_1(x, y)", r"column 5: \tanh takes no index"),
+        (r"h = \foo(x, y)", r"column 5: unknown function \foo"),
+        (r"h = \tanh(x, y)", r"column 5: \tanh takes one argument"),
+        ("h = 1e99", "the number 1e99 has a power of ten beyond ±30"),
+        ("h = a |b|", "column 7: unexpected '|'"),
     ],
 )
 def test_unreadable_equations_name_the_column(text: str, message: str) -> None:
@@ -158,6 +205,14 @@ TOKENS = [
     "e",
     r"\operatorname{ReLU}",
     r"\foo",
+    *"|,σα",
+    r"\max",
+    r"\left|",
+    r"\right|",
+    r"\frac12",
+    "1e-5",
+    "1e99",
+    r"\operatorname{softmax}_2",
 ]
 
 

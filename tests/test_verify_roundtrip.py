@@ -72,8 +72,8 @@ def test_json_batch_and_error_equations_hold(widths: tuple[int, ...]) -> None:
         assert verdict.verdict == "holds", (equation, verdict)
 
 
-# The grid: every activation and every loss but huber appears, with both notations and both
-# formats in every form; (widths, activation, loss, notation, format).
+# The grid: every activation and every loss appears, with both notations and both formats in
+# every form; (widths, activation, loss, notation, format).
 GRID = [
     ((1, 1, 1, 1), "sigmoid", "squared_error", "relative", "latex"),
     ((2, 3, 2), "tanh", "half_squared_error", "absolute", "markdown"),
@@ -82,7 +82,7 @@ GRID = [
     ((2, 2, 1), "softplus,sigmoid", "binary_cross_entropy", "relative", "latex"),
     ((1, 1, 1), "tanh,sigmoid", "binary_cross_entropy", "absolute", "latex"),
     ((2, 2, 1), "gelu,silu", "half_squared_error", "relative", "markdown"),
-    # huber is left out: verify cannot read its piecewise \begin{cases} yet (see README).
+    ((1, 2, 1), "relu,sigmoid", "huber", "absolute", "markdown"),
     ((1, 2, 1), "leaky_relu,elu", "squared_error", "absolute", "latex"),
     ((2, 3, 3), "relu,softmax", "cross_entropy", "absolute", "markdown"),
     ((2, 2), "softmax", "cross_entropy", "relative", "latex"),

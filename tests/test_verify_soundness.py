@@ -17,7 +17,8 @@ from symchain.cli import cli
 from symchain.network import Network
 from symchain.verify import Checker, parse_claim
 from symchain.verify.coverage import MAX_PATTERNS, sign_patterns
-from symchain.verify.ground import float_activation, kink_arguments
+from symchain.verify.ground import Ground, evaluate, float_activation, kink_arguments
+from symchain.verify.resolve import Resolver, Scope
 
 ACTIVATIONS = ("relu", "relu", "sigmoid", "tanh", "linear", "softplus")
 
@@ -173,3 +174,60 @@ def test_an_activation_outside_the_float_table_is_evaluated_from_its_sympy_form(
     function = float_activation(lambda z: sp.Max(sp.Rational(1, 10) * z, z))  # leaky ReLU
     assert function(2.0) == pytest.approx(2.0) and function(-2.0) == pytest.approx(-0.2)
     assert kink_arguments([sp.Max(sp.Rational(1, 10) * u, u)])
+
+
+# Piecewise (SymPy's \begin{cases}, as derive prints Huber's derivative) --------------------------
+HUBER_PRIME = (
+    r"\frac{\partial C_0}{\partial a^{(L)}} = \begin{cases} a^{(L)} - y & \text{for}\: "
+    r"\left|{a^{(L)} - y}\right| < 1 \\\operatorname{sign}{\left(a^{(L)} - y \right)} & "
+    r"\text{otherwise} \end{cases}"
+)
+
+
+def test_cases_are_read_as_a_piecewise_built_from_the_tree() -> None:
+    network = Network.from_widths((1, 1), "sigmoid", "huber")
+    ground = Ground(network)
+    right = Resolver(ground).value(parse_claim(HUBER_PRIME).sides[1], Scope())
+    a, y = network.a(1, 0), network.y(0)
+    expected = sp.Piecewise((a - y, sp.Abs(a - y) < 1), (sp.sign(a - y), True))
+    assert isinstance(right, sp.Piecewise) and right == expected
+    for values, branch in (({a: 0.2, y: 0.7}, -0.5), ({a: 0.9, y: -2.0}, 1.0)):
+        assert evaluate(right, values) == pytest.approx(branch)
+
+
+@pytest.mark.parametrize("activation", ["sigmoid", "linear"])
+def test_a_true_huber_claim_holds_on_numbers_with_both_branches_reached(activation: str) -> None:
+    # Without a proof, "holds" needs points on both sides of |a - y| = 1; a sigmoid output
+    # reaches the far side only through targets outside [0, 1], which are then drawn.
+    network = Network.from_widths((1, 1), activation, "huber")
+    verdict = Checker(network, symbolic=False).check_text(HUBER_PRIME)
+    assert verdict.verdict == "holds", verdict
+    assert Checker(network).check_text(HUBER_PRIME).verdict == "holds"
+
+
+HUBER_MUTATIONS = [
+    # the far branch's sign flipped
+    (r"{\left(a^{(L)} - y \right)}", r"{\left(y - a^{(L)} \right)}"),
+    # the near branch's sign flipped
+    (r"a^{(L)} - y & ", r"y - a^{(L)} & "),
+    # the threshold moved
+    (r"\right| < 1", r"\right| < 2"),
+    (r"\right| < 1", r"\right| < \frac{1}{2}"),
+    # the comparison turned round
+    (r"\right| < 1", r"\right| > 1"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("old", "new"), HUBER_MUTATIONS)
+@pytest.mark.parametrize("activation", ["sigmoid", "linear"])
+def test_a_mutated_huber_branch_fails(activation: str, old: str, new: str) -> None:
+    assert old in HUBER_PRIME
+    network = Network.from_widths((1, 1), activation, "huber")
+    verdict = Checker(network).check_text(HUBER_PRIME.replace(old, new))
+    assert verdict.verdict == "fails", verdict
+
+
+def test_a_cases_branch_with_a_wrong_word_is_a_syntax_error() -> None:
+    network = Network.from_widths((1, 1), "sigmoid", "huber")
+    verdict = Checker(network).check_text(HUBER_PRIME.replace("otherwise", "else"))
+    assert verdict.verdict == "error" and "\\text{otherwise}" in verdict.diagnosis[0]

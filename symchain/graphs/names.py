@@ -44,15 +44,29 @@ _VARIANTS = {
     "lambda": "λ",
     "Lambda": "Λ",
 }
+# Greek letter commands the grammar reads (its GREEK terminal), and their Unicode letters.
+GREEK_COMMANDS = (
+    "alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu "
+    "xi pi rho varrho sigma tau upsilon phi varphi chi psi omega Gamma Delta Theta Lambda Xi Pi "
+    "Sigma Upsilon Phi Psi Omega"
+).split()
 _COMMAND = re.compile(r"\\([A-Za-z]+)")
 _SINGLE_SUB = re.compile(r"_\{(\\[A-Za-z]+|[A-Za-z0-9])\}")
 _SPACED_ACCENT = re.compile(r"\\(hat|bar|tilde)\s+(\\[A-Za-z]+|[A-Za-z])")
 _SUP_FIRST = re.compile(r"(\^\{\([^{}()]*\)\})(_(?:\{[^{}]*\}|\\[A-Za-z]+|[A-Za-z0-9]))$")
+_TRAILING_PRIMES = re.compile(
+    r"^((?:\\(?:hat|bar|tilde)\{[^{}]+\}|\\[A-Za-z]+|[A-Za-z]))([_^].*?)('+)$"
+)
 _PARTS = re.compile(
     r"^(?:\\(?P<accent>hat|bar|tilde)\{(?P<inner>[^{}]+)\}|(?P<base>\\[A-Za-z]+|[A-Za-z]))"
+    r"(?P<primes>'*)"
     r"(?:_(?:\{(?P<sub>[^{}]+)\}|(?P<sub1>\\[A-Za-z]+|[A-Za-z0-9])))?"
     r"(?:\^\{\((?P<sup>[^{}()]+)\)\})?$"
 )
+
+
+def _unicode_greek() -> dict[str, str]:
+    return {greek_unicode(command): command for command in GREEK_COMMANDS}
 
 
 def quoted(text: str) -> str:
@@ -68,10 +82,23 @@ def greek_unicode(command: str) -> str:
     return unicodedata.lookup(f"GREEK {case} LETTER {command.upper()}")
 
 
+_UNICODE_GREEK = _unicode_greek()
+_UNICODE_GREEK_RE = re.compile("[" + "".join(sorted(_UNICODE_GREEK)) + "]")
+
+
+def greek_command(letter: str) -> str:
+    """The command of a Unicode Greek letter (α → ``alpha``, φ → ``varphi``, ϕ → ``phi``)."""
+    return _UNICODE_GREEK[letter]
+
+
 def canonical(text: str) -> str:
-    """A written name with whitespace removed and single-character subscript braces dropped."""
+    """A written name with whitespace removed, Unicode Greek letters as commands (σ →
+    ``\\sigma``), primes right after the letter (``h_1'`` → ``h'_1``) and single-character
+    subscript braces dropped."""
+    text = _UNICODE_GREEK_RE.sub(lambda m: "\\" + _UNICODE_GREEK[m.group(0)] + " ", text)
     text = _SPACED_ACCENT.sub(r"\\\1{\2}", text)
     text = re.sub(r"\s+", "", text)
+    text = _TRAILING_PRIMES.sub(r"\1\3\2", text)
     text = _SUP_FIRST.sub(r"\2\1", text)
     return _SINGLE_SUB.sub(r"_\1", text)
 
@@ -89,6 +116,10 @@ def name_from_text(text: str) -> Name:
     else:
         base_unicode = _unicode_letters(match["base"])
         base_identifier = _identifier_letters(match["base"])
+    primes = len(match["primes"])
+    if primes:
+        base_unicode += "′" * primes
+        base_identifier += "_prime" + (str(primes) if primes > 1 else "")
     unicode, identifier = base_unicode, base_identifier
     sub = match["sub"] or match["sub1"]
     if sub:

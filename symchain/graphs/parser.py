@@ -2,8 +2,10 @@
 
 ``h_1 = \\tanh(w_x x_1 + b)`` becomes ``(Symbol('h_1'), tanh(Symbol('w_x')*Symbol('x_1') + ...))``
 with every name kept as written (:class:`~symchain.graphs.names.Name`). Functions are ``\\exp``,
-``\\ln``/``\\log``, ``\\sqrt{}``, ``e^{...}`` and every elementwise activation of
-:data:`symchain.activations.ACTIVATIONS` under its LaTeX name or ``\\operatorname{<name>}``.
+``\\ln``/``\\log``, ``\\sqrt{}``, ``e^{...}``, ``|x|``, ``\\max``/``\\min`` of several arguments,
+an entry of softmax (``\\operatorname{softmax}_k(s_1, ..)``, k from 1) and every elementwise
+activation of :data:`symchain.activations.ACTIVATIONS` under its LaTeX name or
+``\\operatorname{<name>}``.
 No text reaches ``eval``, ``sympify`` or ``parse_expr``.
 """
 
@@ -12,12 +14,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import sympy as sp
-from lark import Lark, Token, Transformer, v_args
+from lark import Lark, Token, v_args
 from lark.exceptions import (
     UnexpectedCharacters,
     UnexpectedEOF,
@@ -27,8 +28,15 @@ from lark.exceptions import (
 )
 
 from ..activations import ACTIVATIONS
+from ..grammar import (
+    SympyArithmetic,
+    expected_text,
+    load_parser,
+    nesting_column,
+    written_name,
+)
 from ..nodes import Partial
-from .names import GraphError, Name, greek_unicode, name_from_text, quoted
+from .names import GraphError, Name, greek_command, greek_unicode, name_from_text, quoted
 
 # Longest equation accepted, in characters, and deepest nesting of brackets.
 MAX_EQUATION_CHARS = 4000
@@ -41,7 +49,8 @@ _ELEMENTARY: dict[str, Callable[[sp.Expr], sp.Expr]] = {
     "ln": sp.log,
     "log": sp.log,
 }
-_WRITTEN = re.compile(r"\\(?:operatorname\{(?P<op>[A-Za-z][A-Za-z_0-9]*)\}|(?P<cmd>[A-Za-z]+))")
+# Functions of several arguments: \max(a, b), \min(a, b, c).
+_SEVERAL: dict[str, Callable[..., sp.Expr]] = {"max": sp.Max, "min": sp.Min}
 
 
 def function_table() -> dict[str, Callable[[sp.Expr], sp.Expr]]:
@@ -56,9 +65,9 @@ def function_table() -> dict[str, Callable[[sp.Expr], sp.Expr]]:
         if not activation.elementwise:
             continue
         table.setdefault(activation.name, activation.apply)
-        match = _WRITTEN.fullmatch(activation.latex)
-        if match is not None:
-            table.setdefault(match["op"] or match["cmd"], activation.apply)
+        written = written_name(activation.latex)
+        if written is not None:
+            table.setdefault(written, activation.apply)
     return table
 
 
@@ -69,16 +78,16 @@ def derivative_table() -> dict[str, Callable[[sp.Expr], sp.Expr]]:
         if not activation.elementwise:
             continue
         table.setdefault(activation.name, activation.derivative)
-        match = _WRITTEN.fullmatch(activation.latex)
-        if match is not None:
-            table.setdefault(match["op"] or match["cmd"], activation.derivative)
+        written = written_name(activation.latex)
+        if written is not None:
+            table.setdefault(written, activation.derivative)
     return table
 
 
-@cache
 def _parser() -> Lark:
-    grammar = Path(__file__).with_name("equations.lark").read_text(encoding="utf-8")
-    return Lark(grammar, parser="lalr", start=["equation", "expression", "declared", "claim"])
+    return load_parser(
+        Path(__file__).with_name("equations.lark"), ("equation", "expression", "declared", "claim")
+    )
 
 
 @dataclass
@@ -96,7 +105,10 @@ def symbol(name: Name) -> sp.Symbol:
 
 
 @v_args(inline=True)
-class _Build(Transformer[Token, Any]):
+class _Build(SympyArithmetic):
+    """SymPy objects from an equation's tree: names as written, functions from the records; the
+    shared arithmetic from :class:`SympyArithmetic`, with its limits checked here."""
+
     def __init__(
         self,
         functions: dict[str, Callable[[sp.Expr], sp.Expr]],
@@ -117,7 +129,7 @@ class _Build(Transformer[Token, Any]):
     def claim(self, *sides: sp.Expr) -> tuple[sp.Expr, ...]:
         return sides
 
-    def leibniz(self, numerator: Token, denominator: Token) -> sp.Expr:
+    def leibniz(self, _frac: Token, numerator: Token, denominator: Token) -> sp.Expr:
         return Partial(self._symbol(numerator), self._symbol(denominator))
 
     def declared(self, token: Token) -> sp.Symbol:
@@ -135,50 +147,80 @@ class _Build(Transformer[Token, Any]):
         self.columns.setdefault(result, token.column or 1)
         return result
 
+    def fail(self, token: Token | None, message: str) -> NoReturn:
+        raise _Located(token, message)
+
     def number(self, token: Token) -> sp.Expr:
         text = str(token)
         if len(text) > MAX_NUMBER_DIGITS:
             raise _Located(token, f"the number {text} has more than {MAX_NUMBER_DIGITS} digits")
-        return sp.Rational(text)
+        return super().number(token)
 
-    def add(self, left: sp.Expr, _op: Token, right: sp.Expr) -> sp.Expr:
-        return left + right
+    def frac_short(self, token: Token) -> sp.Expr:
+        """``\\frac12``, ``\\frac ab``: TeX's one-character numerator and denominator."""
+        characters = "".join(str(token).split("frac", 1)[1].split())
+        top, bottom = self._character(token, characters[0]), self._character(token, characters[1])
+        return self.div(top, bottom)
 
-    def sub(self, left: sp.Expr, _op: Token, right: sp.Expr) -> sp.Expr:
-        return left - right
+    def _character(self, token: Token, character: str) -> sp.Expr:
+        if character.isdigit():
+            return sp.Integer(character)
+        return self.name(Token("NAME", character, column=token.column))
 
-    def mul(self, left: sp.Expr, *rest: Any) -> sp.Expr:
-        return left * rest[-1]  # type: ignore[no-any-return]
+    def absolute(self, value: sp.Expr) -> sp.Expr:
+        return sp.Abs(value)
 
     def div(self, left: sp.Expr, right: sp.Expr) -> sp.Expr:
         if right == 0:
             raise _Located(None, "division by zero")
         return left / right
 
-    def neg(self, _op: Token, value: sp.Expr) -> sp.Expr:
-        return -value
-
-    def pos(self, _op: Token, value: sp.Expr) -> sp.Expr:
-        return value
-
     def pow(self, base: sp.Expr, exponent: sp.Expr) -> sp.Expr:
         if base == 0 and exponent.is_number and exponent.is_negative:
             raise _Located(None, "0 to a negative power")
         if exponent.is_number and abs(exponent) > MAX_EXPONENT:
             raise _Located(None, f"exponent {exponent} is larger than {MAX_EXPONENT}")
-        return base**exponent  # type: ignore[no-any-return]
-
-    def frac(self, numerator: sp.Expr, denominator: sp.Expr) -> sp.Expr:
-        return self.div(numerator, denominator)
-
-    def sqrt(self, value: sp.Expr) -> sp.Expr:
-        return sp.sqrt(value)
+        return super().pow(base, exponent)
 
     def call(self, token: Token, argument: sp.Expr) -> sp.Expr:
+        several = _SEVERAL.get(_written(token))
+        if several is not None:
+            return several(argument)
         function = self._function(token, self.functions)
         if function is None:  # a Greek letter before a bracket: \gamma (x + 1)
             return self._greek(token) * argument
         return function(argument)
+
+    def call_many(self, token: Token, *arguments: sp.Expr) -> sp.Expr:
+        """``\\max(a, b)``, ``\\min(a, b, c)``."""
+        function = _SEVERAL.get(_written(token))
+        if function is None:
+            self._function(token, self.functions)  # an unknown name is named as such
+            known = ", ".join(f"\\{name}" for name in _SEVERAL)
+            raise _Located(token, f"{token} takes one argument; several are taken by {known}")
+        return function(*arguments)
+
+    def call_entry(self, token: Token, entry: Token, *arguments: sp.Expr) -> sp.Expr:
+        """``\\operatorname{softmax}_k(s_1, .., s_n)``: entry k (from 1) of a whole-layer
+        activation of the arguments, as its record builds it."""
+        written = _written(token)
+        activation = next(
+            (
+                a
+                for a in ACTIVATIONS.values()
+                if a.vector is not None and written.casefold() in (a.name, _latex_name(a.latex))
+            ),
+            None,
+        )
+        if activation is None or activation.vector is None:
+            raise _Located(token, f"{token} takes no index; only softmax does, as in {_EXAMPLE}")
+        index = int(re.sub(r"\D", "", str(entry)))
+        if not 1 <= index <= len(arguments):
+            raise _Located(
+                entry,
+                f"{written} entry {index} of {len(arguments)} arguments; entries count from 1",
+            )
+        return activation.vector(list(arguments), index - 1)
 
     def call_prime(self, token: Token, _prime: Token, argument: sp.Expr) -> sp.Expr:
         function = self._function(token, self.derivatives)
@@ -207,14 +249,8 @@ class _Build(Transformer[Token, Any]):
         if function is not None:
             return function
         if written == "softmax":
-            raise _Located(
-                token,
-                "softmax acts on several scores: write it out, e.g. "
-                r"\frac{e^{s_1}}{e^{s_1} + e^{s_2} + e^{s_3}}",
-            )
-        if str(token).startswith("\\") and not str(token).startswith(
-            ("\\operatorname", "\\mathrm")
-        ):
+            raise _Located(token, _SOFTMAX_ENTRY)
+        if not str(token).startswith(("\\operatorname", "\\mathrm")):
             try:
                 greek_unicode(written)
             except KeyError:
@@ -231,13 +267,27 @@ class _Build(Transformer[Token, Any]):
         return self._symbol(Token("NAME", str(token), column=token.column))
 
 
+_EXAMPLE = r"\operatorname{softmax}_2(s_1, s_2, s_3)"
+_SOFTMAX_ENTRY = (
+    "softmax acts on several scores: write the entry you mean, counting from 1, as in "
+    + _EXAMPLE
+    + r", or write it out, e.g. \frac{e^{s_1}}{e^{s_1} + e^{s_2} + e^{s_3}}"
+)
+
+
+def _latex_name(latex: str) -> str:
+    """``softmax`` of ``\\operatorname{softmax}``, ``tanh`` of ``\\tanh`` (casefolded)."""
+    return (written_name(latex) or "").casefold()
+
+
 def _written(token: Token) -> str:
-    match = re.fullmatch(
-        r"\\(?:(?:operatorname|mathrm)\{(?P<op>[A-Za-z][A-Za-z_0-9]*)\}|(?P<cmd>[A-Za-z]+))",
-        str(token),
-    )
-    assert match is not None  # the FUNC terminal has this shape
-    return match["op"] or match["cmd"]
+    """The name a FUNC token writes: ``tanh``, ``ReLU``, ``sigma`` (also for ``σ``)."""
+    text = str(token)
+    if not text.startswith("\\"):
+        return greek_command(text)
+    written = written_name(text)
+    assert written is not None  # the FUNC terminal has this shape
+    return written
 
 
 class _Located(Exception):
@@ -275,12 +325,9 @@ def parse(text: str, start: str, where: str) -> Parsed:
 
 
 def _check_nesting(text: str, where: str) -> None:
-    depth = 0
-    for column, char in enumerate(text, 1):
-        depth += char in "({["
-        depth -= char in ")}]"
-        if depth > MAX_NESTING:
-            raise GraphError(f"{where}, column {column}: more than {MAX_NESTING} nested brackets")
+    column = nesting_column(text, MAX_NESTING)
+    if column is not None:
+        raise GraphError(f"{where}, column {column}: more than {MAX_NESTING} nested brackets")
 
 
 _TERMINALS = {
@@ -299,7 +346,7 @@ _TERMINALS = {
     "_RBRACK": "']'",
     "_LBRACE": "'{'",
     "_RBRACE": "'}'",
-    "_FRAC": r"'\frac'",
+    "FRAC": r"'\frac'",
     "_SQRT": r"'\sqrt'",
     "_PARTIAL": r"'\partial'",
 }
@@ -319,7 +366,7 @@ def _describe(error: UnexpectedInput, text: str) -> str:
         return "the equation ends too early"
     if isinstance(error, UnexpectedToken):
         found = "the end of the text" if error.token.type == "$END" else repr(str(error.token))
-        expected = sorted({_TERMINALS.get(t, t) for t in error.expected if t in _TERMINALS})
+        expected = expected_text(error.expected, _TERMINALS, others=False)
         hint = f"; expected {', '.join(expected)}" if expected else ""
         return f"unexpected {found}{hint}"
     return str(error)  # pragma: no cover - lark raises only the three above

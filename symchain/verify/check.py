@@ -13,8 +13,6 @@ from __future__ import annotations
 import itertools
 import multiprocessing
 import re
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -22,6 +20,7 @@ import sympy as sp
 
 from .. import naming
 from ..activations import to_elementary
+from ..budget import MONOTONIC, Budget, Clock
 from ..derivation import tree_size
 from ..errors import SymchainError
 from ..network import Network
@@ -30,10 +29,12 @@ from ..printing import NotationLatexPrinter
 from ..spec import NetworkSpec
 from .coverage import (
     EXTRA_TRIES,
+    WIDE_TRIES,
     PointSource,
     Sides,
     claim_seed,
     involved_neurons,
+    involves_targets,
     kinked_preactivations,
 )
 from .diagnose import RELATIVE_TOLERANCE, Diagnoser, close
@@ -347,7 +348,7 @@ class Checker:
         network: Network,
         notation: str = "relative",
         budget: float = DEFAULT_CLAIM_BUDGET,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Clock = MONOTONIC,
         symbolic: bool = True,
         numbering: str = "auto",
         index_base: int = 0,
@@ -422,8 +423,17 @@ class Checker:
             message = f"cannot check this claim: {type(error).__name__}: {error}".splitlines()[0]
             return Verdict(claim, "error", diagnosis=(message,), file=file, line=line)
 
+    def _budget(self) -> Budget:
+        """This claim's time budget (``--timeout`` seconds on the checker's clock)."""
+        return Budget(
+            self.budget,
+            what="checking the claim",
+            hint="raise --timeout or use a smaller network",
+            clock=self.clock,
+        )
+
     def _check(self, equation: Equation, file: str | None, line: int | None) -> Verdict:
-        deadline = self.clock() + self.budget
+        budget = self._budget()
         self._worker_failed = False
         style = claim_style(equation, self.notation)
         symbolic_widths = any(uses_symbolic_widths(side) for side in equation.sides)
@@ -455,14 +465,10 @@ class Checker:
                 letters
             ) + [range(0, network.depth + 2)] * len(layer_letters)
             for values in itertools.product(*ranges):
-                if self.clock() > deadline:
-                    raise ClaimError(
-                        f"checking ran past its time budget of {self.budget:g} s after "
-                        f"{checked} comparisons; raise --timeout or use a smaller network"
-                    )
+                budget.check()
                 binding = dict(zip(letters + layer_letters, values, strict=True))
                 scope = self._scope(binding)
-                resolver = Resolver(ground, deadline, clock=self.clock)
+                resolver = Resolver(ground, budget)
                 try:
                     truth = resolver.value(equation.sides[0], scope)
                 except IndexOutOfRange:
@@ -506,7 +512,7 @@ class Checker:
                         checked += 1
                         where = label + _where(network, binding, number, len(equation.sides))
                         points = self._compare(
-                            true_entry, claim, source, network, deadline, tally, where
+                            true_entry, claim, source, network, budget, tally, where
                         )
                         if points is not None:
                             failure = _Failure(
@@ -544,7 +550,7 @@ class Checker:
         claim: sp.Expr,
         source: PointSource,
         network: Network,
-        deadline: float,
+        budget: Budget,
         tally: _Tally,
         where: str,
     ) -> list[dict[sp.Basic, float]] | None:
@@ -571,14 +577,16 @@ class Checker:
         tally.patterns = max(tally.patterns, patterns)
         tally.all_combinations = tally.all_combinations and complete
         tally.neurons |= set(neurons)
-        if self.symbolic and self._proven(truth - claim, network, deadline):
-            tally.symbolic += 1
-            return None
+        # Points on the far side of every kink first (cheap; a counterexample there spares the
+        # proof), then the proof; without one, "holds" needs every kink seen on both sides.
         missing = sides.missing(kinks)
+        # A kink of the loss (Huber's |a - y| < 1) is reached by moving the targets: draw them
+        # wide, and keep drawing a while, so that every band between thresholds is visited.
+        wide = bool(missing) and involves_targets(network, missing)
         tries = 0
-        while missing and tries < EXTRA_TRIES:
+        while (missing or (wide and tries < WIDE_TRIES)) and tries < EXTRA_TRIES:
             try:
-                point = source.extra(tries, neurons)
+                point = source.extra(tries, neurons, wide)
                 t, c = evaluate(truth, point), evaluate(claim, point)
             except NotEvaluable:
                 tries += 1
@@ -591,6 +599,9 @@ class Checker:
             sides.record(kinks, point)
             missing = sides.missing(kinks)
         tally.extra = max(tally.extra, tries)
+        if self.symbolic and self._proven(truth - claim, network, budget):
+            tally.symbolic += 1
+            return None
         if usable < MIN_USABLE:
             tally.unproven.append(
                 f"{where}the sides could be evaluated at only {usable} of {len(points)} test "
@@ -619,7 +630,7 @@ class Checker:
         ground = self.ground(self.network)
         printer = gradient_label(self.network, claim_style(equation, self.notation))
         reader = GradientVector(ground, printer)
-        deadline = self.clock() + self.budget
+        budget = self._budget()
         self._worker_failed = False
         tally = _Tally()
         source = PointSource(ground, claim_seed(equation.text), BATCH_SIZE)
@@ -640,9 +651,9 @@ class Checker:
                 value = ground.partial(naming.SAMPLE_LOSS, parameter)
                 if nabla.loss.indices is None:
                     value = sp.Add(*(sampled(value, s) for s in range(BATCH_SIZE))) / BATCH_SIZE
-                claim = Resolver(ground, deadline, clock=self.clock).value(entry.node, Scope())
+                claim = Resolver(ground, budget).value(entry.node, Scope())
                 where = f"(entry {entry.number}) "
-                points = self._compare(value, claim, source, self.network, deadline, tally, where)
+                points = self._compare(value, claim, source, self.network, budget, tally, where)
                 if points is not None:
                     should = reader.name(parameter, "C" if nabla.loss.indices is None else "C_0")
                     return Verdict(
@@ -675,7 +686,7 @@ class Checker:
             tried=tried,
         )
 
-    def _proven(self, difference: sp.Expr, network: Network, deadline: float) -> bool:
+    def _proven(self, difference: sp.Expr, network: Network, budget: Budget) -> bool:
         if difference == 0 or _symbolic_zero_local(difference, network):
             return True
         if (
@@ -685,7 +696,7 @@ class Checker:
             return True  # a definition: both sides are the same forward pass
         if self._worker_failed:
             return False  # simplify already failed on this claim: the numbers decide
-        remaining = min(deadline - self.clock(), SIMPLIFY_SECONDS)
+        remaining = min(budget.remaining(), SIMPLIFY_SECONDS)
         proven = bool(_simplify_zero(_composed(difference, network), remaining))
         self._worker_failed = not proven
         return proven

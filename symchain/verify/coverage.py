@@ -27,6 +27,9 @@ from .ground import Ground, NotEvaluable, evaluate, has_kink, kink_arguments
 POINTS = 6
 MAX_PATTERNS = 32
 EXTRA_TRIES = 24
+# Extra points at least, when a kink depends on the targets (Huber's |a - y| < 1): the targets
+# are then drawn wide, and every band between several thresholds should be reached.
+WIDE_TRIES = 16
 # Draws per point when the loss is undefined at a draw (binary cross-entropy of a tanh output).
 RETRIES = 8
 # A kink argument this close to 0 counts for neither side.
@@ -89,6 +92,16 @@ def kinked_preactivations(network: Network, expressions: list[sp.Expr]) -> set[s
             z = network.z(*neuron)
             found.add(Sampled(z, atom.sample) if isinstance(atom, Sampled) else z)
     return found
+
+
+def involves_targets(network: Network, expressions: list[sp.Expr]) -> bool:
+    """Whether any of ``expressions`` depends on a target y_j (of any sample)."""
+    targets = set(network.targets)
+    for expr in expressions:
+        for atom in expr.atoms(sp.Symbol, Sampled):
+            if (atom.quantity if isinstance(atom, Sampled) else atom) in targets:
+                return True
+    return False
 
 
 def sign_patterns(
@@ -169,9 +182,13 @@ class PointSource:
         points, complete = self._patterns[neurons]
         return points, len(points), complete
 
-    def extra(self, number: int, neurons: tuple[tuple[int, int], ...]) -> dict[sp.Basic, float]:
-        """One more random point (random sides for ``neurons``), for kinks still uncovered."""
+    def extra(
+        self, number: int, neurons: tuple[tuple[int, int], ...], wide_targets: bool = False
+    ) -> dict[sp.Basic, float]:
+        """One more random point (random sides for ``neurons``), for kinks still uncovered;
+        ``wide_targets`` spreads the targets (unless they must sum to 1)."""
         rng = random.Random(self.seed * 31 + number)
         signs = {neuron: rng.choice((1, -1)) for neuron in neurons}
         seed = self.seed + 104729 * (number + 1)
-        return self.ground.point(seed, self.samples, signs, self.unit_targets)
+        wide = wide_targets and not self.unit_targets
+        return self.ground.point(seed, self.samples, signs, self.unit_targets, wide)

@@ -79,6 +79,16 @@ def has_kink(expr: sp.Expr) -> bool:
     return bool(kink_arguments([expr]))
 
 
+_COMPARISONS: dict[type, Callable[[float, float], bool]] = {
+    sp.StrictLessThan: lambda a, b: a < b,
+    sp.LessThan: lambda a, b: a <= b,
+    sp.StrictGreaterThan: lambda a, b: a > b,
+    sp.GreaterThan: lambda a, b: a >= b,
+    sp.Equality: lambda a, b: a == b,
+    sp.Unequality: lambda a, b: a != b,
+}
+
+
 class NotEvaluable(Exception):
     """An expression has no float value at a point (a log of a negative number, 0/0, ...)."""
 
@@ -113,6 +123,11 @@ def evaluate(expr: sp.Basic, values: dict[sp.Basic, float]) -> float:
             result = max(value(arg) for arg in node.args)
         elif isinstance(node, sp.Min):
             result = min(value(arg) for arg in node.args)
+        elif isinstance(node, sp.Piecewise):
+            chosen = next((e for e, c in node.args if holds(c)), None)  # type: ignore[misc]
+            if chosen is None:
+                raise NotEvaluable("no branch of the piecewise expression applies")
+            result = value(chosen)
         elif (elementary := to_elementary(node)) != node:
             result = value(elementary)  # a display function of several arguments (softmax)
         else:
@@ -121,6 +136,19 @@ def evaluate(expr: sp.Basic, values: dict[sp.Basic, float]) -> float:
             raise NotEvaluable("not finite")
         memo[node] = result
         return result
+
+    def holds(condition: sp.Basic) -> bool:
+        if condition is sp.true or condition is sp.false:
+            return bool(condition)
+        if isinstance(condition, sp.And | sp.Or):
+            combine = all if isinstance(condition, sp.And) else any
+            return combine(holds(c) for c in condition.args)
+        if isinstance(condition, sp.Not):
+            return not holds(condition.args[0])
+        compare = _COMPARISONS.get(type(condition))
+        if compare is None:
+            raise NotEvaluable(f"cannot decide {type(condition).__name__}")
+        return compare(value(condition.lhs), value(condition.rhs))  # type: ignore[attr-defined]
 
     try:
         return value(expr)
@@ -285,17 +313,20 @@ class Ground:
         samples: int = 1,
         signs: dict[tuple[int, int], int] | None = None,
         unit_targets: bool = False,
+        wide_targets: bool = False,
     ) -> dict[sp.Basic, float]:
         """Random inputs, parameters and targets (seeded), spread in sign and scale, and every z
         and a per sample. ``signs`` puts sample 0's z of the given neurons (layer, j) on the
         given side of 0 (by choosing their biases); ``unit_targets`` makes each sample's
-        targets sum to 1."""
+        targets sum to 1; ``wide_targets`` draws targets from [-2.5, 3.5] instead of
+        [0.05, 0.95] (to reach the far branch of a loss's kink, as Huber's |a - y| < 1)."""
         rng = random.Random(seed)
         net = self.network
         base: dict[sp.Basic, float] = {p: _spread(rng) for p in net.parameters}
         for s in range(samples):
             values = {x: _spread(rng) for x in net.inputs}
-            drawn = [round(rng.uniform(0.05, 0.95), 3) for _ in net.targets]
+            low, high = (-2.5, 3.5) if wide_targets else (0.05, 0.95)
+            drawn = [round(rng.uniform(low, high), 3) for _ in net.targets]
             if unit_targets:
                 total = sum(drawn)
                 drawn = [t / total for t in drawn]

@@ -7,7 +7,6 @@ reads text: the tree was built by the parser.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
@@ -17,6 +16,9 @@ import sympy as sp
 
 from .. import naming
 from ..activations import ACTIVATIONS, Activation
+from ..budget import Budget
+from ..grammar import written_name
+from ..losses import LOSSES, Loss
 from ..nodes import Sampled
 from .failures import ClaimError
 from .ground import BATCH_SIZE, Ground, sampled
@@ -24,6 +26,7 @@ from .matrices import OnesVector, combine, is_matrix, simplified
 from .syntax import (
     BigSum,
     Bin,
+    Cases,
     Frac,
     Func,
     Group,
@@ -37,6 +40,7 @@ from .syntax import (
     Num,
     Ones,
     Pow,
+    Relation,
     Transpose,
 )
 
@@ -85,18 +89,13 @@ class Resolver:
     """Builds SymPy expressions (local form) from claim trees for one network."""
 
     def __init__(
-        self,
-        ground: Ground,
-        deadline: float | None = None,
-        keep_errors: bool = False,
-        clock: Callable[[], float] = time.monotonic,
+        self, ground: Ground, budget: Budget | None = None, keep_errors: bool = False
     ) -> None:
-        self.clock = clock
         self.keep_errors = keep_errors
         self.ground = ground
         self.network = ground.network
         self.uses_batch = False
-        self.deadline = deadline
+        self.budget = budget
         self.terms = 0
 
     def count_term(self) -> None:
@@ -104,8 +103,8 @@ class Resolver:
         self.terms += 1
         if self.terms > MAX_TOTAL_TERMS:
             raise ClaimError(f"the sums in this claim expand to more than {MAX_TOTAL_TERMS} terms")
-        if self.deadline is not None and self.terms % 256 == 0 and self.clock() > self.deadline:
-            raise ClaimError("expanding the sums ran past the claim's time budget; raise --timeout")
+        if self.budget is not None and self.terms % 256 == 0:
+            self.budget.check()
 
     # Layers and indices -----------------------------------------------------------------------
     def integer(self, node: Node, scope: Scope, what: str) -> int:
@@ -337,6 +336,10 @@ class Resolver:
         if isinstance(node, Iverson):
             left, right = self.value(node.left, scope), self.value(node.right, scope)
             return sp.S.One if left == right else sp.S.Zero
+        if isinstance(node, Cases):
+            return self.piecewise(node, scope)
+        if isinstance(node, Relation):
+            raise ClaimError("a comparison (<, \\le) belongs in a branch of \\begin{cases}")
         if isinstance(node, BigSum):
             terms = []
             for inner in self.sum_scopes(node, scope):
@@ -369,6 +372,23 @@ class Resolver:
         if base == 0 and exponent.is_Number and exponent <= 0:  # type: ignore[operator]
             raise ClaimError("0 raised to a non-positive power")
         return base**exponent
+
+    def piecewise(self, node: Cases, scope: Scope) -> sp.Expr:
+        """``\\begin{cases}``: a :class:`sympy.Piecewise` of the branches, built as written."""
+        branches: list[tuple[sp.Expr, sp.Basic]] = []
+        for value_node, condition in node.branches:
+            value = self.value(value_node, scope)
+            if is_matrix(value):
+                raise ClaimError("a branch of \\begin{cases} is a number, not a matrix")
+            if condition is None:
+                branches.append((value, sp.true))
+                continue
+            left = self.value(condition.left, scope)
+            right = self.value(condition.right, scope)
+            if is_matrix(left) or is_matrix(right):
+                raise ClaimError("a branch's condition compares numbers, not matrices")
+            branches.append((value, _RELATION_CLASSES[condition.op](left, right)))
+        return sp.Piecewise(*branches)
 
     def name(self, node: Name, scope: Scope) -> sp.Expr:
         base = node.base
@@ -405,6 +425,9 @@ class Resolver:
 
     def function(self, node: Func, scope: Scope) -> sp.Expr:
         named = named_activations()
+        loss = named_losses().get(node.name)
+        if loss is not None and node.more:
+            return self.loss_function(node, loss, scope)
         if node.more or node.index is not None:
             return self.vector_function(node, scope)
         arg = self.value(node.arg, scope)
@@ -443,18 +466,35 @@ class Resolver:
                     "a_j^{(L)} = e^{z_j^{(L)}} / \\sum_k e^{z_k^{(L)}}"
                 )
             result = act.derivative(arg) if node.primes else act.apply(arg)
-        elif node.name not in ("exp", "ln", "log"):
+        elif node.name not in _ELEMENTARY:
             known = ", ".join(sorted(named))
-            raise ClaimError(f"unknown function {node.name}; known: {known}, exp, ln")
+            raise ClaimError(f"unknown function {node.name}; known: {known}, exp, ln, sign, |x|")
         elif node.primes:
             raise ClaimError(f"\\{node.name}' is not supported; write the derivative out")
-        elif node.name == "exp":
-            result = sp.exp(arg)
         else:
-            result = sp.log(arg)
+            result = _ELEMENTARY[node.name](arg)
         if node.power is not None:
             return self.power(result, node.power, scope)
         return result
+
+    def loss_function(self, node: Func, loss: Loss, scope: Scope) -> sp.Expr:
+        """``\\operatorname{Huber}(a, y)`` (a loss's terms, entry by entry) and
+        ``\\operatorname{Huber}'(a, y)`` (∂C_0/∂a_j): a registered loss in the matrix form."""
+        if len(node.more) != 1 or node.index is not None or node.primes > 1:
+            raise ClaimError(f"{node.name} takes the outputs and the targets: {node.name}(a, y)")
+        outputs, targets = self.value(node.arg, scope), self.value(node.more[0], scope)
+        rule = loss.derivative if node.primes else loss.term
+        # A column (a one-output layer's a is a number): 1^T Huber(a, y) then sums its entries.
+        a, y = (v if is_matrix(v) else sp.ImmutableMatrix([[v]]) for v in (outputs, targets))
+        if a.shape != y.shape:  # type: ignore[attr-defined]
+            raise ClaimError(f"{node.name}(a, y): a and y differ in shape")
+        if node.power is not None:
+            raise ClaimError(f"{node.name}(a, y) is a vector; it takes no power")
+        return sp.ImmutableMatrix(  # type: ignore[no-any-return]
+            a.rows,  # type: ignore[attr-defined]
+            a.cols,  # type: ignore[attr-defined]
+            lambda r, c: rule(a[r, c], y[r, c]),  # type: ignore[index]
+        )
 
     def vector_function(self, node: Func, scope: Scope) -> sp.Expr:
         """``\\operatorname{softmax}_j(z_0, .., z_{n-1})``: a whole-layer activation's entry j."""
@@ -588,13 +628,38 @@ def named_activations() -> dict[str, Activation]:
     """Activations by the name they are written with (``ReLU``, ``tanh``), from the registry."""
     found: dict[str, Activation] = {}
     for activation in ACTIVATIONS.values():
-        latex = activation.latex
-        if not latex or latex == r"\sigma":
-            continue
-        name = latex.split("{", 1)[1].rstrip("}") if "{" in latex else latex.lstrip("\\")
+        name = written_name(activation.latex)
+        if name is None or name == "sigma":
+            continue  # linear is written out; \sigma is the network's own activation
         found[name] = activation
         found.setdefault(activation.name, activation)
     return found
+
+
+def named_losses() -> dict[str, Loss]:
+    """Losses by the name the matrix form writes them with (``Huber``), from the registry."""
+    found: dict[str, Loss] = {}
+    for loss in LOSSES.values():
+        name = written_name(loss.latex)
+        if name is not None:
+            found.setdefault(name, loss)
+    return found
+
+
+# Functions of SymPy's own that claims may write (chains of registered losses print them).
+_ELEMENTARY: dict[str, Callable[[sp.Expr], sp.Expr]] = {
+    "exp": sp.exp,
+    "ln": sp.log,
+    "log": sp.log,
+    "abs": sp.Abs,
+    "sign": sp.sign,
+}
+_RELATION_CLASSES: dict[str, Callable[[sp.Expr, sp.Expr], sp.Basic]] = {
+    "<": sp.StrictLessThan,
+    "<=": sp.LessThan,
+    ">": sp.StrictGreaterThan,
+    ">=": sp.GreaterThan,
+}
 
 
 def _mentions_batch_size(node: Node | None) -> bool:
@@ -634,8 +699,12 @@ def children(node: Node) -> tuple[Node, ...]:
     if isinstance(node, Func):
         extra = tuple(n for n in (node.power, node.index) if n is not None)
         return (node.arg, *node.more, *extra)
-    if isinstance(node, Iverson):
+    if isinstance(node, Iverson | Relation):
         return (node.left, node.right)
+    if isinstance(node, Cases):
+        return tuple(
+            part for value, condition in node.branches for part in (value, condition) if part
+        )
     if isinstance(node, Frac):
         return (node.numerator, node.denominator)
     if isinstance(node, Leibniz):

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from fractions import Fraction
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from ..errors import SymchainError
+from ..grammar import MAX_DECIMAL_EXPONENT, expected_text, load_parser, split_number
 
 # Longest claim accepted, in characters, and deepest nesting of brackets.
 MAX_CLAIM_CHARS = 2000
@@ -78,6 +78,14 @@ KNOWN_COMMANDS = (
     "text",
     "quad",
     "qquad",
+    "lvert",
+    "rvert",
+    "le",
+    "leq",
+    "ge",
+    "geq",
+    "lt",
+    "gt",
 )
 
 _TERMINAL_TEXT = {
@@ -104,6 +112,13 @@ _TERMINAL_TEXT = {
     "PRIME": "a prime",
     "LETTER": "a letter",
     "NUMBER": "a number",
+    "RELOP": r"a comparison (<, \le, >, \ge)",
+    "NOTE": r"\text{...}",
+    "_AMP": "'&'",
+    "_ROWSEP": r"'\\'",
+    "END_CASES": r"'\end{cases}'",
+    "_LVERT": r"'\left|'",
+    "_RVERT": r"'\right|'",
     "$END": "the end of the claim",
 }
 
@@ -178,6 +193,23 @@ class Iverson(Node):
 
     left: Node
     right: Node
+
+
+@dataclass(frozen=True)
+class Relation(Node):
+    """``left < right`` (``op`` one of ``<``, ``<=``, ``>``, ``>=``): a branch's condition."""
+
+    op: str
+    left: Node
+    right: Node
+
+
+@dataclass(frozen=True)
+class Cases(Node):
+    """``\\begin{cases} v & \\text{for}\\: c \\\\ ... \\end{cases}``: SymPy's Piecewise;
+    each branch is (value, condition), the condition None for ``\\text{otherwise}``."""
+
+    branches: tuple[tuple[Node, Relation | None], ...]
 
 
 @dataclass(frozen=True)
@@ -288,6 +320,25 @@ def _is_transpose(value: Any) -> bool:
     return isinstance(item, Name) and item.base == "T" and item.indices is None
 
 
+_RELATIONS = {
+    "<": "<",
+    ">": ">",
+    "lt": "<",
+    "gt": ">",
+    "le": "<=",
+    "leq": "<=",
+    "≤": "<=",
+    "ge": ">=",
+    "geq": ">=",
+    "≥": ">=",
+}
+
+
+def _note_text(token: Token) -> str:
+    """The words of a ``\\text{...}`` token."""
+    return str(token).split("{", 1)[1].rstrip("}").strip()
+
+
 class _Builder(Transformer):  # type: ignore[type-arg]
     """lark parse tree → :class:`Node` tree."""
 
@@ -360,6 +411,11 @@ class _Builder(Transformer):  # type: ignore[type-arg]
             raise ClaimSyntaxError(
                 f"column {items[0].column}: number {text[:20]}... is too long "
                 f"(at most {MAX_NUMBER_DIGITS} characters)"
+            )
+        if abs(split_number(text)[1]) > MAX_DECIMAL_EXPONENT:
+            raise ClaimSyntaxError(
+                f"column {items[0].column}: the number {text} has a power of ten beyond "
+                f"±{MAX_DECIMAL_EXPONENT}"
             )
         return Num(Fraction(text), text)
 
@@ -446,6 +502,37 @@ class _Builder(Transformer):  # type: ignore[type-arg]
 
     def arguments(self, items: list[Node]) -> tuple[Node, ...]:
         return tuple(items)
+
+    def cases(self, items: list[Any]) -> Node:
+        branches = tuple(item for item in items if isinstance(item, tuple))
+        if any(condition is None for _, condition in branches[:-1]):
+            raise ClaimSyntaxError(
+                "in \\begin{cases}, only the last branch may say \\text{otherwise}"
+            )
+        return Cases(branches)
+
+    def branch(self, items: list[Any]) -> tuple[Node, Relation]:
+        note = next((i for i in items if isinstance(i, Token) and i.type == "NOTE"), None)
+        if note is not None and _note_text(note) not in ("for", "if", "when"):
+            raise ClaimSyntaxError(
+                f"column {note.column}: a branch's condition follows \\text{{for}} or "
+                f"\\text{{if}}, not \\text{{{_note_text(note)}}}"
+            )
+        return (items[0], items[-1])
+
+    def otherwise(self, items: list[Any]) -> tuple[Node, None]:
+        if _note_text(items[1]) != "otherwise":
+            raise ClaimSyntaxError(
+                f"column {items[1].column}: a branch without a condition says "
+                f"\\text{{otherwise}}, not \\text{{{_note_text(items[1])}}}"
+            )
+        return (items[0], None)
+
+    def relation(self, items: list[Any]) -> Node:
+        return Relation(_RELATIONS[str(items[1]).lstrip("\\")], items[0], items[2])
+
+    def absolute(self, items: list[Node]) -> Node:
+        return Func("abs", items[0])
 
     def iverson(self, items: list[Node]) -> Node:
         return Iverson(items[0], items[1])
@@ -537,13 +624,10 @@ class _Builder(Transformer):  # type: ignore[type-arg]
         return ("from", str(items[0]), items[1])
 
 
-@cache
 def _parser() -> Lark:
-    grammar = (Path(__file__).parent / "claims.lark").read_text(encoding="utf-8")
-    return Lark(
-        grammar,
-        parser="lalr",
-        start=["start", "expression"],
+    return load_parser(
+        Path(__file__).parent / "claims.lark",
+        ("start", "expression"),
         propagate_positions=True,
         maybe_placeholders=False,
     )
@@ -597,7 +681,7 @@ def _prescan(text: str) -> None:
 
 
 def _expected_text(expected: set[str] | frozenset[str]) -> str:
-    names = sorted({_TERMINAL_TEXT.get(name, name.lower()) for name in expected})
+    names = expected_text(expected, _TERMINAL_TEXT)
     return ", ".join(names) if names else "something else"
 
 
