@@ -43,7 +43,16 @@ class DisplayFunction(sp.Function):
 
     @classmethod
     def float_value(cls, v: float) -> float:
-        """The value at a float, from the elementary form evaluated at 30 digits."""
+        """The value at a float: the elementary form in float64 (compiled once per class), or
+        evaluated at 30 digits where float64 cannot (an overflow, a function it lacks)."""
+        function = _FLOAT_FORMS.get(cls)
+        if function is None:
+            function = _FLOAT_FORMS[cls] = float_form(cls.elementary(_PROBE), _PROBE)
+        if function is not _NO_FLOAT_FORM:
+            try:
+                return function(v)
+            except (OverflowError, ValueError, ZeroDivisionError):
+                pass
         return float(cls.elementary(sp.Float(v, 30)).evalf(30))
 
     def _eval_evalf(self, prec: int) -> sp.Expr | None:
@@ -409,7 +418,86 @@ _MATH_FUNCTIONS: dict[type, Callable[[float], float]] = {
     sp.log: math.log,
     sp.Abs: abs,
     sp.sign: lambda v: float((v > 0) - (v < 0)),
+    sp.erf: math.erf,
+    sp.erfc: math.erfc,
+    sp.cosh: math.cosh,
+    sp.sinh: math.sinh,
+    expm1: math.expm1,
 }
+
+
+_PROBE = sp.Dummy("v", real=True)
+_FloatForm = Callable[[float], float]
+
+
+def _no_float_form(v: float) -> float:
+    raise ValueError("no float64 form")
+
+
+_NO_FLOAT_FORM: _FloatForm = _no_float_form
+_FLOAT_FORMS: dict[type, _FloatForm] = {}
+_COMPARE: dict[type, Callable[[float, float], bool]] = {
+    sp.StrictLessThan: lambda a, b: a < b,
+    sp.LessThan: lambda a, b: a <= b,
+    sp.StrictGreaterThan: lambda a, b: a > b,
+    sp.GreaterThan: lambda a, b: a >= b,
+}
+
+
+def float_form(expr: sp.Basic, variable: sp.Symbol) -> _FloatForm:
+    """``expr`` as a float64 function of ``variable``, built from its tree (sums, products,
+    powers, the functions of ``_MATH_FUNCTIONS``, Max, Min, Piecewise of comparisons);
+    ``_NO_FLOAT_FORM`` when it holds anything else."""
+    try:
+        return _compile(expr, variable)
+    except LookupError:
+        return _NO_FLOAT_FORM
+
+
+def _compile(node: sp.Basic, variable: sp.Symbol) -> _FloatForm:
+    if node == variable:
+        return lambda v: v
+    if node.is_Number or node.is_NumberSymbol:
+        constant = float(node)  # type: ignore[arg-type]
+        return lambda v: constant
+    if isinstance(node, sp.Piecewise):
+        return _compile_piecewise(node, variable)
+    parts = [_compile(arg, variable) for arg in node.args]
+    if isinstance(node, sp.Add):
+        return lambda v: math.fsum(p(v) for p in parts)
+    if isinstance(node, sp.Mul):
+        return lambda v: math.prod(p(v) for p in parts)
+    if isinstance(node, sp.Pow):
+        base, power = parts
+        return lambda v: float(base(v) ** power(v))
+    if isinstance(node, (sp.Max, sp.Min)):
+        pick = max if isinstance(node, sp.Max) else min
+        return lambda v: pick(p(v) for p in parts)
+    function = _MATH_FUNCTIONS[type(node)]  # LookupError: not a float64 function
+    if len(parts) != 1:
+        raise LookupError(type(node).__name__)
+    (inner,) = parts
+    return lambda v: function(inner(v))
+
+
+def _compile_piecewise(node: sp.Piecewise, variable: sp.Symbol) -> _FloatForm:
+    Test = tuple[Callable[[float, float], bool], _FloatForm, _FloatForm]
+    pieces: list[tuple[_FloatForm, Test | None]] = []
+    for expr, cond in node.args:  # type: ignore[misc]
+        if cond is sp.true:
+            pieces.append((_compile(expr, variable), None))
+            continue
+        compare = _COMPARE[type(cond)]  # LookupError: not a comparison of floats
+        lhs, rhs = _compile(cond.lhs, variable), _compile(cond.rhs, variable)
+        pieces.append((_compile(expr, variable), (compare, lhs, rhs)))
+
+    def piecewise(v: float) -> float:
+        for value, test in pieces:
+            if test is None or test[0](test[1](v), test[2](v)):
+                return value(v)
+        raise ValueError("no branch applies")
+
+    return piecewise
 
 
 def display_names(expr: sp.Basic) -> tuple[str, str] | None:

@@ -292,3 +292,22 @@ def test_display_functions_print_through_sympy_and_lambdify() -> None:
     expected = s * (1 - s) * s + (values > 0)  # ReLU'(0) = 0
     np.testing.assert_allclose(sp.lambdify(z, expr, modules="numpy")(values), expected,
                                rtol=1e-15)
+
+
+def _display_classes(cls: type) -> Iterator[type]:
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _display_classes(sub)
+
+
+def test_float_values_equal_the_elementary_form_at_30_digits() -> None:
+    """verify's float64 values of every display function (σ, GELU', ELU, ...) agree with SymPy's
+    30-digit evaluation of the elementary form, on both sides of every kink."""
+    from symchain.activations import DisplayFunction
+
+    classes = list(_display_classes(DisplayFunction))
+    assert len(classes) >= 14
+    for cls in classes:
+        for v in (-40.0, -3.0, -0.5, -1e-9, 0.0, 1e-9, 0.7, 2.5, 40.0):
+            exact = float(cls.elementary(sp.Float(v, 30)).evalf(30))  # type: ignore[attr-defined]
+            assert cls.float_value(v) == pytest.approx(exact, rel=1e-12, abs=1e-300), (cls, v)
