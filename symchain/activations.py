@@ -111,7 +111,8 @@ class SigmoidPrime(DisplayFunction):
 
     @staticmethod
     def float_value(v: float) -> float:  # type: ignore[override]
-        return _sigmoid_float(v) * (1.0 - _sigmoid_float(v))
+        e = math.exp(-abs(v))  # e^{-|z|}/(1 + e^{-|z|})^2: no cancellation at saturation
+        return e / (1.0 + e) ** 2
 
     def fdiff(self, argindex: int = 1) -> sp.Expr:
         s = Sigmoid(self.args[0])
@@ -132,7 +133,8 @@ class TanhPrime(DisplayFunction):
 
     @staticmethod
     def float_value(v: float) -> float:  # type: ignore[override]
-        return 1.0 - math.tanh(v) ** 2
+        e = math.exp(-2.0 * abs(v))  # 4e^{-2|z|}/(1 + e^{-2|z|})^2 = 1 - tanh^2, no cancellation
+        return 4.0 * e / (1.0 + e) ** 2
 
     def fdiff(self, argindex: int = 1) -> sp.Expr:
         t = sp.tanh(self.args[0])
@@ -462,6 +464,11 @@ def _compile(node: sp.Basic, variable: sp.Symbol) -> _FloatForm:
         return lambda v: constant
     if isinstance(node, sp.Piecewise):
         return _compile_piecewise(node, variable)
+    if isinstance(node, sp.Add) and len(node.args) == 2 and sp.S.NegativeOne in node.args:
+        (other,) = [arg for arg in node.args if arg is not sp.S.NegativeOne]
+        if isinstance(other, sp.exp):  # e^u - 1 without cancellation near u = 0 (ELU)
+            inner = _compile(other.args[0], variable)
+            return lambda v: math.expm1(inner(v))
     parts = [_compile(arg, variable) for arg in node.args]
     if isinstance(node, sp.Add):
         return lambda v: math.fsum(p(v) for p in parts)
