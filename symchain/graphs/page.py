@@ -76,7 +76,16 @@ def graph_page(derivation: GraphDerivation, engine: str = "auto") -> Page:
     )
     adjoint_rows = document[1].rows if derivation.adjoints else ()
     adjoints = tuple(
-        _entry(graph, latex, "adjoint", a.leibniz, a.quantity, a.uses, (row,), unicode.doprint(a.leibniz))
+        _entry(
+            graph,
+            latex,
+            "adjoint",
+            a.leibniz,
+            a.quantity,
+            a.uses,
+            (row,),
+            unicode.doprint(a.leibniz),
+        )
         for a, row in zip(derivation.adjoints, adjoint_rows, strict=True)
     )
     groups = [EntryGroup({WRITTEN: "Parameters"}, parameters)]

@@ -62,15 +62,16 @@ def layered_graph(graph: Graph) -> picture.Graph:
     A quantity sits one column right of the latest symbol it uses; a parameter, input or target
     one column left of its earliest consumer, so the built-in layout draws short edges.
     """
-    column: dict[sp.Symbol, int] = dict.fromkeys((*graph.parameters, *graph.inputs, *graph.targets), 0)
+    leaves = (*graph.parameters, *graph.inputs, *graph.targets)
+    column: dict[sp.Symbol, int] = dict.fromkeys(leaves, 0)
     for q in graph.quantities:
         column[q] = 1 + max((column[u] for u in graph.definitions[q].free_symbols), default=0)
-    for leaf in (*graph.parameters, *graph.inputs, *graph.targets):
+    for leaf in leaves:
         users = graph.consumers.get(leaf, ())
         column[leaf] = min((column[c] for c in users), default=1) - 1
     rows: dict[int, int] = {}
     nodes = []
-    for s in (*graph.parameters, *graph.inputs, *graph.targets, *graph.quantities):
+    for s in (*leaves, *graph.quantities):
         row = rows.get(column[s], 0)
         rows[column[s]] = row + 1
         nodes.append(picture.Node(graph.names[s].identifier, s, column[s], row))

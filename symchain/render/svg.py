@@ -10,9 +10,8 @@ way every node is ``<g class="node" data-node="KEY">`` and every edge
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from html import escape
-
 from collections.abc import Mapping
+from html import escape
 
 from ..naming import NOTATIONS, Notation
 from ..network import Network
