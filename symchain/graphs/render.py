@@ -145,14 +145,32 @@ def render_graph_latex(derivation: GraphDerivation) -> str:
 def latex_blocks(derivation: GraphDerivation, parameters_only: bool = False) -> list[str]:
     """One multi-row LaTeX block per section (rows ``left &= right \\\\ &= ...``), for docs."""
     printer = printers(derivation.graph.names)[0]
-    found = sections(derivation, printer)
-    if parameters_only:
-        found = found[-len(derivation) :] if len(derivation) else []
     blocks = []
-    for section in found:
+    for section in _shown_sections(derivation, printer, parameters_only):
         rows = [" \\\\ ".join(row_lines(row)) for row in section.rows]
         blocks.append(" \\\\\n".join(rows))
     return blocks
+
+
+def aligned_sections(
+    derivation: GraphDerivation, parameters_only: bool = False
+) -> list[tuple[str, tuple[str, ...]]]:
+    """Each section's title and its alignment lines (``left &= right``, ``&= right``), for docs."""
+    printer = printers(derivation.graph.names)[0]
+    return [
+        (section.title, tuple(line for row in section.rows for line in row_lines(row)))
+        for section in _shown_sections(derivation, printer, parameters_only)
+    ]
+
+
+def _shown_sections(
+    derivation: GraphDerivation, printer: Printer, parameters_only: bool
+) -> list[Section]:
+    """Every section, or only the parameters' (one per derived parameter)."""
+    found = sections(derivation, printer)
+    if parameters_only:
+        found = found[-len(derivation) :] if len(derivation) else []
+    return found
 
 
 def render_graph_markdown(derivation: GraphDerivation) -> str:
