@@ -351,9 +351,9 @@ def test_graph_block_interactive_view(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("extra", "line", "message"),
     [
-        ("layers: 2,2\n", 3, "graph: takes only param, label, view; remove layers"),
+        ("layers: 2,2\n", 5, "graph: takes only param, label, view; remove layers"),
         ("param: w_z\n", 5, "param: no parameter 'w_z' in this graph; parameters: w_x, w_h, b, v"),
-        ("view: interactive\nlabel: rnn\n", 3, "view: interactive shows every section"),
+        ("view: interactive\nlabel: rnn\n", 6, "view: interactive shows every section"),
     ],
 )
 def test_bad_graph_blocks_are_one_error_with_the_line(

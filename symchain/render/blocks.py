@@ -196,7 +196,9 @@ def options_from_pairs(
     deprecations: list[str] = []
     seen: set[str] = set()
     graph_at: tuple[str, int | None] | None = None
+    lines: dict[str, int | None] = {}
     for key, raw, offset in pairs:
+        lines.setdefault(key, offset)
         value = raw.strip()
         try:
             if key not in BLOCK_KEYS:
@@ -246,7 +248,7 @@ def options_from_pairs(
     if "show" in seen and deprecations:
         raise BlockOptionError("give show: for the sections and form: unrolled, index or matrix")
     if graph_at is not None:
-        return _graph_options(values, params, param_lines, seen, graph_at, base)
+        return _graph_options(values, params, param_lines, lines, graph_at, base)
     options = BlockOptions(
         **values,  # type: ignore[arg-type]
         params=tuple(params),
@@ -286,19 +288,25 @@ def _graph_options(
     values: dict[str, object],
     params: list[str],
     param_lines: list[int | None],
-    seen: set[str],
+    lines: dict[str, int | None],
     graph_at: tuple[str, int | None],
     base: Path | None,
 ) -> BlockOptions:
-    """The options of a block with ``graph:``: the graph read, its named parameters checked."""
-    others = [key for key in BLOCK_KEYS if key in seen and key not in GRAPH_KEYS]
+    """The options of a block with ``graph:``: the graph read, its named parameters checked.
+
+    ``lines`` holds each key given and the offset of its (first) line.
+    """
+    others = [key for key in lines if key not in GRAPH_KEYS]
     if others:
         raise BlockOptionError(
             f"graph: takes only {', '.join(GRAPH_KEYS[1:])}; remove {', '.join(others)} "
-            "(the network is the graph's equations)"
+            "(the network is the graph's equations)",
+            lines[others[0]],
         )
-    if values.get("view") == "interactive" and "label" in seen:
-        raise BlockOptionError("view: interactive shows every section and has no label")
+    if values.get("view") == "interactive" and "label" in lines:
+        raise BlockOptionError(
+            "view: interactive shows every section and has no label", lines["label"]
+        )
     text, offset = graph_at
     path = Path(text)
     if base is not None and not path.is_absolute():

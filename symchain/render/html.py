@@ -1,11 +1,12 @@
-"""A derivation as one self-contained interactive HTML page (KaTeX inlined, works offline).
+"""A dense network's derivation as one self-contained interactive HTML page (KaTeX inlined).
 
-The page holds the dependency graph (inline SVG), a list of every parameter and error term,
-each one's chain (Leibniz product, evaluated factors, result, batch average), the forward pass,
-the error terms and ∇C, in both notations. Every formula is the text the LaTeX and Markdown
-outputs write (from :func:`symchain.render.document.build_document`), so without JavaScript the
-page shows the LaTeX source; the inlined KaTeX typesets it, on demand on large pages. Clicking an
-entry highlights its path to C_0; hovering a factor highlights its edges and back.
+:func:`dense_page` feeds the page builder (:mod:`symchain.render.page`) with the dependency
+graph, every parameter and error term (each one's chain: Leibniz product, evaluated factors,
+result, batch average), the forward pass, the error terms and ∇C, in both notations. Every
+formula is the text the LaTeX and Markdown outputs write (from
+:func:`symchain.render.document.build_document`), so without JavaScript the page shows the LaTeX
+source; the inlined KaTeX typesets it, on demand on large pages. Clicking an entry highlights its
+path to C_0; hovering a factor highlights its edges and back.
 """
 
 from __future__ import annotations
