@@ -21,6 +21,7 @@ from symchain.graphs.page import render_graph_html
 from symchain.graphs.picture import _paths, layered_graph
 from symchain.graphs.render import render_graph_latex
 from symchain.graphs.spec import load_graph
+from symchain.render.svg import MAX_DOT_NODES, MAX_DOT_SIZE, builtin_svg, dot_size, graph_svg
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ("rnn", "residual", "autoencoder", "l2_penalty", "batchnorm", "attention")
@@ -186,3 +187,26 @@ def test_page_is_byte_identical_across_hash_seeds() -> None:
         pages.append(result.stdout)
     assert pages[0] == pages[1]
     assert pages[0].startswith(b"<!DOCTYPE html>")
+
+
+def test_long_recurrent_nets_are_laid_out_without_dot(tmp_path: Path) -> None:
+    """A weight shared by 60 steps crosses every column: auto uses the built-in layout."""
+    steps = 60
+    equations = [r"'h_{1} = \tanh(w x_{1})'"] + [
+        rf"'h_{{{t}}} = \tanh(w x_{{{t}}} + u h_{{{t - 1}}})'" for t in range(2, steps + 1)
+    ]
+    equations.append(f"'C_0 = (h_{{{steps}}} - y)^2'")
+    inputs = ", ".join(f'"x_{{{t}}}"' for t in range(1, steps + 1))
+    path = tmp_path / "long.toml"
+    path.write_text(
+        f'parameters = ["w", "u"]\ninputs = [{inputs}]\ntargets = ["y"]\n'
+        f"equations = [{', '.join(equations)}]\n",
+        encoding="utf-8",
+    )
+    graph = load_graph(path)
+    layered = layered_graph(graph)
+    assert len(layered.nodes) <= MAX_DOT_NODES < MAX_DOT_SIZE < dot_size(layered)
+    labels = {node.key: {"written": node.key} for node in layered.nodes}
+    svg = graph_svg(layered, labels, "auto")
+    assert svg.replace('class="graph-svg fit"', 'class="graph-svg"') == builtin_svg(layered, labels)
+    assert svg.count('class="node"') == len(graph.names)

@@ -35,6 +35,7 @@
     var self = this;
     this.root = root;
     this.edges = [];
+    this.paths = {};
     this.successors = {};
     this.predecessors = {};
     this.nodes = {};
@@ -117,12 +118,16 @@
     return seen;
   };
 
-  // The edges on every path from node `from` to node `to`.
+  // The edges on every path from node `from` to node `to` (the graph never changes: cached).
   View.prototype.between = function (from, to) {
-    var after = this.reach(from, true), before = this.reach(to, false);
-    return this.edges.filter(function (edge) {
-      return after[edge.source] && before[edge.target];
-    });
+    var key = from + "\u0000" + to;
+    if (!this.paths[key]) {
+      var after = this.reach(from, true), before = this.reach(to, false);
+      this.paths[key] = this.edges.filter(function (edge) {
+        return after[edge.source] && before[edge.target];
+      });
+    }
+    return this.paths[key];
   };
 
   View.prototype.clear = function (name) {
