@@ -15,6 +15,8 @@ formula becomes a ``$$`` block (``aligned`` rows), which KaTeX and MathJax rende
 ``pymdownx.arithmatex``, GitHub, Jupyter); a label becomes an HTML anchor before its formula.
 A block with ``view: interactive`` becomes the interactive view (one raw HTML block, no blank
 line inside) for sites that keep raw HTML and scripts (MkDocs does; GitHub strips them).
+A block with ``graph: path/to/file.toml`` (relative to the document) derives a network written as
+equations (:mod:`symchain.graphs`) and takes only ``param``, ``label`` and ``view``.
 An old spelling (``form: chain``) is rendered and reported through ``warn`` (by default a
 :class:`DeprecationWarning`).
 """
@@ -24,6 +26,7 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Callable
+from pathlib import Path
 
 from markdown_it import MarkdownIt
 
@@ -47,9 +50,12 @@ def deprecation_warning(message: str) -> None:
     warnings.warn(message, DeprecationWarning, stacklevel=4)
 
 
-def render_block(body: str, warn: Warn | None = None) -> list[str]:
-    """The Markdown lines replacing one block with body ``body`` (formulas, blank-separated)."""
-    options = parse_block(body)
+def render_block(body: str, warn: Warn | None = None, base: Path | None = None) -> list[str]:
+    """The Markdown lines replacing one block with body ``body`` (formulas, blank-separated).
+
+    ``base`` is the document's folder, where a relative ``graph:`` path is read from.
+    """
+    options = parse_block(body, base)
     for message in options.deprecations:
         (warn or deprecation_warning)(message)
     if options.view == "interactive":
@@ -62,11 +68,14 @@ def render_block(body: str, warn: Warn | None = None) -> list[str]:
     return lines
 
 
-def render_markdown_blocks(text: str, source: str = "<markdown>", warn: Warn | None = None) -> str:
+def render_markdown_blocks(
+    text: str, source: str = "<markdown>", warn: Warn | None = None, base: Path | None = None
+) -> str:
     """``text`` with every ```` ```symchain ```` block replaced by its formulas.
 
-    ``warn`` receives ``source:line: message`` for each deprecated spelling (default: a
-    :class:`DeprecationWarning`).
+    ``base`` is the document's folder: ``graph: rnn.toml`` is read from there (default: the
+    working directory). ``warn`` receives ``source:line: message`` for each deprecated
+    spelling (default: a :class:`DeprecationWarning`).
 
     Raises:
         SpecError: ``source:line: message`` for the first bad block (line of the bad option,
@@ -83,7 +92,7 @@ def render_markdown_blocks(text: str, source: str = "<markdown>", warn: Warn | N
             (warn or deprecation_warning)(f"{source}:{line}: {message}")
 
         try:
-            replacement = render_block(token.content, located)
+            replacement = render_block(token.content, located, base)
         except BlockOptionError as error:
             line = start + 1 if error.offset is None else start + 2 + error.offset
             raise SpecError(f"{source}:{line}: {error.message}") from None

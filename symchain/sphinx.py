@@ -21,7 +21,8 @@ warning.
 
 ``.. symchain-graph:: ../examples/rnn.toml`` (a path relative to the document) derives a network
 written as equations (:mod:`symchain.graphs`) and shows every section, or with ``:param: w_x b``
-only those parameters' sections.
+only those parameters' sections; ``:view: interactive`` shows the clickable page of
+:func:`symchain.graphs.page.render_graph_html` instead (in HTML builds).
 """
 
 from __future__ import annotations
@@ -37,10 +38,18 @@ from sphinx.util.docutils import SphinxDirective
 
 from . import __version__
 from .errors import SymchainError
-from .graphs.deriver import derive_graph
-from .graphs.render import latex_blocks
+from .graphs.page import render_graph_html
 from .graphs.spec import load_graph
-from .render.blocks import BLOCK_KEYS, block_formulas, block_view, options_from_mapping
+from .render.blocks import (
+    BLOCK_KEYS,
+    VIEWS,
+    block_formulas,
+    block_view,
+    graph_derivation,
+    graph_formulas,
+    options_from_mapping,
+    split_parameters,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -90,22 +99,26 @@ class SymchainGraphDirective(SphinxDirective):
     has_content = False
     required_arguments = 1
     optional_arguments = 0
-    option_spec: ClassVar[dict[str, Any]] = {"param": directives.unchanged}
+    option_spec: ClassVar[dict[str, Any]] = {
+        "param": directives.unchanged,
+        "view": lambda value: directives.choice(value, VIEWS),
+    }
 
     def run(self) -> list[nodes.Node]:
         relative, path = self.env.relfn2path(self.arguments[0])
         self.env.note_dependency(relative)
         try:
             graph = load_graph(Path(path))
-            chosen = None
-            if "param" in self.options:
-                names = (self.options["param"] or "").replace(",", " ").split()
-                chosen = tuple(_graph_parameter(graph, name) for name in names)
-            blocks = latex_blocks(derive_graph(graph, chosen), parameters_only=chosen is not None)
+            params = split_parameters(self.options.get("param") or "")
+            if self.options.get("view") == "interactive":
+                view = render_graph_html(graph_derivation(graph, params), standalone=False)
+                return [nodes.raw("", view, format="html")]
+            formulas = graph_formulas(graph, params)
         except SymchainError as error:
             raise self.error(f"symchain-graph: {error.message}") from None
         result: list[nodes.Node] = []
-        for latex in blocks:
+        for formula in formulas:
+            latex = formula.split_rows()
             node = nodes.math_block(
                 latex, latex, docname=self.env.docname, number=None, label=None, nowrap=False
             )
@@ -113,14 +126,6 @@ class SymchainGraphDirective(SphinxDirective):
             self.set_source_info(node)
             result.append(node)
         return result
-
-
-def _graph_parameter(graph: Any, name: str) -> Any:
-    symbol = graph.symbol_named(name)
-    if symbol is None or symbol not in graph.parameters:
-        known = ", ".join(graph.names[p].latex for p in graph.parameters)
-        raise SymchainError(f"no parameter {name!r} in this graph; parameters: {known}")
-    return symbol
 
 
 def setup(app: Sphinx) -> dict[str, Any]:

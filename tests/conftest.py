@@ -5,12 +5,18 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import sympy as sp
 from click.testing import CliRunner, Result
 from hypothesis import HealthCheck, settings
-from tools import KatexRenderer, start_katex
+from tools import KatexRenderer, chromium_executable, require, start_katex
+
+try:
+    from playwright.sync_api import sync_playwright
+except ImportError:  # pragma: no cover - fails under SYMCHAIN_REQUIRE_ALL=1 in the fixture
+    sync_playwright = None
 
 from symchain.activations import to_elementary
 from symchain.cli import cli
@@ -154,3 +160,15 @@ def assert_one_error_line(result: Result, message: str = "") -> None:
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("symchain: error: "), result.stderr
     assert message in lines[0], lines[0]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Headless Chromium (Debian's, driven by Playwright), one per test module."""
+    require(sync_playwright is not None, "playwright is not installed (pip install playwright)")
+    executable = chromium_executable()
+    require(executable is not None, "Chromium is not installed (Debian chromium)")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable)
+        yield launched
+        launched.close()

@@ -284,3 +284,114 @@ def test_params_keep_the_order_given_and_so_do_labels() -> None:
     assert (first.label, second.label) == ("g-1", "g-2")
     assert first.rows[0].startswith("\\frac{\\partial C_0}{\\partial b_{2}^{(L-1)}}")
     assert second.rows[0].startswith("\\frac{\\partial C_0}{\\partial w_{10}^{(L)}}")
+
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+GRAPH_SOURCE = "# An RNN\n\n```symchain\ngraph: nets/rnn.toml\n{extra}```\n"
+
+
+def graph_document(tmp_path: Path, extra: str = "") -> tuple[Path, str]:
+    """A document folder holding ``nets/rnn.toml`` and a block naming it relative to the folder."""
+    (tmp_path / "nets").mkdir(exist_ok=True)
+    (tmp_path / "nets" / "rnn.toml").write_bytes((EXAMPLES / "rnn.toml").read_bytes())
+    return tmp_path, GRAPH_SOURCE.format(extra=extra)
+
+
+def latex_output_blocks(path: Path) -> list[list[str]]:
+    """The lines of every ``align*`` block of ``derive --graph FILE --format latex``."""
+    result = CliRunner().invoke(cli, ["derive", "--graph", str(path), "--format", "latex"])
+    assert result.exit_code == 0, result.output
+    blocks = result.output.split("\\begin{align*}\n")[1:]
+    return [block.split("\n\\end{align*}", 1)[0].split(" \\\\\n") for block in blocks]
+
+
+def display_lines(markdown: str) -> list[list[str]]:
+    """The lines of each ``$$`` block (inside ``aligned``, or the one equation)."""
+    found = []
+    for block in markdown.split("$$\n")[1::2]:
+        body = block.strip("\n").removeprefix("\\begin{aligned}\n").removesuffix("\n\\end{aligned}")
+        found.append(body.split(" \\\\\n"))
+    return found
+
+
+def test_graph_block_renders_the_rnn_formulas_read_relative_to_the_document(
+    tmp_path: Path,
+) -> None:
+    base, source = graph_document(tmp_path)
+    rendered = render_markdown_blocks(source, "notes.md", base=base)
+    expected = latex_output_blocks(base / "nets" / "rnn.toml")
+    shown = display_lines(rendered)
+    # Forward pass, adjoints and one block per parameter: the LaTeX output's rows ('=' for a
+    # single equation), each shared weight with one product per use.
+    assert len(shown) == len(expected) == 2 + 4
+    for lines, rows in zip(shown, expected, strict=True):
+        if len(lines) == 1 and len(rows) == 1:
+            assert lines[0] == rows[0].replace(" &= ", " = ")
+        else:
+            assert lines == rows
+    assert r"\text{use in }h_2: \quad \frac{\partial h_2}{\partial w_h}" in rendered
+    # param narrows to those parameters' sections, in graph order.
+    narrowed = render_markdown_blocks(
+        GRAPH_SOURCE.format(extra="param: v, w_h\n"), "notes.md", base=base
+    )
+    assert [lines[0].split(" &= ")[0] for lines in display_lines(narrowed)] == [
+        r"\frac{\partial C_0}{\partial w_h}",
+        r"\frac{\partial C_0}{\partial v}",
+    ]
+
+
+def test_graph_block_interactive_view(tmp_path: Path) -> None:
+    base, source = graph_document(tmp_path, "view: interactive\n")
+    rendered = render_markdown_blocks(source, "notes.md", base=base)
+    assert rendered.count('<div class="symchain-view"') == 1
+    assert 'data-param="w_h"' in rendered and "data-adjoint=" in rendered
+    assert "\n\n" not in rendered.split("# An RNN\n\n", 1)[1]  # one raw HTML block
+
+
+@pytest.mark.parametrize(
+    ("extra", "line", "message"),
+    [
+        ("layers: 2,2\n", 5, "graph: takes only param, label, view; remove layers"),
+        ("param: w_z\n", 5, "param: no parameter 'w_z' in this graph; parameters: w_x, w_h, b, v"),
+        ("view: interactive\nlabel: rnn\n", 6, "view: interactive shows every section"),
+    ],
+)
+def test_bad_graph_blocks_are_one_error_with_the_line(
+    tmp_path: Path, extra: str, line: int, message: str
+) -> None:
+    base, source = graph_document(tmp_path, extra)
+    with pytest.raises(SpecError) as caught:
+        render_markdown_blocks(source, "notes.md", base=base)
+    assert caught.value.message.startswith(f"notes.md:{line}: {message}")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (None, "graph file '{path}' does not exist"),
+        ("parameters = [", "graph file '{path}' is not valid TOML"),
+        ("parameters = ['w']\nequations = ['C_0 = w +']\n", "{path}: equation 1 'C_0 = w +'"),
+    ],
+)
+def test_bad_graph_files_are_one_error_at_the_graph_line(
+    tmp_path: Path, text: str | None, message: str
+) -> None:
+    path = tmp_path / "nets" / "bad.toml"
+    path.parent.mkdir()
+    if text is not None:
+        path.write_text(text, encoding="utf-8")
+    source = "```symchain\ngraph: nets/bad.toml\n```\n"
+    with pytest.raises(SpecError) as caught:
+        render_markdown_blocks(source, "notes.md", base=tmp_path)
+    first = caught.value.message.splitlines()
+    assert len(first) == 1
+    assert first[0].startswith(f"notes.md:2: graph: {message.format(path=path)}"), first[0]
+
+
+def test_cli_render_reads_graphs_relative_to_the_source(tmp_path: Path) -> None:
+    base, source = graph_document(tmp_path)
+    (base / "notes.md").write_text(source, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["render", str(base / "notes.md")])
+    assert result.exit_code == 0, result.output
+    chain = r"\frac{\partial C_0}{\partial w_h} &= \frac{\partial h_2}{\partial w_h}"
+    assert chain in result.output

@@ -62,8 +62,9 @@ def _build(
     tmp_path.mkdir(parents=True, exist_ok=True)
     (tmp_path / "mkdocs.yml").write_text(CONFIG, encoding="utf-8")
     docs = tmp_path / "docs"
-    docs.mkdir()
+    docs.mkdir(exist_ok=True)
     for name, text in pages.items():
+        (docs / name).parent.mkdir(parents=True, exist_ok=True)
         (docs / name).write_text(text, encoding="utf-8")
     return subprocess.run(
         [
@@ -116,3 +117,38 @@ def test_old_form_spelling_is_a_warning_and_fails_only_strict_builds(tmp_path: P
     strict = _build(tmp_path / "strict", {"index.md": OLD}, quiet=False)
     assert strict.returncode != 0
     assert "Aborted with 1 warnings in strict mode" in strict.stdout + strict.stderr
+
+
+GRAPH_PAGE = """\
+# A recurrent network
+
+```symchain
+graph: nets/rnn.toml
+param: w_h
+```
+
+```symchain
+graph: nets/rnn.toml
+view: interactive
+```
+"""
+
+
+def test_graph_blocks_are_read_relative_to_the_page(tmp_path: Path) -> None:
+    nets = tmp_path / "docs" / "notes" / "nets"
+    nets.mkdir(parents=True)
+    example = Path(__file__).resolve().parent.parent / "examples" / "rnn.toml"
+    (nets / "rnn.toml").write_bytes(example.read_bytes())
+    result = _build(tmp_path, {"notes/rnn.md": GRAPH_PAGE})
+    assert result.returncode == 0, result.stderr
+    page = (tmp_path / "site" / "notes" / "rnn" / "index.html").read_text(encoding="utf-8")
+    text = html.unescape(page)
+    assert "```symchain" not in text and "graph: nets" not in text
+    # w_h's chain, one product per use, in a math block; then the interactive view.
+    assert page.count('<div class="arithmatex">') == 1
+    assert (
+        r"\frac{\partial C_0}{\partial w_h} &= \frac{\partial h_2}{\partial w_h} "
+        r"\frac{\partial C_0}{\partial h_2} + \frac{\partial h_3}{\partial w_h}"
+    ) in text
+    assert r"\text{use in }h_3: \quad" in text
+    assert page.count('<div class="symchain-view"') == 1 and 'data-param="w_h"' in page

@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote, unquote
 
 import pytest
 import sympy as sp
-from tools import chromium_executable, have_dot, require
+from browser import Loaded
+from tools import have_dot, require
 
 from symchain import Network, derive
 from symchain.derivation import Derivation, Factor
@@ -20,10 +21,8 @@ from symchain.render import render_html, render_latex
 from symchain.render.graph import Graph, dependency_graph
 from symchain.render.latex import latex_printer
 
-try:
-    from playwright.sync_api import Browser, Page, sync_playwright
-except ImportError:  # pragma: no cover - fails under SYMCHAIN_REQUIRE_ALL=1 in the fixture
-    sync_playwright = None
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 NETWORKS = {
     "seed": ((1, 1, 1, 1), ("sigmoid",), "squared_error"),
@@ -31,41 +30,6 @@ NETWORKS = {
     "softmax": ((2, 3, 3), ("tanh", "softmax"), "cross_entropy"),
 }
 CASES = [(name, "auto") for name in NETWORKS] + [("softmax", "builtin")]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    require(sync_playwright is not None, "playwright is not installed (pip install playwright)")
-    executable = chromium_executable()
-    require(executable is not None, "Chromium is not installed (Debian chromium)")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable)
-        yield launched
-        launched.close()
-
-
-class Loaded:
-    """A page opened from a file, with every request and console message it made."""
-
-    def __init__(self, browser: Browser, path: Path, fragment: str = "") -> None:
-        self.page: Page = browser.new_page(viewport={"width": 1280, "height": 900})
-        self.url = path.as_uri()
-        self.requests: list[str] = []
-        self.messages: list[str] = []
-        self.page.on("request", lambda request: self.requests.append(request.url))
-        self.page.on("console", lambda m: self.messages.append(f"{m.type}: {m.text}"))
-        self.page.on("pageerror", lambda error: self.messages.append(f"error: {error}"))
-        self.page.goto(self.url + fragment)
-        self.page.wait_for_selector(".symchain-view[data-ready]")
-
-    def highlighted(self, selector: str) -> set[tuple[str, str]]:
-        return {
-            (e.get_attribute("data-source") or "", e.get_attribute("data-target") or "")
-            for e in self.page.locator(selector).all()
-        }
-
-    def outside_requests(self) -> list[str]:
-        return [u for u in self.requests if u != self.url and not u.startswith("data:")]
 
 
 def write_page(tmp_path: Path, derivation: Derivation, graph: str = "auto") -> Path:

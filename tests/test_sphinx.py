@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import os
 import re
 import subprocess
 import sys
@@ -207,9 +208,25 @@ def test_cli_reference_covers_every_command() -> None:
 
 
 def test_interactive_view_is_embedded_in_html_builds(tmp_path: Path) -> None:
-    index = "Notes\n=====\n\n.. symchain-derive::\n   :layers: 2,3,2\n   :view: interactive\n"
+    example = os.path.relpath(DOCS.parent / "examples" / "attention.toml", tmp_path / "src")
+    index = (
+        "Notes\n=====\n\n.. symchain-derive::\n   :layers: 2,3,2\n   :view: interactive\n\n"
+        f".. symchain-graph:: {example}\n   :view: interactive\n   :param: w_k\n\n"
+        f".. symchain-graph:: {example}\n   :param: w_v\n"
+    )
     result = _build(tmp_path, index)
     assert result.returncode == 0, result.stderr
     page = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
-    assert page.count('<div class="symchain-view"') == 1
+    assert page.count('<div class="symchain-view"') == 2
     assert 'data-param="w_{10}^{(L)}"' in page and "katex" in page
+    # The graph's view shows the parameter asked for; the formulas block, w_v's chain.
+    assert 'data-param="w_k"' in page and 'data-param="w_v"' not in page
+    text = html.unescape(page)
+    assert r"\text{use in }v_2: \quad \frac{\partial v_2}{\partial w_v}" in text
+
+
+def test_graph_directive_refuses_a_bad_view(tmp_path: Path) -> None:
+    example = os.path.relpath(DOCS.parent / "examples" / "rnn.toml", tmp_path / "src")
+    result = _build(tmp_path, f"Notes\n=====\n\n.. symchain-graph:: {example}\n   :view: page\n")
+    assert result.returncode != 0
+    assert "formulas" in result.stderr and "interactive" in result.stderr

@@ -76,10 +76,10 @@ def derive_command(
     if form != "unrolled" and output_format == "html":
         raise click.UsageError("--format html is for the unrolled form")
     if graph_file is not None:
-        if form != "unrolled" or standalone or output_format == "html":
+        if form != "unrolled" or standalone:
             raise click.UsageError(
-                "--graph derives the unrolled form as text, latex, markdown or json "
-                "(no --form, --standalone or --format html)"
+                "--graph derives the unrolled form as text, latex, markdown, json or html "
+                "(no --form or --standalone)"
             )
         derive_graph_file(graph_file, params, output_format, output)
         return

@@ -14,6 +14,7 @@ from rich.table import Table
 from ..graphs.claims import VERDICTS, ClaimChecker
 from ..graphs.deriver import derive_graph
 from ..graphs.model import Graph
+from ..graphs.page import render_graph_html
 from ..graphs.picture import graph_dot
 from ..graphs.render import RENDERERS
 from ..graphs.spec import load_graph
@@ -50,6 +51,9 @@ def derive_graph_file(
         chosen = tuple(_parameter(graph, name) for name in params)
         chosen = tuple(p for p in graph.parameters if p in chosen)
     derivation = derive_graph(graph, chosen)
+    if output_format == "html":
+        write_output(render_graph_html(derivation), output)
+        return
     write_output(RENDERERS[output_format](derivation), output)
 
 

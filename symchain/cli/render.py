@@ -25,7 +25,8 @@ def render_command(source: Path, output: Path | None) -> None:
     """Replace every ```symchain block of a Markdown SOURCE by its derived formulas.
 
     A block holds key: value lines (layers, activation, loss, param, form, show, label,
-    notation); a bad block is an error naming the file and line.
+    notation, view, or graph: FILE.toml read relative to SOURCE); a bad block is an error naming
+    the file and line.
     """
     if output is not None and same_file(source, output):
         raise InputFileError(
@@ -36,5 +37,6 @@ def render_command(source: Path, output: Path | None) -> None:
         read_source(source),
         str(source),
         lambda message: click.echo(f"symchain: warning: {message}", err=True),
+        source.parent,
     )
     write_output(text, output)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sympy as sp
 
+from ..render import graph as picture
 from .model import Graph
 
 
@@ -53,3 +54,31 @@ def _paths(graph: Graph, parameter: sp.Symbol) -> set[tuple[sp.Symbol, sp.Symbol
             for u in equation.expr.free_symbols & downstream:
                 edges.add((u, equation.target))
     return edges
+
+
+def layered_graph(graph: Graph) -> picture.Graph:
+    """``graph`` as a layered dependency graph (nodes keyed by identifier, a column per stage).
+
+    A quantity sits one column right of the latest symbol it uses; a parameter, input or target
+    one column left of its earliest consumer, so the built-in layout draws short edges.
+    """
+    leaves = (*graph.parameters, *graph.inputs, *graph.targets)
+    column: dict[sp.Symbol, int] = dict.fromkeys(leaves, 0)
+    for q in graph.quantities:
+        column[q] = 1 + max((column[u] for u in graph.definitions[q].free_symbols), default=0)
+    for leaf in leaves:
+        users = graph.consumers.get(leaf, ())
+        column[leaf] = min((column[c] for c in users), default=1) - 1
+    rows: dict[int, int] = {}
+    nodes = []
+    for s in (*leaves, *graph.quantities):
+        row = rows.get(column[s], 0)
+        rows[column[s]] = row + 1
+        nodes.append(picture.Node(graph.names[s].identifier, s, column[s], row))
+    nodes.sort(key=lambda n: (n.column, n.row))
+    edges = tuple(
+        picture.Edge(graph.names[u].identifier, graph.names[q].identifier)
+        for q in graph.quantities
+        for u in sorted(graph.definitions[q].free_symbols, key=lambda s: s.name)
+    )
+    return picture.Graph(tuple(nodes), edges)

@@ -29,6 +29,12 @@ class Row:
     label: str = ""
 
 
+def row_lines(row: Row) -> list[str]:
+    """A row as amsmath alignment lines: ``[label: \\quad] left &= right[0]``, ``&= right[1]``..."""
+    label = rf"{row.label}: \quad " if row.label else ""
+    return [f"{label}{row.left} &= {row.right[0]}", *(f"&= {r}" for r in row.right[1:])]
+
+
 @dataclass(frozen=True)
 class Section:
     title: str
@@ -131,12 +137,7 @@ def render_graph_latex(derivation: GraphDerivation) -> str:
     for section in sections(derivation, printer):
         lines.append(f"% {section.title}")
         lines.append(r"\begin{align*}")
-        rows = []
-        for row in section.rows:
-            label = rf"{row.label}: \quad " if row.label else ""
-            first = f"{label}{row.left} &= {row.right[0]}"
-            rows.append(" \\\\\n".join([first, *(f"&= {r}" for r in row.right[1:])]))
-        lines.append(" \\\\\n".join(rows))
+        lines.append(" \\\\\n".join(line for row in section.rows for line in row_lines(row)))
         lines.append(r"\end{align*}")
     return "\n".join(lines) + "\n"
 
@@ -144,21 +145,32 @@ def render_graph_latex(derivation: GraphDerivation) -> str:
 def latex_blocks(derivation: GraphDerivation, parameters_only: bool = False) -> list[str]:
     """One multi-row LaTeX block per section (rows ``left &= right \\\\ &= ...``), for docs."""
     printer = printers(derivation.graph.names)[0]
+    blocks = []
+    for section in _shown_sections(derivation, printer, parameters_only):
+        rows = [" \\\\ ".join(row_lines(row)) for row in section.rows]
+        blocks.append(" \\\\\n".join(rows))
+    return blocks
+
+
+def aligned_sections(
+    derivation: GraphDerivation, parameters_only: bool = False
+) -> list[tuple[str, tuple[str, ...]]]:
+    """Each section's title and its alignment lines (``left &= right``, ``&= right``), for docs."""
+    printer = printers(derivation.graph.names)[0]
+    return [
+        (section.title, tuple(line for row in section.rows for line in row_lines(row)))
+        for section in _shown_sections(derivation, printer, parameters_only)
+    ]
+
+
+def _shown_sections(
+    derivation: GraphDerivation, printer: Printer, parameters_only: bool
+) -> list[Section]:
+    """Every section, or only the parameters' (one per derived parameter)."""
     found = sections(derivation, printer)
     if parameters_only:
         found = found[-len(derivation) :] if len(derivation) else []
-    blocks = []
-    for section in found:
-        rows = []
-        for row in section.rows:
-            label = rf"{row.label}: \quad " if row.label else ""
-            rows.append(
-                " \\\\ ".join(
-                    [f"{label}{row.left} &= {row.right[0]}", *(f"&= {r}" for r in row.right[1:])]
-                )
-            )
-        blocks.append(" \\\\\n".join(rows))
-    return blocks
+    return found
 
 
 def render_graph_markdown(derivation: GraphDerivation) -> str:

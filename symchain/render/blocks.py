@@ -14,12 +14,20 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
+
+import sympy as sp
 
 from .. import forms
 from ..derivation import Derivation, resolve_parameters
 from ..deriver import derive
 from ..errors import SpecError, SymchainError
 from ..forms import FORMS, FormDocument
+from ..graphs.deriver import GraphDerivation, derive_graph
+from ..graphs.model import Graph
+from ..graphs.page import render_graph_html
+from ..graphs.render import aligned_sections
+from ..graphs.spec import load_graph
 from ..limits import MAX_BLOCK_NETWORK_PARAMETERS, MAX_BLOCK_PARAMETERS, parameter_count
 from ..losses import get_loss
 from ..naming import NOTATIONS
@@ -36,8 +44,10 @@ from .html import render_html
 from .latex import aligned_rows, equation_latex, latex_printer
 
 BLOCK_KEYS = (
-    "layers", "activation", "loss", "param", "form", "show", "label", "notation", "view"
+    "layers", "activation", "loss", "param", "form", "show", "label", "notation", "view", "graph"
 )
+# The keys a block with ``graph:`` (a network written as equations) takes.
+GRAPH_KEYS = ("graph", "param", "label", "view")
 SHOWS = ("all", "forward", "errors", "chain", "gradient", "batch", "vector")
 # What ``show`` selects in the index and matrix forms, by the name of their equations (``all``:
 # every equation); ``chain`` and ``vector`` belong to the unrolled form only.
@@ -88,6 +98,9 @@ class BlockOptions:
             chains, forward pass, error terms, ∇C; with ``param``: those parameters only).
         form: ``unrolled`` (every neuron), ``index`` (Σ over symbolic widths) or ``matrix``
             (BP1-BP4), as the command line's ``--form``.
+        graph: a network written as equations (``graph: rnn.toml``, read relative to the
+            document), instead of layers, activation and loss; it takes only the keys in
+            :data:`GRAPH_KEYS` and shows every section (with ``param``: those parameters').
         deprecations: messages about old spellings found while parsing (shown as warnings).
     """
 
@@ -100,6 +113,7 @@ class BlockOptions:
     notation: str = "relative"
     view: str = "formulas"
     form: str = "unrolled"
+    graph: Graph | None = field(default=None, compare=False)
     deprecations: tuple[str, ...] = field(default=(), compare=False)
 
     def network(self) -> Network:
@@ -166,8 +180,12 @@ def _choice(key: str, value: str, accepted: tuple[str, ...]) -> str:
     return value
 
 
-def options_from_pairs(pairs: Iterable[tuple[str, str, int | None]]) -> BlockOptions:
+def options_from_pairs(
+    pairs: Iterable[tuple[str, str, int | None]], base: Path | None = None
+) -> BlockOptions:
     """Options from ``(key, value, offset)`` triples; ``param`` may repeat, other keys may not.
+
+    ``base`` is the document's folder: a relative ``graph:`` path is read from there.
 
     Raises:
         BlockOptionError: naming the key, the bad value and what is accepted, with its offset.
@@ -177,7 +195,10 @@ def options_from_pairs(pairs: Iterable[tuple[str, str, int | None]]) -> BlockOpt
     param_lines: list[int | None] = []
     deprecations: list[str] = []
     seen: set[str] = set()
+    graph_at: tuple[str, int | None] | None = None
+    lines: dict[str, int | None] = {}
     for key, raw, offset in pairs:
+        lines.setdefault(key, offset)
         value = raw.strip()
         try:
             if key not in BLOCK_KEYS:
@@ -211,6 +232,8 @@ def options_from_pairs(pairs: Iterable[tuple[str, str, int | None]]) -> BlockOpt
                 values["notation"] = _choice("notation", value, NOTATIONS)
             elif key == "view":
                 values["view"] = _choice("view", value, VIEWS)
+            elif key == "graph":
+                graph_at = (value, offset)
             elif key == "label":
                 if not _LABEL_RE.match(value):
                     raise SpecError(
@@ -224,6 +247,8 @@ def options_from_pairs(pairs: Iterable[tuple[str, str, int | None]]) -> BlockOpt
             raise BlockOptionError(f"{key}: {error.message}", offset) from None
     if "show" in seen and deprecations:
         raise BlockOptionError("give show: for the sections and form: unrolled, index or matrix")
+    if graph_at is not None:
+        return _graph_options(values, params, param_lines, lines, graph_at, base)
     options = BlockOptions(
         **values,  # type: ignore[arg-type]
         params=tuple(params),
@@ -259,13 +284,72 @@ def options_from_pairs(pairs: Iterable[tuple[str, str, int | None]]) -> BlockOpt
     return options
 
 
-def options_from_mapping(mapping: Mapping[str, str]) -> BlockOptions:
+def _graph_options(
+    values: dict[str, object],
+    params: list[str],
+    param_lines: list[int | None],
+    lines: dict[str, int | None],
+    graph_at: tuple[str, int | None],
+    base: Path | None,
+) -> BlockOptions:
+    """The options of a block with ``graph:``: the graph read, its named parameters checked.
+
+    ``lines`` holds each key given and the offset of its (first) line.
+    """
+    others = [key for key in lines if key not in GRAPH_KEYS]
+    if others:
+        raise BlockOptionError(
+            f"graph: takes only {', '.join(GRAPH_KEYS[1:])}; remove {', '.join(others)} "
+            "(the network is the graph's equations)",
+            lines[others[0]],
+        )
+    if values.get("view") == "interactive" and "label" in lines:
+        raise BlockOptionError(
+            "view: interactive shows every section and has no label", lines["label"]
+        )
+    text, offset = graph_at
+    path = Path(text)
+    if base is not None and not path.is_absolute():
+        path = base / path
+    try:
+        graph = load_graph(path)
+    except SymchainError as error:
+        raise BlockOptionError(f"graph: {error.message}", offset) from None
+    for name, line in zip(params, param_lines, strict=True):
+        try:
+            graph_parameter(graph, name)
+        except SymchainError as error:
+            raise BlockOptionError(f"param: {error.message}", line) from None
+    return BlockOptions(
+        params=tuple(params),
+        label=values.get("label"),  # type: ignore[arg-type]
+        view=values.get("view", "formulas"),  # type: ignore[arg-type]
+        graph=graph,
+    )
+
+
+def graph_parameter(graph: Graph, name: str) -> sp.Symbol:
+    """The graph's parameter written ``name`` (as written, Unicode or identifier).
+
+    Raises:
+        SpecError: no such parameter (the message lists the graph's parameters).
+    """
+    symbol = graph.symbol_named("".join(name.split()))
+    if symbol is None or symbol not in graph.parameters:
+        known = ", ".join(graph.names[p].latex for p in graph.parameters)
+        raise SpecError(f"no parameter {name!r} in this graph; parameters: {known}")
+    return symbol
+
+
+def options_from_mapping(mapping: Mapping[str, str], base: Path | None = None) -> BlockOptions:
     """Options from a mapping of option names to their text (e.g. a directive's options)."""
-    return options_from_pairs((key, value, None) for key, value in mapping.items())
+    return options_from_pairs(((key, value, None) for key, value in mapping.items()), base)
 
 
-def parse_block(text: str) -> BlockOptions:
+def parse_block(text: str, base: Path | None = None) -> BlockOptions:
     """Options from a block's body: one ``key: value`` per line; blank lines and ``#`` comments.
+
+    ``base`` is the document's folder (a relative ``graph:`` path is read from there).
 
     Raises:
         BlockOptionError: with the offending line's offset in the block (0-based).
@@ -281,7 +365,7 @@ def parse_block(text: str) -> BlockOptions:
                 f"expected 'key: value', got {stripped!r}; keys: {', '.join(BLOCK_KEYS)}", offset
             )
         pairs.append((key.strip(), value, offset))
-    return options_from_pairs(pairs)
+    return options_from_pairs(pairs, base)
 
 
 def block_derivation(options: BlockOptions) -> Derivation:
@@ -342,11 +426,39 @@ def _selected(
 
 def block_view(options: BlockOptions) -> str:
     """The interactive view a block with ``view: interactive`` shows (an embeddable ``<div>``)."""
+    if options.graph is not None:
+        return render_graph_html(graph_derivation(options.graph, options.params), standalone=False)
     return render_html(block_derivation(options), options.notation, standalone=False)
+
+
+def graph_derivation(graph: Graph, params: tuple[str, ...] = ()) -> GraphDerivation:
+    """A graph's derivation, of the named parameters only when some are named (in graph order)."""
+    if not params:
+        return derive_graph(graph)
+    named = {graph_parameter(graph, name) for name in params}
+    return derive_graph(graph, tuple(p for p in graph.parameters if p in named))
+
+
+def graph_formulas(
+    graph: Graph, params: tuple[str, ...] = (), label: str | None = None
+) -> list[Formula]:
+    """A graph's sections as formulas: every section, or the named parameters' only."""
+    derivation = graph_derivation(graph, params)
+    names = graph.names
+    keys = ["forward", "adjoints"] if not params else []
+    keys += [names[g.parameter].identifier for g in derivation]
+    found = aligned_sections(derivation, parameters_only=bool(params))
+    if not derivation.adjoints and not params:
+        keys.remove("adjoints")
+    return _labelled(
+        [(key, title, rows) for key, (title, rows) in zip(keys, found, strict=True)], label
+    )
 
 
 def block_formulas(options: BlockOptions) -> list[Formula]:
     """The formulas a block shows, in reading order, labelled as the options ask."""
+    if options.graph is not None:
+        return graph_formulas(options.graph, options.params, options.label)
     if options.form != "unrolled":
         network = options.network()
         if options.form == "matrix":
@@ -414,6 +526,7 @@ def derivation_formulas(derivation: Derivation, options: BlockOptions) -> list[F
 __all__ = [
     "BLOCK_KEYS",
     "FORM_SHOWS",
+    "GRAPH_KEYS",
     "SHOWS",
     "BlockOptionError",
     "BlockOptions",
@@ -422,6 +535,8 @@ __all__ = [
     "block_formulas",
     "block_view",
     "equation_latex",
+    "graph_formulas",
+    "graph_parameter",
     "options_from_mapping",
     "parse_block",
 ]

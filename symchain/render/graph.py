@@ -9,6 +9,7 @@ seed's w^(L) is exactly the seed's tree. The writers lay it out left to right, a
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import sympy as sp
@@ -173,6 +174,11 @@ def to_dot(graph: Graph, network: Network, labels: str = "unicode", style: str =
     ``labels="latex"`` writes LaTeX labels (for dot2tex); ``unicode`` reads as it is.
     """
     printer = _labeller(network, labels, style)
+    return dot_text(graph, {node.key: printer.doprint(node.symbol) for node in graph.nodes})
+
+
+def dot_text(graph: Graph, labels: Mapping[str, str]) -> str:
+    """DOT of ``graph`` with the given label per node key (see :func:`to_dot`)."""
     lines = [
         "digraph symchain {",
         "  rankdir=LR;",
@@ -183,7 +189,7 @@ def to_dot(graph: Graph, network: Network, labels: str = "unicode", style: str =
         members = [n for n in graph.nodes if n.column == column]
         lines.append("  { rank=same;")
         for node in members:
-            attributes = [f"label={_quote(printer.doprint(node.symbol))}"]
+            attributes = [f"label={_quote(labels[node.key])}"]
             if node.key in graph.path_nodes:
                 attributes.append('color="#d62728", penwidth=2')
             lines.append(f"    {_quote(node.key)} [{', '.join(attributes)}];")

@@ -10,17 +10,24 @@ way every node is ``<g class="node" data-node="KEY">`` and every edge
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from collections.abc import Mapping
 from html import escape
 
 from ..naming import NOTATIONS, Notation
 from ..network import Network
 from ..printing import NotationUnicodePrinter
-from .graph import Graph, dot_image, to_dot
+from .graph import Graph, dot_image, dot_text
+
+# Every node's label in each notation, by node key.
+Labels = Mapping[str, Mapping[str, str]]
 
 ENGINES = ("auto", "dot", "builtin")
 
 # Above this many nodes ``auto`` uses the built-in layout: dot takes seconds on thousands of nodes.
 MAX_DOT_NODES = 400
+# ... or above this many counting the virtual nodes of long edges (see :func:`dot_size`): a
+# 25-step recurrent net (about 950) takes dot 0.2 s, 50 steps (3,800) 3 s, 100 steps 10 minutes.
+MAX_DOT_SIZE = 2000
 
 _SVG_NS = "http://www.w3.org/2000/svg"
 _XLINK_NS = "http://www.w3.org/1999/xlink"
@@ -36,37 +43,51 @@ _NODE_HEIGHT = 22
 _MARGIN = 12
 
 
-def graph_svg(graph: Graph, network: Network, style: str = "relative", engine: str = "auto") -> str:
+def graph_svg(graph: Graph, labels: Labels, engine: str = "auto") -> str:
     """The graph as an ``<svg>`` element (text), laid out by ``dot`` or the built-in layout.
 
     Args:
         graph: the dependency graph (see :func:`symchain.render.graph.dependency_graph`).
-        network: its network (for the labels).
-        style: ``relative`` or ``absolute`` layer labels.
+        labels: every node's label per notation (the first notation lays the graph out); the
+            page shows the chosen notation's.
         engine: ``dot`` (falls back to the built-in layout when ``dot`` is missing), ``builtin``,
-            or ``auto`` (``dot`` up to :data:`MAX_DOT_NODES` nodes).
+            or ``auto`` (``dot`` up to :data:`MAX_DOT_NODES` nodes and :data:`MAX_DOT_SIZE`
+            with the virtual nodes of long edges, see :func:`dot_size`).
     """
     svg = None
-    if engine == "dot" or (engine == "auto" and len(graph.nodes) <= MAX_DOT_NODES):
-        image = dot_image(to_dot(graph, network, "unicode", style), "svg")
+    small = len(graph.nodes) <= MAX_DOT_NODES and dot_size(graph) <= MAX_DOT_SIZE
+    if engine == "dot" or (engine == "auto" and small):
+        first = {key: next(iter(texts.values())) for key, texts in labels.items()}
+        image = dot_image(dot_text(graph, first), "svg")
         if image is not None:
-            svg = _annotate_dot_svg(image.decode("utf-8"), _labels(graph, network))
+            svg = _annotate_dot_svg(image.decode("utf-8"), labels)
     if svg is None:
-        svg = builtin_svg(graph, network, style)
+        svg = builtin_svg(graph, labels)
     if len(graph.nodes) <= FIT_NODES:
         svg = svg.replace('class="graph-svg"', 'class="graph-svg fit"', 1)
     return svg
 
 
-def _labels(graph: Graph, network: Network) -> dict[str, dict[str, str]]:
-    """Every node's label in each notation, by node key."""
+def dot_size(graph: Graph) -> int:
+    """The nodes dot lays out: the graph's, plus one per column an edge crosses on its way.
+
+    An edge from column 1 to column 40 (a weight shared by every step of a long recurrent net)
+    costs dot 38 virtual nodes, and its crossing minimisation slows down steeply with them.
+    """
+    column = {node.key: node.column for node in graph.nodes}
+    crossed = sum(max(0, abs(column[e.target] - column[e.source]) - 1) for e in graph.edges)
+    return len(graph.nodes) + crossed
+
+
+def network_labels(graph: Graph, network: Network) -> dict[str, dict[str, str]]:
+    """Every node's Unicode label in each notation, by node key (a dense network's graph)."""
     printers = {
         s: NotationUnicodePrinter({"notation": Notation(network.widths, s)}) for s in NOTATIONS
     }
     return {n.key: {s: printers[s].doprint(n.symbol) for s in NOTATIONS} for n in graph.nodes}
 
 
-def _annotate_dot_svg(svg: str, labels: dict[str, dict[str, str]]) -> str:
+def _annotate_dot_svg(svg: str, labels: Labels) -> str:
     """Graphviz's SVG with ids and titles removed, data attributes added, labels in both notations.
 
     The page shows the label whose ``data-n`` is the chosen notation.
@@ -98,14 +119,14 @@ def _annotate_dot_svg(svg: str, labels: dict[str, dict[str, str]]) -> str:
     return ET.tostring(root, encoding="unicode")
 
 
-def _label_both(group: ET.Element, labels: dict[str, str]) -> None:
+def _label_both(group: ET.Element, labels: Mapping[str, str]) -> None:
     """The node's ``<text>`` once per notation (same place), marked with ``data-n``."""
     text = group.find(f"{{{_SVG_NS}}}text")
     if text is None:
         return
     index = list(group).index(text)
     group.remove(text)
-    for offset, style in enumerate(NOTATIONS):
+    for offset, style in enumerate(labels):
         copy = ET.Element(text.tag, dict(text.attrib))
         copy.set("data-n", style)
         copy.text = labels[style]
@@ -113,9 +134,8 @@ def _label_both(group: ET.Element, labels: dict[str, str]) -> None:
         group.insert(index + offset, copy)
 
 
-def builtin_svg(graph: Graph, network: Network, style: str = "relative") -> str:
+def builtin_svg(graph: Graph, labels: Labels) -> str:
     """A layered layout without Graphviz: a column per stage, nodes centred in their column."""
-    labels = _labels(graph, network)
     height = {c: sum(1 for n in graph.nodes if n.column == c) for c in range(graph.columns)}
     tallest = max(height.values())
     position: dict[str, tuple[float, float]] = {}
@@ -146,7 +166,7 @@ def builtin_svg(graph: Graph, network: Network, style: str = "relative") -> str:
         texts = "".join(
             f'<text x="{x:g}" y="{y + 5:g}" text-anchor="middle" data-n="{s}">'
             f"{escape(labels[node.key][s])}</text>"
-            for s in NOTATIONS
+            for s in labels[node.key]
         )
         lines.append(
             f'<g class="node" data-node="{escape(node.key)}"><rect x="{x - half:g}" '

@@ -35,6 +35,7 @@
     var self = this;
     this.root = root;
     this.edges = [];
+    this.paths = {};
     this.successors = {};
     this.predecessors = {};
     this.nodes = {};
@@ -50,10 +51,16 @@
     });
     this.entries = {};
     this.byName = {};
+    this.byNode = {};
+    this.notations = root.getAttribute("data-notations").split(" ");
+    this.loss = root.getAttribute("data-loss");
     root.querySelectorAll("article.entry").forEach(function (article) {
       var key = article.getAttribute("data-entry");
       self.entries[key] = article;
-      article.getAttribute("data-names").split(" ").forEach(function (name) {
+      // A node selects the first entry starting there (a parameter, an error term, an adjoint).
+      var node = article.getAttribute("data-node");
+      if (!self.byNode[node]) { self.byNode[node] = key; }
+      JSON.parse(article.getAttribute("data-names")).forEach(function (name) {
         self.byName[name] = key;
       });
     });
@@ -61,7 +68,8 @@
     this.factorEdges = null;
     this.permalinks = root.getAttribute("data-permalinks") === "on";
     root.classList.add("js");
-    root.querySelector(".controls").hidden = false;
+    var controls = root.querySelector(".controls");
+    if (controls) { controls.hidden = false; }
     this.typesetInitial();
     root.addEventListener("click", function (event) { self.onClick(event); });
     root.addEventListener("mouseover", function (event) { self.onHover(event, true); });
@@ -110,12 +118,16 @@
     return seen;
   };
 
-  // The edges on every path from node `from` to node `to`.
+  // The edges on every path from node `from` to node `to` (the graph never changes: cached).
   View.prototype.between = function (from, to) {
-    var after = this.reach(from, true), before = this.reach(to, false);
-    return this.edges.filter(function (edge) {
-      return after[edge.source] && before[edge.target];
-    });
+    var key = from + "\u0000" + to;
+    if (!this.paths[key]) {
+      var after = this.reach(from, true), before = this.reach(to, false);
+      this.paths[key] = this.edges.filter(function (edge) {
+        return after[edge.source] && before[edge.target];
+      });
+    }
+    return this.paths[key];
   };
 
   View.prototype.clear = function (name) {
@@ -137,12 +149,12 @@
     var shown = this.root.getAttribute("data-notation");
     article.querySelectorAll('.math[data-n="' + shown + '"]').forEach(typeset);
     var node = article.getAttribute("data-node");
-    var reached = this.reach(node, true);
-    Object.keys(reached).forEach(function (name) {
-      if (self.nodes[name]) { self.nodes[name].classList.add("on-path"); }
-    });
-    this.edges.forEach(function (edge) {
-      if (reached[edge.source]) { edge.element.classList.add("on-path"); }
+    // Every path from the entry's node to the loss: its edges and their ends.
+    this.between(node, this.loss).forEach(function (edge) {
+      edge.element.classList.add("on-path");
+      [edge.source, edge.target].forEach(function (name) {
+        if (self.nodes[name]) { self.nodes[name].classList.add("on-path"); }
+      });
     });
     if (this.nodes[node]) {
       this.nodes[node].classList.add("subject");
@@ -161,9 +173,9 @@
     });
     this.selected = key;
     if (updateHash && this.permalinks) {
-      var names = article.getAttribute("data-names").split(" ");
+      var names = JSON.parse(article.getAttribute("data-names"));
       var notation = this.root.getAttribute("data-notation");
-      var name = names[notation === "relative" ? 0 : 1];
+      var name = names[Math.max(0, this.notations.indexOf(notation))];
       history.replaceState(null, "", "#" + encodeURIComponent(name));
     }
   };
@@ -189,10 +201,8 @@
     }
     var node = event.target.closest("g.node");
     if (node && this.root.contains(node)) {
-      // A parameter's node selects the parameter; a z node, its error term when it has one.
-      var key = node.getAttribute("data-node");
-      if (!this.entries[key] && key.charAt(0) === "z") { key = "δ" + key.slice(1); }
-      if (this.entries[key]) { this.select(key, true); }
+      var key = this.byNode[node.getAttribute("data-node")];
+      if (key) { this.select(key, true); }
     }
   };
 
