@@ -301,8 +301,8 @@ def _display_classes(cls: type) -> Iterator[type]:
 
 
 def test_float_values_equal_the_elementary_form_at_200_digits() -> None:
-    """verify's float64 values of every display function (σ, GELU', ELU, ...) agree with the elementary
-    form at 200 digits (mpmath), on both sides of every kink."""
+    """verify's float64 values of every display function (σ, GELU', ELU, ...) agree with the
+    elementary form at 200 digits (mpmath), on both sides of every kink."""
     import mpmath
 
     from symchain.activations import DisplayFunction
