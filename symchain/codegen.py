@@ -29,15 +29,6 @@ from .pairs import get_pair, record_kernels
 BACKENDS = ("numpy", "jax", "torch")
 
 
-# Layout helpers of the module: sums over the whole batch, over samples, over outputs.
-for _helper in (
-    kernels.Kernel("total", (kernels.x,), kernels.SumAll(kernels.x)),
-    kernels.Kernel("colsum", (kernels.x,), kernels.Sum(kernels.x, 0)),
-    kernels.Kernel("rowsum", (kernels.x,), kernels.Total(kernels.x, 1)),
-):
-    kernels.add_kernel(_helper)
-
-
 def _check_backend(backend: str) -> None:
     if backend not in BACKENDS:
         raise UnknownNameError(f"unknown backend {backend!r}; known: {', '.join(BACKENDS)}")

@@ -30,6 +30,7 @@ BACKENDS = ("numpy", "jax", "torch")
 z, a, y, x = (sp.Symbol(name, real=True) for name in ("z", "a", "y", "x"))
 axis = sp.Symbol("axis", integer=True)
 _e, _r, _m, _s, _t, _w = (sp.Symbol(name, real=True) for name in ("e", "r", "m", "s", "t", "w"))
+_q = sp.Symbol("q", real=True)
 
 
 class Where(sp.Function):
@@ -46,6 +47,12 @@ class Maximum(sp.Function):
 
 class Positive(sp.Function):
     """1.0 where x > 0, else 0.0, in the array's dtype."""
+
+    nargs = 1
+
+
+class NonNegative(sp.Function):
+    """1.0 where x ≥ 0, else 0.0, in the array's dtype."""
 
     nargs = 1
 
@@ -98,18 +105,32 @@ def _exp_abs(scale: int = 1) -> tuple[tuple[sp.Symbol, sp.Expr], ...]:
     return ((_e, sp.exp(-scale * sp.Abs(z))),)
 
 
+# σ from one exponential: e = e^(-|z|), q = 1/(1 + e); σ(z) = q for z ≥ 0 and e·q for z < 0,
+# i.e. q·max(e, [z ≥ 0]) (no branch, no second exp). From the same two arrays: σ'(z) = e·q², and
+# e·q, the smaller of σ(z) and 1 - σ(z) = σ(-z), exact (fused pairs build a - y from it).
+SIGMOID_PARTS: tuple[tuple[sp.Symbol, sp.Expr], ...] = (*_exp_abs(), (_q, 1 / (1 + _e)))
+SIGMOID_FROM_PARTS = _q * Maximum(_e, NonNegative(z))
+SIGMOID_PRIME_FROM_PARTS = _e * _q**2
+SIGMOID_SMALL_SIDE = _e * _q
+
+
 # The built-in kernels. Records of activations, losses and fused pairs name them.
 _BUILT_IN = (
     Kernel("exp", (x,), sp.exp(x)),
     Kernel("log", (x,), sp.log(x)),
     Kernel("tanh", (z,), sp.tanh(z)),
     Kernel(
-        "sigmoid", (z,), sp.exp(-Maximum(-z, 0)) * _r, _exp_abs() + ((_r, 1 / (1 + _e)),),
-        "σ(z) = e^(min(z, 0))/(1 + e^(-|z|)): never overflows, no branch (a where costs more "
-        "than an exp)",
+        "sigmoid", (z,), SIGMOID_FROM_PARTS, SIGMOID_PARTS,
+        "σ(z) = q max(e, [z ≥ 0]) with e = e^(-|z|), q = 1/(1 + e): one exp, never overflows, "
+        "no branch",
     ),
     Kernel(
-        "sigmoid_prime", (z,), _e / (1 + _e) ** 2, _exp_abs(), "σ'(z) = e^(-|z|)/(1 + e^(-|z|))²"
+        "sigmoid_prime", (z,), SIGMOID_PRIME_FROM_PARTS, SIGMOID_PARTS,
+        "σ'(z) = e q² with e = e^(-|z|), q = 1/(1 + e)",
+    ),
+    Kernel(
+        "sigmoid_and_prime", (z,), sp.Tuple(SIGMOID_FROM_PARTS, SIGMOID_PRIME_FROM_PARTS),
+        SIGMOID_PARTS, "(σ(z), σ'(z)) from one exp",
     ),
     Kernel("dsigmoid", (a,), a * (1 - a), doc="σ'(z) = a(1 - a) from a = σ(z)"),
     Kernel("tanh_prime", (z,), 4 * _e / (1 + _e) ** 2, _exp_abs(2), "tanh'(z) through e^(-2|z|)"),
@@ -146,6 +167,10 @@ _BUILT_IN = (
         ((_m, Amax(z, axis)),),
         "ln Σ_k e^(z_k) = m + ln Σ_k e^(z_k - m), m the maximum",
     ),
+    # Layout helpers of generated code: sums over the whole batch, over samples, over outputs.
+    Kernel("total", (x,), SumAll(x)),
+    Kernel("colsum", (x,), Sum(x, 0)),
+    Kernel("rowsum", (x,), Total(x, 1)),
     Kernel(
         "bce_logits", (z, y), _t + log1p(sp.exp(-sp.Abs(z))), ((_t, Maximum(z, 0) - y * z),),
         doc="-(y ln σ(z) + (1 - y) ln(1 - σ(z))) = max(z, 0) - y z + ln(1 + e^(-|z|))",
