@@ -281,10 +281,13 @@ def printer(backend: str) -> Any:
     """SymPy's code printer for ``backend`` with the kernel primitives added."""
     if backend not in BACKENDS:
         raise UnknownNameError(f"unknown backend {backend!r}; known: {', '.join(BACKENDS)}")
-    # Imported on first print: SymPy's PyTorch printer imports torch (about a second), which
-    # deriving and printing formulas never need.
-    printers = importlib.import_module("symchain.kernel_printers").PRINTERS
-    return printers[backend]({"fully_qualified_modules": True, "strict": True})
+    # Imported on first print: deriving and printing formulas never need them, and SymPy's
+    # PyTorch printer imports torch (over a second), which NumPy and JAX code never need.
+    if backend == "torch":
+        cls = importlib.import_module("symchain.kernel_printers_torch").TorchKernelPrinter
+    else:
+        cls = importlib.import_module("symchain.kernel_printers").PRINTERS[backend]
+    return cls({"fully_qualified_modules": True, "strict": True})
 
 
 def kernel_source(kernel: Kernel, backend: str) -> str:

@@ -121,7 +121,7 @@ def test_stacked_and_per_neuron_code_agree(
     stacked = compile_gradient(derivation)
     per_neuron = compile_gradient(derivation, stacked=False)
     assert stacked.stacked and not per_neuron.stacked
-    assert "@" in stacked.source and "@" not in per_neuron.source
+    assert "F.matmul(" in stacked.source and "matmul" not in per_neuron.source
     params = init_parameters(network, seed=11)
     x, y = batch(network, 17, seed=12)
     one, other = stacked(params, x, y), per_neuron(params, x, y)
