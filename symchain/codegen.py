@@ -50,6 +50,7 @@ def generate_module(network: Network, backend: str = "numpy") -> str:
     comment = _Comments(comments)
     inplace = backend != "jax"
     used: list[str] = ["total", "colsum"]
+    primes: dict[int, str] = {}  # layer -> σ'(Z) computed with σ in the forward pass
 
     def kernel(name: str, *args: str) -> str:
         used.append(name)
@@ -96,37 +97,50 @@ def generate_module(network: Network, backend: str = "numpy") -> str:
             emit(f"{pad}Z{layer} += b{layer}")
         else:
             emit(f"{pad}Z{layer} = A{layer - 1} @ W{layer}.T + b{layer}")
+        joint = pair is not None and pair.joint_kernel and layer == L
+        if joint:
+            continue  # the pair's joint kernel gives C_0's terms and Δ from Z directly
         emit(pad + comment.next(f"A{layer}").lstrip())
         if not act.kernel:
             forward = f"Z{layer}"
+        elif act.elementwise and act.joint_kernel and act.derivative_kernel:
+            forward = kernel(act.joint_kernel, f"Z{layer}")  # σ and σ' from one pass
+            primes[layer] = f"P{layer}"
+            emit(f"{pad}A{layer}, P{layer} = {forward}")
+            continue
         elif act.elementwise:
             forward = kernel(act.kernel, f"Z{layer}")
         else:
             forward = kernel(act.kernel, f"Z{layer}", "1")
         emit(f"{pad}A{layer} = {forward}")
     out_a, out_z = f"A{L}", f"Z{L}"
+    layer_args = (target,) if acts[-1].elementwise else (target, "1")
     emit(f"{pad}# C = (1/n) Σ_i C_i with C_0 = {loss_text}")
-    if pair is not None and acts[-1].elementwise:
-        total = kernel(pair.loss_kernel, out_z, target)
+    if pair is not None and pair.joint_kernel:
+        emit(f"{pad}T, D{L} = {kernel(pair.joint_kernel, out_z, *layer_args)}")
+        total = "T"
     elif pair is not None:
-        total = kernel(pair.loss_kernel, out_z, target, "1")
+        total = kernel(pair.loss_kernel, out_z, *layer_args)
     else:
         total = kernel(loss.kernel, out_a, target)
     emit(f"{pad}loss += _total({total})" if numpy else f"    loss = _total({total}) / n")
     emit(pad + comment.next(f"D{L}").lstrip() + "   (1/n folded in here)")
-    if pair is not None and acts[-1].elementwise:
-        delta = kernel(pair.delta_kernel, out_z, out_a, target)
+    if pair is not None and pair.joint_kernel:
+        delta = ""
     elif pair is not None:
-        delta = kernel(pair.delta_kernel, out_z, out_a, target, "1")
+        delta = kernel(pair.delta_kernel, out_z, out_a, *layer_args)
     else:
         emit(f"{pad}G = {kernel(loss.derivative_kernel, out_a, target)}")
         if not acts[-1].elementwise:  # Jᵀ g with J = diag(a) - a aᵀ, sample by sample
             delta = f"{out_a} * (G - {kernel('rowsum', f'{out_a} * G')})"
+        elif L in primes:
+            delta = f"G * {primes[L]}"
         elif acts[-1].derivative_kernel:
             delta = f"G * {_derivative(acts[-1], L, kernel)}"
         else:
             delta = "G"
-    emit(f"{pad}D{L} = {delta}")
+    if delta:
+        emit(f"{pad}D{L} = {delta}")
     emit(f"{pad}D{L} /= n" if inplace else f"    D{L} = D{L} / n")
     for layer in range(L, 0, -1):
         if layer < L:
@@ -137,7 +151,7 @@ def generate_module(network: Network, backend: str = "numpy") -> str:
                 emit(f"    D{layer} = D{layer + 1} @ W{layer + 1}")
             act = acts[layer - 1]
             if act.derivative_kernel:
-                factor = _derivative(act, layer, kernel)
+                factor = primes.get(layer) or _derivative(act, layer, kernel)
                 emit(f"{pad}D{layer} *= {factor}" if inplace
                      else f"    D{layer} = D{layer} * {factor}")
         if numpy:  # the first block's sums start the gradients, the later ones add to them

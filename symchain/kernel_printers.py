@@ -12,7 +12,7 @@ from typing import Any
 import sympy as sp
 from sympy.printing.numpy import JaxPrinter, NumPyPrinter
 
-from .kernels import Amax, Call, Maximum, NonNegative, Positive, Sum, SumAll, Total, Where
+from .kernels import Amax, Call, Direction, Maximum, Positive, Sum, SumAll, Total, Where
 
 
 class _KernelPrinting:
@@ -36,9 +36,8 @@ class _KernelPrinting:
         arg = self._print(expr.args[0])  # type: ignore[attr-defined]
         return f"({arg} > 0).astype({arg}.dtype)"
 
-    def _print_NonNegative(self, expr: NonNegative) -> str:
-        arg = self._print(expr.args[0])  # type: ignore[attr-defined]
-        return f"({arg} >= 0).astype({arg}.dtype)"
+    def _print_Direction(self, expr: Direction) -> str:
+        return f"{self._module_name}.copysign(1.0, {self._print(expr.args[0])})"  # type: ignore[attr-defined]
 
     def _axis(self, expr: sp.Expr) -> str:
         """An axis argument: an int literal or the kernel's ``axis`` parameter."""
@@ -95,12 +94,11 @@ class NumpyKernelPrinter(_KernelPrinting, NumPyPrinter):
     def _print_Integer(self, expr: sp.Integer) -> str:
         return f"{int(expr)}.0"
 
-    def _print_NonNegative(self, expr: NonNegative) -> str:
-        return f"numpy.heaviside({self._print(expr.args[0])}, 1.0)"
-
     def _print_Pow(self, expr: sp.Pow, **kwargs: Any) -> str:
         if expr.exp == -1 and not expr.is_number:
-            return f"numpy.reciprocal({self._print(expr.base)})"
+            return f"1.0/{self.parenthesize(expr.base, 1000)}"
+        if expr.exp.is_Integer and int(expr.exp) > 0 and not expr.is_number:
+            return f"{self.parenthesize(expr.base, 1000)}**{int(expr.exp)}"  # NumPy's fast square
         return super()._print_Pow(expr, **kwargs)
 
     def _print_erf(self, expr: sp.Expr) -> str:

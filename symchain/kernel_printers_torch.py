@@ -6,7 +6,7 @@ import sympy as sp
 from sympy.printing.pytorch import TorchPrinter
 
 from .kernel_printers import _KernelPrinting
-from .kernels import Amax, Maximum, NonNegative, Positive, Sum, Total, Where
+from .kernels import Amax, Direction, Maximum, Positive, Sum, Total, Where
 
 
 class TorchKernelPrinter(_KernelPrinting, TorchPrinter):
@@ -24,9 +24,9 @@ class TorchKernelPrinter(_KernelPrinting, TorchPrinter):
         arg = self._print(expr.args[0])
         return f"({arg} > 0).to({arg}.dtype)"
 
-    def _print_NonNegative(self, expr: NonNegative) -> str:
+    def _print_Direction(self, expr: Direction) -> str:
         arg = self._print(expr.args[0])
-        return f"({arg} >= 0).to({arg}.dtype)"
+        return f"torch.copysign(torch.ones_like({arg}), {arg})"
 
     def _print_log1p(self, expr: sp.Expr) -> str:
         return f"torch.log1p({self._print(expr.args[0])})"

@@ -51,8 +51,9 @@ class Positive(sp.Function):
     nargs = 1
 
 
-class NonNegative(sp.Function):
-    """1.0 where x ≥ 0, else 0.0, in the array's dtype."""
+class Direction(sp.Function):
+    """1.0 where x ≥ +0, -1.0 where x < 0 or x = -0.0 (``copysign(1, x)``): a selector made of
+    arithmetic, no branch (NumPy's ``where`` and ``heaviside`` cost several exps per element)."""
 
     nargs = 1
 
@@ -105,13 +106,18 @@ def _exp_abs(scale: int = 1) -> tuple[tuple[sp.Symbol, sp.Expr], ...]:
     return ((_e, sp.exp(-scale * sp.Abs(z))),)
 
 
-# σ from one exponential: e = e^(-|z|), q = 1/(1 + e); σ(z) = q for z ≥ 0 and e·q for z < 0,
-# i.e. q·max(e, [z ≥ 0]) (no branch, no second exp). From the same two arrays: σ'(z) = e·q², and
-# e·q, the smaller of σ(z) and 1 - σ(z) = σ(-z), exact (fused pairs build a - y from it).
-SIGMOID_PARTS: tuple[tuple[sp.Symbol, sp.Expr], ...] = (*_exp_abs(), (_q, 1 / (1 + _e)))
-SIGMOID_FROM_PARTS = _q * Maximum(_e, NonNegative(z))
-SIGMOID_PRIME_FROM_PARTS = _e * _q**2
-SIGMOID_SMALL_SIDE = _e * _q
+# σ from one exponential: e = e^(-|z|), q = 1/(1 + e) ≥ 1/2, p = e·q ≤ 1/2; σ(z) = q for z ≥ 0
+# and p for z < 0, i.e. max(p, q·d) with d = ±1 the direction of z (no branch, no second exp).
+# From the same arrays: σ'(z) = p·q, and p, the smaller of σ(z) and 1 - σ(z) = σ(-z), exact
+# (fused pairs build a - y from it).
+_p, _d = sp.Symbol("p", real=True), sp.Symbol("d", real=True)
+SIGMOID_PARTS: tuple[tuple[sp.Symbol, sp.Expr], ...] = (
+    *_exp_abs(), (_q, 1 / (1 + _e)), (_p, _e * _q), (_d, Direction(z))
+)
+SIGMOID_FROM_PARTS = Maximum(_p, _q * _d)
+SIGMOID_PRIME_FROM_PARTS = _p * _q
+SIGMOID_SMALL_SIDE = _p
+SIGMOID_DIRECTION = _d
 
 
 # The built-in kernels. Records of activations, losses and fused pairs name them.
@@ -121,8 +127,8 @@ _BUILT_IN = (
     Kernel("tanh", (z,), sp.tanh(z)),
     Kernel(
         "sigmoid", (z,), SIGMOID_FROM_PARTS, SIGMOID_PARTS,
-        "σ(z) = q max(e, [z ≥ 0]) with e = e^(-|z|), q = 1/(1 + e): one exp, never overflows, "
-        "no branch",
+        "σ(z) = max(e q, q copysign(1, z)) with e = e^(-|z|), q = 1/(1 + e): one exp, never "
+        "overflows, no branch",
     ),
     Kernel(
         "sigmoid_prime", (z,), SIGMOID_PRIME_FROM_PARTS, SIGMOID_PARTS,

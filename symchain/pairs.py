@@ -18,7 +18,7 @@ from sympy.codegen.cfunctions import log1p
 from . import kernels
 from .activations import ACTIVATIONS, Activation
 from .errors import SpecError
-from .kernels import Amax, Kernel, Maximum, NonNegative, Total, Where, a, axis, call, y, z
+from .kernels import Amax, Kernel, Maximum, Total, Where, a, axis, call, y, z
 from .losses import LOSSES, Loss
 
 
@@ -84,15 +84,16 @@ def _squared_kernels(
 
 
 # σ(z) - y from one exp: for z ≥ 0 as (1 - y) - σ(-z), for z < 0 as σ(z) - y (kernels.SIGMOID_*)
-_p = sp.Symbol("p", real=True)
+# with d = ±1 the direction of z and h = max(d, 0): r = (h - y) - d p, i.e. (1 - y) - p or p - y
+_p, _d, _h = kernels.SIGMOID_SMALL_SIDE, kernels.SIGMOID_DIRECTION, sp.Symbol("h", real=True)
 _SIGMOID_RESIDUAL = (
     *kernels.SIGMOID_PARTS,
-    (_p, kernels.SIGMOID_SMALL_SIDE),
-    *_COMPLEMENT,
-    (_r, Where(z >= 0, _c - _p, _p - y)),
+    (_h, Maximum(_d, 0)),
+    (_c, _h - y),
+    (_r, _c - _d * _p),
 )
-_e_abs, _q = (symbol for symbol, _ in kernels.SIGMOID_PARTS)
-_SIGMOID_PRIME = _p * _q  # σ'(z) = e q²
+_e_abs, _q = kernels.SIGMOID_PARTS[0][0], kernels.SIGMOID_PARTS[1][0]
+_SIGMOID_PRIME = kernels.SIGMOID_PRIME_FROM_PARTS  # σ'(z) = e q²
 
 
 # softmax: a_j, and 1 - a_max as the sum of the other entries (no cancellation near 1)
@@ -166,9 +167,9 @@ for _kernel in (
         "sigmoid_ce_joint", (z, y),
         sp.Tuple(
             y * (Maximum(-z, 0) + log1p(_e_abs)),
-            -y * _q * Maximum(_e_abs, NonNegative(-z)),
+            -y * Maximum(_p, -_q * _d),
         ),
-        kernels.SIGMOID_PARTS[:2],
+        kernels.SIGMOID_PARTS,
         doc="(y softplus(-z), -y σ(-z)) from one exp",
     ),
     Kernel("softplus_ce", (z, y), -y * call("log_softplus", z), doc="-y ln softplus(z)"),
