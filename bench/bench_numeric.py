@@ -122,6 +122,7 @@ def main() -> None:
         "| vs NumPy | vs torch | per-neuron vs NumPy |"
     )
     print("|---|---|---|---|---|---|---|---|---|")
+    small: list[tuple[str, float]] = []  # issue 13: ≤ 1.0x hand NumPy at batch 1 and 64
     for widths in networks:
         network = Network.from_widths(widths)
         stacked, per_neuron = compiled[widths]
@@ -143,6 +144,14 @@ def main() -> None:
             check({name: call() for name, call in calls.items()})
             ms = median_ms(calls, rounds_for(batch, len(network.parameters)))
             print(row(widths, batch, ms), flush=True)
+            if batch in (1, 64):
+                small.append((f"{'-'.join(map(str, widths))} @ {batch}",
+                              ms["symchain"] / ms["hand"]))
+    missed = [f"{cell}: {ratio:.2f}x" for cell, ratio in small if ratio > 1.0]
+    print(f"\ntarget (compile_gradient ≤ 1.0x hand NumPy at batch 1 and 64): "
+          f"{len(small) - len(missed)} of {len(small)} met"
+          + (f"; not met: {', '.join(missed)}" if missed else ""))
+    print(f"load average at the end {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
 
 
 def mnist_compile_time() -> None:

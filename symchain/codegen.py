@@ -23,10 +23,12 @@ from .activations import Activation
 from .derivation import Derivation
 from .errors import UnknownNameError
 from .forms.matrix import unicode_equations
+from .kernels import chunk_rows
 from .network import Network
 from .pairs import get_pair, record_kernels
 
 BACKENDS = ("numpy", "jax", "torch")
+__all__ = ["BACKENDS", "chunk_rows", "compile_matrix", "generate_module"]
 
 
 def _check_backend(backend: str) -> None:
@@ -49,7 +51,7 @@ def generate_module(network: Network, backend: str = "numpy") -> str:
     comments, loss_text = unicode_equations(network, "absolute")
     comment = _Comments(comments)
     inplace = backend != "jax"
-    used: list[str] = ["total", "colsum"]
+    used: list[str] = ["total"] + ([] if backend == "numpy" else ["colsum"])
     primes: dict[int, str] = {}  # layer -> σ'(Z) computed with σ in the forward pass
 
     def kernel(name: str, *args: str) -> str:
@@ -70,6 +72,8 @@ def generate_module(network: Network, backend: str = "numpy") -> str:
     if numpy:
         emit("    rows = min(n, CHUNK)")
         emit("    dtype = numpy.result_type(X, W1)")
+        emit("    ones = numpy.ones(rows, dtype)  # column sums as 1ᵀ Δ (a reduction down narrow")
+        emit("    # columns is several times slower than this product)")
         for layer in range(1, L + 1):
             emit(f"    Zb{layer} = numpy.empty((rows, {widths[layer]}), dtype)")
         for layer in range(1, L):
@@ -158,10 +162,10 @@ def generate_module(network: Network, backend: str = "numpy") -> str:
             emit(pad + comment.next(f"gb{layer}").lstrip())
             emit(pad + comment.next(f"gW{layer}").lstrip())
             emit(f"{pad}if start:  # a later block: add to the sums")
-            emit(f"{pad}    gb{layer} += _colsum(D{layer})")
+            emit(f"{pad}    gb{layer} += numpy.matmul(ones[:m], D{layer})")
             emit(f"{pad}    gW{layer} += numpy.matmul(D{layer}.T, A{layer - 1}, out=tW{layer})")
             emit(f"{pad}else:")
-            emit(f"{pad}    gb{layer} = _colsum(D{layer})")
+            emit(f"{pad}    gb{layer} = numpy.matmul(ones[:m], D{layer})")
             emit(f"{pad}    gW{layer} = D{layer}.T @ A{layer - 1}")
         else:
             emit(comment.next(f"gb{layer}"))
@@ -209,22 +213,6 @@ def _derivative(act: Activation, layer: int, kernel: Callable[..., str]) -> str:
     """σ'(Z) of a layer as a kernel call (on A where the record computes it from a = σ(z))."""
     arg = f"A{layer}" if act.derivative_from == "a" else f"Z{layer}"
     return str(kernel(act.derivative_kernel, arg))
-
-
-# NumPy works through a large batch in blocks of rows: every array of a block stays in the CPU
-# caches, and the buffers of Z, Δ and the weight-gradient products are allocated once per call and
-# reused by every block (same sums, same result). A block holds about CHUNK_ELEMENTS numbers per
-# layer array (the input rows are a view, so the widest layer after the input counts). Measured on
-# 4-8-8-2, 16-32-32-8, 64-128-10 and 784-128-10 at batch 65536, one thread: 32k elements was
-# within noise of the best on each; 4x larger blocks were up to 1.3x slower, 4x smaller up to 1.2x
-# (smaller arrays, more Python per block), and temporaries above ~128 KiB cost page faults.
-CHUNK_ELEMENTS = 32768
-
-
-def chunk_rows(widths: tuple[int, ...]) -> int:
-    """Rows per block for the generated NumPy code: a power of two in [64, 8192]."""
-    rows = CHUNK_ELEMENTS // max(widths[1:])
-    return int(min(8192, max(64, 1 << max(rows.bit_length() - 1, 0))))
 
 
 class _Comments:

@@ -20,6 +20,7 @@ import numpy as np
 
 from ..derivation import Derivation
 from ..deriver import derive
+from ..kernels import chunk_rows
 from ..network import Network
 from ..pairs import record_kernels
 from .backends import NumericError, StableFunctions, make_ops
@@ -118,8 +119,7 @@ class CompiledGradient:
         extra = record_kernels(self.network.activations, self.network.loss)
         functions = StableFunctions(self.ops, extra)
         self._function = self.ops.compile(load_source(self.source, functions))
-        # Blocks of 1024..32768 samples: about 32k values per layer array.
-        self.block_rows = min(32768, max(1024, 32768 // max(self.network.widths)))
+        self.block_rows = chunk_rows(self.network.widths)  # arrays of a block stay in cache
         self._ones: dict[int, Any] = {}  # n -> a row of n ones: bias gradients as 1ᵀ δ
         self.compile_seconds = time.perf_counter() - start
 
