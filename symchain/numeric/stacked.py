@@ -3,19 +3,22 @@
 The chain rule of a dense layer is the same for every neuron, so the per-neuron program is not
 needed to write the stacked one: Z^(l) = A^(l-1) W^(l)ᵀ + b^(l), A^(l) = σ(Z^(l)), δ^(L) from the
 output pair's (or the loss's) kernel, δ^(l) = (δ^(l+1) W^(l+1)) ⊙ σ'(Z^(l)) — samples as rows,
-every function a stable kernel of :mod:`symchain.kernels` named by the activation, loss and pair
-records (the same the per-neuron program and the matrix module call). Where a record has a joint
-kernel, σ and σ' (or C_0 and δ^(L)) come from one pass sharing the exponentials.
+σ and σ' as the activation record writes them (the functions the deriver puts in every chain), each
+display function computed by its stable kernel of :mod:`symchain.kernels`, the same the
+per-neuron program and the matrix module call. Where a record has a joint kernel, σ and σ' (or C_0
+and δ^(L) of a fused pair) come from one pass sharing the exponentials.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..activations import Activation
+import sympy as sp
+
+from ..activations import Activation, DisplayFunction
 from ..network import Network
 from ..pairs import get_pair
-from .codegen import FUNCTION_NAME
+from .codegen import FUNCTION_NAME, ProgramPrinter
 
 
 def generate_stacked_source(
@@ -45,13 +48,11 @@ def generate_stacked_source(
             emit(f"    Z{layer} = F.matmul(A{layer - 1}, W{layer}.T) + b{layer}")
         if layer == depth:
             break
-        if not act.kernel:
-            emit(f"    A{layer} = Z{layer}")
-        elif act.joint_kernel and act.derivative_kernel:
+        if _joint(act):
             emit(f"    A{layer}, P{layer} = F._{act.joint_kernel}(Z{layer})")
             primes[layer] = f"P{layer}"
         else:
-            emit(f"    A{layer} = F._{act.kernel}(Z{layer})")
+            emit(f"    A{layer} = {_forward(act, layer)}")
     _output(network, acts[-1], emit)
     for layer in range(depth - 1, 0, -1):
         emit(f"    D{layer} = F.matmul(D{layer + 1}, W{layer + 1})")
@@ -63,12 +64,40 @@ def generate_stacked_source(
     return "\n".join(lines) + "\n"
 
 
+def _forward(act: Activation, layer: int) -> str:
+    """σ(Z^(l)) as the record writes it: its kernel for a display function, else the expression."""
+    z = sp.Symbol(f"Z{layer}", real=True)
+    value = act.apply(z)
+    if isinstance(value, DisplayFunction) and value.kernel:
+        return f"F._{value.kernel}(Z{layer})"
+    return str(ProgramPrinter({"order": "none"}).doprint(value))
+
+
 def _derivative(act: Activation, layer: int) -> str:
-    """σ'(Z^(l)) as a kernel call, or "" when σ' is 1."""
-    if not act.derivative_kernel:
+    """σ'(Z^(l)) as the record writes it (the factor of every chain through the layer): its kernel
+    for a display function (on A where the record computes it from a = σ(z)), else the
+    expression; "" when σ' is 1."""
+    z = sp.Symbol(f"Z{layer}", real=True)
+    prime = act.derivative(z)
+    if prime == 1:
         return ""
-    arg = f"A{layer}" if act.derivative_from == "a" else f"Z{layer}"
-    return f"F._{act.derivative_kernel}({arg})"
+    if isinstance(prime, DisplayFunction) and act.derivative_kernel:
+        arg = f"A{layer}" if act.derivative_from == "a" else f"Z{layer}"
+        return f"F._{act.derivative_kernel}({arg})"
+    return str(ProgramPrinter({"order": "none"}).doprint(prime))
+
+
+def _joint(act: Activation) -> bool:
+    """Whether σ and σ' may come from the record's joint kernel: both are its display functions
+    computed by the kernels the joint one fuses."""
+    if not (act.elementwise and act.joint_kernel and act.derivative_kernel):
+        return False
+    z = sp.Symbol("z", real=True)
+    value, prime = act.apply(z), act.derivative(z)
+    return (
+        isinstance(value, DisplayFunction) and value.kernel == act.kernel
+        and isinstance(prime, DisplayFunction) and act.derivative_from == "z"
+    )
 
 
 def _output(network: Network, act: Activation, emit: Callable[[str], None]) -> None:
@@ -85,21 +114,18 @@ def _output(network: Network, act: Activation, emit: Callable[[str], None]) -> N
         emit(f"    T = F._{pair.loss_kernel}(Z{L}, Y{layer_args})")
         emit(f"    D{L} = F._{pair.delta_kernel}(Z{L}, A{L}, Y{layer_args})")
     else:
-        if not act.kernel:
-            emit(f"    A{L} = Z{L}")
-            prime = ""
-        elif not act.elementwise:
+        if not act.elementwise:
             emit(f"    A{L} = F._{act.kernel}(Z{L}, 1)")
             prime = ""
-        elif act.joint_kernel and act.derivative_kernel:
+        elif _joint(act):
             emit(f"    A{L}, P{L} = F._{act.joint_kernel}(Z{L})")
             prime = f"P{L}"
         else:
-            emit(f"    A{L} = F._{act.kernel}(Z{L})")
+            emit(f"    A{L} = {_forward(act, L)}")
             prime = _derivative(act, L)
         emit(f"    T = F._{loss.kernel}(A{L}, Y)")
         emit(f"    G = F._{loss.derivative_kernel}(A{L}, Y)")
-        if act.kernel and not act.elementwise:  # Jᵀ g with J = diag(a) - a aᵀ, sample by sample
+        if not act.elementwise:  # Jᵀ g with J = diag(a) - a aᵀ, sample by sample
             emit(f"    D{L} = A{L} * (G - F._rowsum(A{L} * G))")
         elif prime:
             emit(f"    D{L} = G * {prime}")
