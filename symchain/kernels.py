@@ -188,11 +188,12 @@ KERNELS: dict[str, Kernel] = {kernel.name: kernel for kernel in _BUILT_IN}
 
 # NumPy and PyTorch work through a large batch in blocks of rows, so that every array of a block
 # stays in the CPU caches. A block holds about CHUNK_ELEMENTS numbers per layer array (the input
-# rows are a view, so the widest layer after the input counts). Measured on this machine (one
-# thread): a kernel's temporaries of 64 KiB run at 2.7 ns per element for σ and σ', of 128 KiB
-# and more at 15 ns (the allocator returns freed blocks above ~128 KiB to the system, and every
-# call page-faults them back in), so blocks keep each array at 8192 numbers.
-CHUNK_ELEMENTS = 8192
+# rows are a view, so the widest layer after the input counts). Measured with the one-exp
+# kernels on the issue-13 grid (one thread, interleaved medians against jax.jit): 16k and 32k
+# numbers were within ±5% of each other; 8k was 1.1-1.25x slower (more Python per block), although
+# σ alone on a lone 128 KiB array runs 6x slower per element than on 64 KiB (the allocator
+# returns such blocks to the system and page-faults them back in).
+CHUNK_ELEMENTS = 32768
 
 
 def chunk_rows(widths: tuple[int, ...]) -> int:
