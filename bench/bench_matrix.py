@@ -143,8 +143,12 @@ def medians(calls: dict[str, Callable[[], Any]], budget: float) -> dict[str, flo
         once += time.process_time() - start
     rounds = max(5, min(2000, int(budget / max(once, 1e-7))))
     times: dict[str, list[float]] = {name: [] for name in calls}
-    for _ in range(rounds):
-        for name, call in calls.items():
+    order = list(calls.items())
+    for round_number in range(rounds):
+        # each round starts at the next column: no column always runs right after another's
+        # (a heavy call, e.g. torch's, leaves the caches cold for whichever runs next)
+        shift = round_number % len(order)
+        for name, call in order[shift:] + order[:shift]:
             start = time.process_time()
             call()
             times[name].append(time.process_time() - start)

@@ -179,8 +179,12 @@ def median_ms(calls: dict[str, Callable[[], Any]], rounds: int) -> dict[str, flo
     """Median CPU milliseconds per call (the process is pinned to one core: time spent waiting
     for the core on a shared machine is left out), the calls interleaved round by round."""
     times: dict[str, list[float]] = {name: [] for name in calls}
-    for _ in range(rounds):
-        for name, call in calls.items():
+    order = list(calls.items())
+    for round_number in range(rounds):
+        # each round starts at the next column: no column always runs right after another's
+        # (a heavy call, e.g. torch's, leaves the caches cold for whichever runs next)
+        shift = round_number % len(order)
+        for name, call in order[shift:] + order[:shift]:
             start = time.process_time()
             call()
             times[name].append(time.process_time() - start)
