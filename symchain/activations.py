@@ -288,6 +288,8 @@ class Activation:
             identity.
         derivative_kernel: the kernel computing σ'; empty when σ' is 1 or not elementwise.
         derivative_from: ``"z"`` when that kernel takes z, ``"a"`` when it takes a = σ(z).
+        joint_kernel: a kernel giving (σ(z), σ'(z)) from z in one pass (sharing exponentials);
+            empty: ``kernel`` and ``derivative_kernel`` separately.
         torch: the reference for ``check``: (torch, z tensor) -> σ(z) (PyTorch's own function).
         own_kernels: kernels of this record outside the shared table (a registered activation's
             σ and σ' printed from its expression).
@@ -310,6 +312,7 @@ class Activation:
     kernel: str = ""
     derivative_kernel: str = ""
     derivative_from: str = "z"
+    joint_kernel: str = ""
     torch: Callable[[Any, Any], Any] | None = None
     own_kernels: tuple[Kernel, ...] = ()
     elementwise: bool = True
@@ -333,6 +336,7 @@ ACTIVATIONS: dict[str, Activation] = {
             output_range=sp.Interval.open(0, 1),
             kernel="sigmoid",
             derivative_kernel="sigmoid_prime",
+            joint_kernel="sigmoid_and_prime",
             torch=lambda torch, z: torch.sigmoid(z),
         ),
         Activation(

@@ -23,19 +23,12 @@ from .activations import Activation
 from .derivation import Derivation
 from .errors import UnknownNameError
 from .forms.matrix import unicode_equations
+from .kernels import chunk_rows
 from .network import Network
 from .pairs import get_pair, record_kernels
 
 BACKENDS = ("numpy", "jax", "torch")
-
-
-# Layout helpers of the module: sums over the whole batch, over samples, over outputs.
-for _helper in (
-    kernels.Kernel("total", (kernels.x,), kernels.SumAll(kernels.x)),
-    kernels.Kernel("colsum", (kernels.x,), kernels.Sum(kernels.x, 0)),
-    kernels.Kernel("rowsum", (kernels.x,), kernels.Total(kernels.x, 1)),
-):
-    kernels.add_kernel(_helper)
+__all__ = ["BACKENDS", "chunk_rows", "compile_matrix", "generate_module"]
 
 
 def _check_backend(backend: str) -> None:
@@ -58,7 +51,8 @@ def generate_module(network: Network, backend: str = "numpy") -> str:
     comments, loss_text = unicode_equations(network, "absolute")
     comment = _Comments(comments)
     inplace = backend != "jax"
-    used: list[str] = ["total", "colsum"]
+    used: list[str] = ["total"] + ([] if backend == "numpy" else ["colsum"])
+    primes: dict[int, str] = {}  # layer -> σ'(Z) computed with σ in the forward pass
 
     def kernel(name: str, *args: str) -> str:
         used.append(name)
@@ -78,6 +72,8 @@ def generate_module(network: Network, backend: str = "numpy") -> str:
     if numpy:
         emit("    rows = min(n, CHUNK)")
         emit("    dtype = numpy.result_type(X, W1)")
+        emit("    ones = numpy.ones(rows, dtype)  # column sums as 1ᵀ Δ (a reduction down narrow")
+        emit("    # columns is several times slower than this product)")
         for layer in range(1, L + 1):
             emit(f"    Zb{layer} = numpy.empty((rows, {widths[layer]}), dtype)")
         for layer in range(1, L):
@@ -105,37 +101,50 @@ def generate_module(network: Network, backend: str = "numpy") -> str:
             emit(f"{pad}Z{layer} += b{layer}")
         else:
             emit(f"{pad}Z{layer} = A{layer - 1} @ W{layer}.T + b{layer}")
+        joint = pair is not None and pair.joint_kernel and layer == L
+        if joint:
+            continue  # the pair's joint kernel gives C_0's terms and Δ from Z directly
         emit(pad + comment.next(f"A{layer}").lstrip())
         if not act.kernel:
             forward = f"Z{layer}"
+        elif act.elementwise and act.joint_kernel and act.derivative_kernel:
+            forward = kernel(act.joint_kernel, f"Z{layer}")  # σ and σ' from one pass
+            primes[layer] = f"P{layer}"
+            emit(f"{pad}A{layer}, P{layer} = {forward}")
+            continue
         elif act.elementwise:
             forward = kernel(act.kernel, f"Z{layer}")
         else:
             forward = kernel(act.kernel, f"Z{layer}", "1")
         emit(f"{pad}A{layer} = {forward}")
     out_a, out_z = f"A{L}", f"Z{L}"
+    layer_args = (target,) if acts[-1].elementwise else (target, "1")
     emit(f"{pad}# C = (1/n) Σ_i C_i with C_0 = {loss_text}")
-    if pair is not None and acts[-1].elementwise:
-        total = kernel(pair.loss_kernel, out_z, target)
+    if pair is not None and pair.joint_kernel:
+        emit(f"{pad}T, D{L} = {kernel(pair.joint_kernel, out_z, *layer_args)}")
+        total = "T"
     elif pair is not None:
-        total = kernel(pair.loss_kernel, out_z, target, "1")
+        total = kernel(pair.loss_kernel, out_z, *layer_args)
     else:
         total = kernel(loss.kernel, out_a, target)
     emit(f"{pad}loss += _total({total})" if numpy else f"    loss = _total({total}) / n")
     emit(pad + comment.next(f"D{L}").lstrip() + "   (1/n folded in here)")
-    if pair is not None and acts[-1].elementwise:
-        delta = kernel(pair.delta_kernel, out_z, out_a, target)
+    if pair is not None and pair.joint_kernel:
+        delta = ""
     elif pair is not None:
-        delta = kernel(pair.delta_kernel, out_z, out_a, target, "1")
+        delta = kernel(pair.delta_kernel, out_z, out_a, *layer_args)
     else:
         emit(f"{pad}G = {kernel(loss.derivative_kernel, out_a, target)}")
         if not acts[-1].elementwise:  # Jᵀ g with J = diag(a) - a aᵀ, sample by sample
             delta = f"{out_a} * (G - {kernel('rowsum', f'{out_a} * G')})"
+        elif L in primes:
+            delta = f"G * {primes[L]}"
         elif acts[-1].derivative_kernel:
             delta = f"G * {_derivative(acts[-1], L, kernel)}"
         else:
             delta = "G"
-    emit(f"{pad}D{L} = {delta}")
+    if delta:
+        emit(f"{pad}D{L} = {delta}")
     emit(f"{pad}D{L} /= n" if inplace else f"    D{L} = D{L} / n")
     for layer in range(L, 0, -1):
         if layer < L:
@@ -146,17 +155,17 @@ def generate_module(network: Network, backend: str = "numpy") -> str:
                 emit(f"    D{layer} = D{layer + 1} @ W{layer + 1}")
             act = acts[layer - 1]
             if act.derivative_kernel:
-                factor = _derivative(act, layer, kernel)
+                factor = primes.get(layer) or _derivative(act, layer, kernel)
                 emit(f"{pad}D{layer} *= {factor}" if inplace
                      else f"    D{layer} = D{layer} * {factor}")
         if numpy:  # the first block's sums start the gradients, the later ones add to them
             emit(pad + comment.next(f"gb{layer}").lstrip())
             emit(pad + comment.next(f"gW{layer}").lstrip())
             emit(f"{pad}if start:  # a later block: add to the sums")
-            emit(f"{pad}    gb{layer} += _colsum(D{layer})")
+            emit(f"{pad}    gb{layer} += numpy.matmul(ones[:m], D{layer})")
             emit(f"{pad}    gW{layer} += numpy.matmul(D{layer}.T, A{layer - 1}, out=tW{layer})")
             emit(f"{pad}else:")
-            emit(f"{pad}    gb{layer} = _colsum(D{layer})")
+            emit(f"{pad}    gb{layer} = numpy.matmul(ones[:m], D{layer})")
             emit(f"{pad}    gW{layer} = D{layer}.T @ A{layer - 1}")
         else:
             emit(comment.next(f"gb{layer}"))
@@ -204,22 +213,6 @@ def _derivative(act: Activation, layer: int, kernel: Callable[..., str]) -> str:
     """σ'(Z) of a layer as a kernel call (on A where the record computes it from a = σ(z))."""
     arg = f"A{layer}" if act.derivative_from == "a" else f"Z{layer}"
     return str(kernel(act.derivative_kernel, arg))
-
-
-# NumPy works through a large batch in blocks of rows: every array of a block stays in the CPU
-# caches, and the buffers of Z, Δ and the weight-gradient products are allocated once per call and
-# reused by every block (same sums, same result). A block holds about CHUNK_ELEMENTS numbers per
-# layer array (the input rows are a view, so the widest layer after the input counts). Measured on
-# 4-8-8-2, 16-32-32-8, 64-128-10 and 784-128-10 at batch 65536, one thread: 32k elements was
-# within noise of the best on each; 4x larger blocks were up to 1.3x slower, 4x smaller up to 1.2x
-# (smaller arrays, more Python per block), and temporaries above ~128 KiB cost page faults.
-CHUNK_ELEMENTS = 32768
-
-
-def chunk_rows(widths: tuple[int, ...]) -> int:
-    """Rows per block for the generated NumPy code: a power of two in [64, 8192]."""
-    rows = CHUNK_ELEMENTS // max(widths[1:])
-    return int(min(8192, max(64, 1 << max(rows.bit_length() - 1, 0))))
 
 
 class _Comments:

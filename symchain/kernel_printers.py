@@ -1,7 +1,8 @@
-"""SymPy's NumPy, JAX and PyTorch code printers, taught the kernel table's primitives.
+"""SymPy's NumPy and JAX code printers, taught the kernel table's primitives.
 
-Kept apart from :mod:`symchain.kernels` because importing SymPy's PyTorch printer imports torch:
-only code generation needs these.
+Kept apart from :mod:`symchain.kernels`: only code generation needs these. The PyTorch printer is
+in :mod:`symchain.kernel_printers_torch`, because importing SymPy's PyTorch printer imports torch
+(over a second), which NumPy code never needs.
 """
 
 from __future__ import annotations
@@ -10,9 +11,8 @@ from typing import Any
 
 import sympy as sp
 from sympy.printing.numpy import JaxPrinter, NumPyPrinter
-from sympy.printing.pytorch import TorchPrinter
 
-from .kernels import Amax, Call, Maximum, Positive, Sum, SumAll, Total, Where
+from .kernels import Amax, Call, Direction, Maximum, Positive, Sum, SumAll, Total, Where
 
 
 class _KernelPrinting:
@@ -36,21 +36,28 @@ class _KernelPrinting:
         arg = self._print(expr.args[0])  # type: ignore[attr-defined]
         return f"({arg} > 0).astype({arg}.dtype)"
 
+    def _print_Direction(self, expr: Direction) -> str:
+        return f"{self._module_name}.copysign(1.0, {self._print(expr.args[0])})"  # type: ignore[attr-defined]
+
+    def _axis(self, expr: sp.Expr) -> str:
+        """An axis argument: an int literal or the kernel's ``axis`` parameter."""
+        return str(int(expr)) if expr.is_Integer else str(self._print(expr))  # type: ignore[attr-defined]
+
     def _operand(self, expr: sp.Expr) -> str:
         """An array before ``.method()``: in parentheses unless it is a name."""
         text: str = self._print(expr)  # type: ignore[attr-defined]
         return text if expr.is_Symbol else f"({text})"
 
     def _print_Amax(self, expr: Amax) -> str:
-        arr, ax = self._operand(expr.args[0]), self._print(expr.args[1])  # type: ignore[attr-defined]
+        arr, ax = self._operand(expr.args[0]), self._axis(expr.args[1])
         return f"{arr}.max(axis={ax}, keepdims=True)"
 
     def _print_Total(self, expr: Total) -> str:
-        arr, ax = self._operand(expr.args[0]), self._print(expr.args[1])  # type: ignore[attr-defined]
+        arr, ax = self._operand(expr.args[0]), self._axis(expr.args[1])
         return f"{arr}.sum(axis={ax}, keepdims=True)"
 
     def _print_Sum(self, expr: Sum) -> str:
-        arr, ax = self._operand(expr.args[0]), self._print(expr.args[1])  # type: ignore[attr-defined]
+        arr, ax = self._operand(expr.args[0]), self._axis(expr.args[1])
         return f"{arr}.sum(axis={ax})"
 
     def _print_SumAll(self, expr: SumAll) -> str:
@@ -77,7 +84,22 @@ class _KernelPrinting:
 
 
 class NumpyKernelPrinter(_KernelPrinting, NumPyPrinter):
-    """NumPy source (``import numpy``); erf from SciPy, the one function NumPy lacks."""
+    """NumPy source (``import numpy``); erf from SciPy, the one function NumPy lacks.
+
+    Integers print as float literals (``e + 1.0``): a Python float is a weak scalar that keeps
+    the array's dtype, and NumPy resolves float-with-float loops faster than int-with-float (a
+    third less time per call on small arrays, where the call is the cost).
+    """
+
+    def _print_Integer(self, expr: sp.Integer) -> str:
+        return f"{int(expr)}.0"
+
+    def _print_Pow(self, expr: sp.Pow, **kwargs: Any) -> str:
+        if expr.exp == -1 and not expr.is_number:
+            return f"1.0/{self.parenthesize(expr.base, 1000)}"
+        if expr.exp.is_Integer and int(expr.exp) > 0 and not expr.is_number:
+            return f"{self.parenthesize(expr.base, 1000)}**{int(expr.exp)}"  # NumPy's fast square
+        return super()._print_Pow(expr, **kwargs)
 
     def _print_erf(self, expr: sp.Expr) -> str:
         return f"scipy.special.erf({self._print(expr.args[0])})"
@@ -98,66 +120,7 @@ class JaxKernelPrinter(_KernelPrinting, JaxPrinter):
         return f"jax.scipy.special.erfc({self._print(expr.args[0])})"
 
 
-class TorchKernelPrinter(_KernelPrinting, TorchPrinter):
-    """PyTorch source (``import torch``)."""
-
-    _module_name = "torch"
-
-    def _print_Maximum(self, expr: Maximum) -> str:
-        arr, floor = expr.args
-        if floor.is_Number:
-            return f"torch.clamp({self._print(arr)}, min={float(floor)!r})"
-        return f"torch.maximum({self._print(arr)}, {self._print(floor)})"
-
-    def _print_Positive(self, expr: Positive) -> str:
-        arg = self._print(expr.args[0])
-        return f"({arg} > 0).to({arg}.dtype)"
-
-    def _print_log1p(self, expr: sp.Expr) -> str:
-        return f"torch.log1p({self._print(expr.args[0])})"
-
-    def _print_expm1(self, expr: sp.Expr) -> str:
-        return f"torch.expm1({self._print(expr.args[0])})"
-
-    def _print_erfc(self, expr: sp.Expr) -> str:
-        return f"torch.special.erfc({self._print(expr.args[0])})"
-
-    def _where(self, cond: sp.Basic, then: sp.Expr, other: sp.Expr) -> str:
-        """``torch.where``; with two numbers it would be float32, so it takes the array's dtype."""
-        arrays = sorted(cond.free_symbols, key=str)
-        if then.is_number and other.is_number and arrays:
-            like = self._print(arrays[0])
-            then_text = f"{like}.new_tensor({float(then)!r})"
-            other_text = f"{like}.new_tensor({float(other)!r})"
-        else:
-            then_text, other_text = self._print(then), self._print(other)
-        return f"torch.where({self._print(cond)}, {then_text}, {other_text})"
-
-    def _print_Where(self, expr: Where) -> str:
-        return self._where(*expr.args)
-
-    def _print_Piecewise(self, expr: sp.Piecewise) -> str:
-        (then, cond), *rest = expr.args
-        if not rest:
-            return str(self._print(then))
-        other = sp.Piecewise(*rest) if len(rest) > 1 or rest[0][1] is not sp.true else rest[0][0]
-        return self._where(cond, then, other)
-
-    def _print_Amax(self, expr: Amax) -> str:
-        arr, ax = self._operand(expr.args[0]), self._print(expr.args[1])
-        return f"{arr}.amax(dim={ax}, keepdim=True)"
-
-    def _print_Total(self, expr: Total) -> str:
-        arr, ax = self._operand(expr.args[0]), self._print(expr.args[1])
-        return f"{arr}.sum(dim={ax}, keepdim=True)"
-
-    def _print_Sum(self, expr: Sum) -> str:
-        arr, ax = self._operand(expr.args[0]), self._print(expr.args[1])
-        return f"{arr}.sum(dim={ax})"
-
-
 PRINTERS: dict[str, type[Any]] = {
     "numpy": NumpyKernelPrinter,
     "jax": JaxKernelPrinter,
-    "torch": TorchKernelPrinter,
 }

@@ -68,11 +68,11 @@ class Label:
 
     def symbol(self) -> sp.Symbol:
         """The SymPy symbol for this label (real-valued; same label, same symbol)."""
-        parts = [self.kind.value]
-        if self.layer is not None:
-            parts.append(str(self.layer))
-        parts.extend(str(i) for i in self.indices)
-        return sp.Symbol("_".join(parts), real=True)
+        name = self.kind.value  # written out: 100k weights of 784-128-10 are named here
+        for part in (self.layer, self.j, self.k):
+            if part is not None:
+                name = f"{name}_{part}"
+        return sp.Symbol(name, real=True)
 
 
 def weight(layer: int, j: int, k: int) -> sp.Symbol:

@@ -18,7 +18,7 @@ from sympy.codegen.cfunctions import log1p
 from . import kernels
 from .activations import ACTIVATIONS, Activation
 from .errors import SpecError
-from .kernels import Amax, Kernel, Total, Where, a, axis, call, y, z
+from .kernels import Amax, Kernel, Maximum, Total, Where, a, axis, call, y, z
 from .losses import LOSSES, Loss
 
 
@@ -35,6 +35,9 @@ class Pair:
             (None: the deriver writes the chain σ'(z)·∂C_0/∂a).
         description: the closed form in words.
         delta_is_residual: δ^(L) = a - y (the matrix form shows it as a second side).
+        joint_kernel: (C_0's terms, δ^(L)) from one pass over z and y, sharing the exponentials
+            and the residual (for a layer activation C_0 itself, from (z, y, axis)); empty: the
+            loss and δ kernels separately.
     """
 
     activation: str
@@ -44,6 +47,7 @@ class Pair:
     display_delta: Callable[[list[sp.Symbol], list[sp.Symbol], int], sp.Expr] | None = None
     description: str = ""
     delta_is_residual: bool = False
+    joint_kernel: str = ""
 
 
 def _softmax_cross_entropy(outputs: list[sp.Symbol], targets: list[sp.Symbol], j: int) -> sp.Expr:
@@ -65,15 +69,31 @@ _SQUARED = {
 }
 
 
-def _squared_kernels(activation: str, residual: str, prime: str) -> list[Kernel]:
-    """C_0 and δ^(L) of a bounded activation with a loss of a - y, through its exact residual."""
+def _squared_kernels(
+    activation: str, residual: tuple[tuple[sp.Symbol, sp.Expr], ...], prime: sp.Expr
+) -> list[Kernel]:
+    """C_0's term, δ^(L) and both at once for a bounded activation with a loss of a - y, through
+    its exact residual (``residual`` are steps ending in r = a - y)."""
     out = []
     for loss, (term, gradient) in _SQUARED.items():
-        steps = ((_r, call(residual, z, y)),)
-        out.append(Kernel(f"{activation}_{loss}", (z, y), term, steps))
-        out.append(Kernel(f"{activation}_{loss}_delta", (z, a, y), gradient * call(prime, z),
-                          steps))
+        name = f"{activation}_{loss}"
+        out.append(Kernel(name, (z, y), term, residual))
+        out.append(Kernel(f"{name}_delta", (z, a, y), gradient * prime, residual))
+        out.append(Kernel(f"{name}_joint", (z, y), sp.Tuple(term, gradient * prime), residual))
     return out
+
+
+# σ(z) - y from one exp: for z ≥ 0 as (1 - y) - σ(-z), for z < 0 as σ(z) - y (kernels.SIGMOID_*)
+# with d = ±1 the direction of z and h = max(d, 0): r = (h - y) - d p, i.e. (1 - y) - p or p - y
+_p, _d, _h = kernels.SIGMOID_SMALL_SIDE, kernels.SIGMOID_DIRECTION, sp.Symbol("h", real=True)
+_SIGMOID_RESIDUAL = (
+    *kernels.SIGMOID_PARTS,
+    (_h, Maximum(_d, 0)),
+    (_c, _h - y),
+    (_r, _c - _d * _p),
+)
+_e_abs, _q = kernels.SIGMOID_PARTS[0][0], kernels.SIGMOID_PARTS[1][0]
+_SIGMOID_PRIME = kernels.SIGMOID_PRIME_FROM_PARTS  # σ'(z) = e q²
 
 
 # softmax: a_j, and 1 - a_max as the sum of the other entries (no cancellation near 1)
@@ -103,44 +123,72 @@ def _softmax_squared_kernels() -> list[Kernel]:
     return out
 
 
+# softmax with cross-entropy, loss and δ from one exp: m the row maximum, e = e^(z - m), c the
+# number of maxima (e = 1 exactly there), u = Σ_(z_k < m) e_k; Σ_k e_k = c + u.
+_u, _k, _total, _gy = (sp.Symbol(name, real=True) for name in ("u", "k", "total", "gy"))
+_SOFTMAX_CE_STEPS = (
+    (_m, Amax(z, axis)),
+    (_s, z - _m),
+    (_e, sp.exp(_s)),
+    (_k, z >= _m),
+    (_c, Total(Where(_k, _e, 0), axis)),
+    (_u, Total(Where(_k, 0, _e), axis)),
+    (_g, Total(y, axis)),
+    (_total, _c + _u),
+    (_w, _e / _total),
+    (_gy, _g - y),
+)
+# -Σ_j y_j ln softmax_j(z) = (Σ_j y_j) ln(c + u) - Σ_j y_j (z_j - m), ln(c + u) = ln c + ln(1 + u/c)
+_SOFTMAX_CE_LOSS = _g * (sp.log(_c) + log1p(_u / _c)) - Total(y * _s, axis)
+# a_j Σ_i y_i - y_j; for the largest a_j as (Σ_i y_i - y_j) - (1 - a_j) Σ_i y_i, 1 - a_j = u/(c + u)
+_SOFTMAX_CE_DELTA = Where(_w > sp.Rational(1, 2), _gy - _g * (_u / _total), _g * _w - y)
+
+
 for _kernel in (
-    Kernel("sigmoid_bce_delta", (z, a, y), call("sigmoid_residual", z, y), doc="σ(z) - y"),
+    Kernel("sigmoid_bce_delta", (z, a, y), _r, _SIGMOID_RESIDUAL, doc="σ(z) - y"),
     Kernel(
-        "sigmoid_residual", (z, y),
-        Where(z >= 0, _c - call("sigmoid", -z), call("sigmoid", z) - y), _COMPLEMENT,
-        doc="σ(z) - y, with 1 - σ(z) = σ(-z) exact for z ≥ 0",
+        "sigmoid_bce_joint", (z, y),
+        sp.Tuple(Maximum(z, 0) - y * z + log1p(_e_abs), _r), _SIGMOID_RESIDUAL,
+        doc="(max(z, 0) - y z + ln(1 + e^(-|z|)), σ(z) - y) from one exp",
     ),
+    Kernel("sigmoid_residual", (z, y), _r, _SIGMOID_RESIDUAL,
+           doc="σ(z) - y, with 1 - σ(z) = σ(-z) exact for z ≥ 0"),
     Kernel(
         "tanh_residual", (z, y), Where(z >= 0, _c - _w, _w - _g),
         ((_w, 2 * call("sigmoid", -2 * sp.Abs(z))), *_COMPLEMENT, (_g, 1 + y)),
         doc="tanh(z) - y, with 1 - tanh|z| = 2σ(-2|z|) exact",
     ),
-    *_squared_kernels("sigmoid", "sigmoid_residual", "sigmoid_prime"),
-    *_squared_kernels("tanh", "tanh_residual", "tanh_prime"),
+    *_squared_kernels("sigmoid", _SIGMOID_RESIDUAL, _SIGMOID_PRIME),
+    *_squared_kernels("tanh", ((_r, call("tanh_residual", z, y)),), call("tanh_prime", z)),
     *_softmax_squared_kernels(),
     Kernel("sigmoid_ce", (z, y), y * call("softplus", -z), doc="-y ln σ(z) = y softplus(-z)"),
     Kernel("sigmoid_ce_delta", (z, a, y), -y * call("sigmoid", -z), doc="-y(1 - σ(z)) = -y σ(-z)"),
+    Kernel(
+        "sigmoid_ce_joint", (z, y),
+        sp.Tuple(
+            y * (Maximum(-z, 0) + log1p(_e_abs)),
+            -y * Maximum(_p, -_q * _d),
+        ),
+        kernels.SIGMOID_PARTS,
+        doc="(y softplus(-z), -y σ(-z)) from one exp",
+    ),
     Kernel("softplus_ce", (z, y), -y * call("log_softplus", z), doc="-y ln softplus(z)"),
     Kernel(
         "softplus_ce_delta", (z, a, y), -y * call("sigmoid_over_softplus", z),
         doc="-y σ(z)/softplus(z)",
     ),
     Kernel(
-        "softmax_ce", (z, y, axis), Total(y, axis) * _g - Total(y * (z - _m), axis),
-        (
-            (_m, Amax(z, axis)),
-            (_e, sp.exp(z - _m)),
-            (_c, Total(Where(z >= _m, _e, 0), axis)),  # e = 1 exactly at each maximum
-            (_g, sp.log(_c) + log1p(Total(Where(z >= _m, 0, _e), axis) / _c)),
-        ),
+        "softmax_ce", (z, y, axis), _SOFTMAX_CE_LOSS, _SOFTMAX_CE_STEPS,
         doc="-Σ_j y_j ln softmax_j(z) = (Σ_j y_j) ln Σ_k e^(z_k - m) - Σ_j y_j (z_j - m), with "
         "ln Σ_k e^(z_k - m) = ln c + ln(1 + Σ_(z_k < m) e^(z_k - m)/c), c the number of maxima",
     ),
     Kernel(
-        "softmax_ce_delta", (z, a, y, axis),
-        Where(_w > sp.Rational(1, 2), _c - _g * _rest, _w * _g - y),
-        (*_SOFTMAX_STEPS[:5], (_g, Total(y, axis)), (_c, _g - y)),
+        "softmax_ce_delta", (z, a, y, axis), _SOFTMAX_CE_DELTA, _SOFTMAX_CE_STEPS,
         doc="a_j Σ_i y_i - y_j; for the largest a_j as (Σ_i y_i - y_j) - (1 - a_j) Σ_i y_i",
+    ),
+    Kernel(
+        "softmax_ce_joint", (z, y, axis), sp.Tuple(_SOFTMAX_CE_LOSS, _SOFTMAX_CE_DELTA),
+        _SOFTMAX_CE_STEPS, doc="(C_0, δ^(L)) of softmax with cross-entropy from one exp",
     ),
 ):
     kernels.add_kernel(_kernel)
@@ -152,10 +200,11 @@ PAIRS: dict[tuple[str, str], Pair] = {
         Pair(
             "sigmoid", "binary_cross_entropy", "bce_logits", "sigmoid_bce_delta",
             description="δ_j^(L) = a_j^(L) - y_j", delta_is_residual=True,
+            joint_kernel="sigmoid_bce_joint",
         ),
         Pair(
             "sigmoid", "cross_entropy", "sigmoid_ce", "sigmoid_ce_delta",
-            description="δ_j^(L) = -y_j (1 - a_j^(L))",
+            description="δ_j^(L) = -y_j (1 - a_j^(L))", joint_kernel="sigmoid_ce_joint",
         ),
         Pair(
             "softplus", "cross_entropy", "softplus_ce", "softplus_ce_delta",
@@ -163,7 +212,8 @@ PAIRS: dict[tuple[str, str], Pair] = {
         ),
         *(
             Pair(act, loss, f"{act}_{loss}", f"{act}_{loss}_delta",
-                 description=f"{act} outputs with {loss}, through the exact residual a - y")
+                 description=f"{act} outputs with {loss}, through the exact residual a - y",
+                 joint_kernel=f"{act}_{loss}_joint" if act != "softmax" else "")
             for act in ("sigmoid", "tanh", "softmax")
             for loss in _SQUARED
         ),
@@ -172,6 +222,7 @@ PAIRS: dict[tuple[str, str], Pair] = {
             display_delta=_softmax_cross_entropy,
             description="δ_j^(L) = a_j^(L) Σ_i y_i - y_j, i.e. a_j^(L) - y_j when the targets sum "
             "to 1",
+            joint_kernel="softmax_ce_joint",
         ),
     )
 }

@@ -294,9 +294,9 @@ def test_large_batches_go_through_in_blocks_with_the_same_result(
     params = _params(network, seed=5)
     X, Y = _batch(network, 1000, seed=5)  # 256-row blocks: 3 full and a partial one
     whole = compile_matrix(network)(params, X, Y)
-    import symchain.codegen as codegen
+    import symchain.kernels as kernels
 
-    monkeypatch.setattr(codegen, "CHUNK_ELEMENTS", 256 * 5)
+    monkeypatch.setattr(kernels, "CHUNK_ELEMENTS", 256 * 5)
     source = generate_module(network)
     assert "CHUNK = 256" in source
     blocks = compile_matrix(network)(params, X, Y)

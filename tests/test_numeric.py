@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 import numpy as np
 import pytest
 from conftest import evaluate
 from tools import require
 
-from symchain import Network, derive
+from symchain import Network, derive, kernels
+from symchain.activations import ACTIVATIONS
 from symchain.numeric import (
     NumericError,
     backend_available,
@@ -20,6 +22,7 @@ from symchain.numeric import (
     lambdify,
     torch_gradients,
 )
+from symchain.pairs import PAIRS
 
 # Every activation and loss, several widths and depths (BCE needs outputs in (0, 1): sigmoid).
 NETWORKS = [
@@ -121,7 +124,7 @@ def test_stacked_and_per_neuron_code_agree(
     stacked = compile_gradient(derivation)
     per_neuron = compile_gradient(derivation, stacked=False)
     assert stacked.stacked and not per_neuron.stacked
-    assert "@" in stacked.source and "@" not in per_neuron.source
+    assert "F.matmul(" in stacked.source and "matmul" not in per_neuron.source
     params = init_parameters(network, seed=11)
     x, y = batch(network, 17, seed=12)
     one, other = stacked(params, x, y), per_neuron(params, x, y)
@@ -349,3 +352,51 @@ def test_bad_batches_options_and_partial_derivations_raise() -> None:
         compile_gradient(derivation, dtype="float16")
     with pytest.raises(NumericError, match="every parameter"):
         compile_gradient(derive(network, (network.w(1, 0, 0),)))
+
+
+# Joint kernels (σ with σ', a fused pair's loss with its δ) against the kernels they fuse.
+_Z = np.array([-1000.0, -800.0, -150.0, -40.0, -3.0, -1e-300, -0.0, 0.0, 1e-300, 2.0, 40.0, 800.0])
+_JOINT_ACTIVATIONS = [a for a in ACTIVATIONS.values() if a.joint_kernel]
+_JOINT_PAIRS = [p for p in PAIRS.values() if p.joint_kernel]
+
+
+@pytest.mark.parametrize("activation", _JOINT_ACTIVATIONS, ids=lambda a: a.name)
+def test_joint_activation_kernel_gives_the_kernel_and_its_derivative(activation: Any) -> None:
+    scope = kernels.namespace("numpy")
+    with np.errstate(over="raise", divide="raise", invalid="raise"):
+        value, prime = scope[f"_{activation.joint_kernel}"](_Z)
+        assert np.array_equal(value, scope[f"_{activation.kernel}"](_Z))
+        assert np.array_equal(prime, scope[f"_{activation.derivative_kernel}"](_Z))
+    assert np.all((value >= 0) & (value <= 1)) and value[0] == 0.0 and value[-1] == 1.0
+
+
+@pytest.mark.parametrize("pair", _JOINT_PAIRS, ids=lambda p: f"{p.activation}-{p.loss}")
+def test_joint_pair_kernel_gives_the_loss_and_delta_kernels(pair: Any) -> None:
+    scope = kernels.namespace("numpy")
+    layer = not ACTIVATIONS[pair.activation].elementwise
+    rng = np.random.default_rng(3)
+    if layer:  # rows of logits, targets summing to 1 (some one-hot)
+        z = np.stack([_Z[:4], _Z[4:8], _Z[8:], rng.normal(size=4)])
+        y = np.vstack([np.eye(4)[[0, 3]], rng.dirichlet(np.ones(4), size=2)])
+        extra: tuple[int, ...] = (1,)
+    else:
+        z = np.repeat(_Z[None, :], 3, axis=0)
+        y = np.array([[0.0], [0.3], [1.0]]) * np.ones_like(z)
+        extra = ()
+    a = scope[f"_{ACTIVATIONS[pair.activation].kernel}"](z, *extra)
+    with np.errstate(over="raise", divide="raise", invalid="raise"):
+        terms, delta = scope[f"_{pair.joint_kernel}"](z, y, *extra)
+        loss = scope[f"_{pair.loss_kernel}"](z, y, *extra)
+        expected = scope[f"_{pair.delta_kernel}"](z, a, y, *extra)
+    assert np.allclose(terms, loss, rtol=1e-14, atol=0.0)
+    assert np.allclose(delta, expected, rtol=1e-14, atol=0.0)
+
+
+def test_a_network_compiles_without_a_derivation() -> None:
+    network = Network.from_widths((3, 4, 2), ("relu", "sigmoid"), "binary_cross_entropy")
+    direct, derived = lambdify(network), compile_gradient(derive(network), stacked=False)
+    params = init_parameters(network, seed=4)
+    x, y = batch(network, 9, seed=4)
+    one, other = direct(params, x, y), derived(params, x, y)
+    assert float(one.loss) == pytest.approx(float(other.loss), rel=1e-13)
+    assert max_rel(network, one.gradients, other.gradients) < 1e-13

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -41,6 +42,8 @@ class NumpyOps:
 
     def __init__(self, dtype: str) -> None:
         self.dtype = np.dtype(dtype)
+        self.asarray = partial(np.asarray, dtype=self.dtype)
+        self.matmul = np.matmul
         self.exp = np.exp
         self.abs = np.abs
         self.tanh = np.tanh
@@ -67,8 +70,11 @@ class NumpyOps:
     def positive(self, x: Any) -> Any:
         return (x > 0).astype(self.dtype)
 
-    def asarray(self, value: Any) -> Any:
-        return np.asarray(value, dtype=self.dtype)
+    def ones(self, n: int) -> Any:
+        return np.ones(n, dtype=self.dtype)
+
+    def row_sums(self, x: Any) -> Any:
+        return x.sum(axis=1)
 
     def unpack(self, array: Any) -> list[Any]:
         return array.ravel().tolist()  # Python floats: weak scalars keep the array dtype
@@ -107,6 +113,7 @@ class TorchOps:
         torch = importlib.import_module("torch")
         self.torch = torch
         self.dtype = getattr(torch, dtype)
+        self.matmul = torch.matmul
         self.exp = torch.exp
         self.abs = torch.abs
         self.tanh = torch.tanh
@@ -129,6 +136,12 @@ class TorchOps:
 
     def unpack(self, array: Any) -> list[Any]:
         return array.reshape(-1).tolist()
+
+    def ones(self, n: int) -> Any:
+        return self.torch.ones(n, dtype=self.dtype)
+
+    def row_sums(self, x: Any) -> Any:
+        return x.sum(dim=1)
 
     def columns(self, array: Any) -> tuple[Any, ...]:
         return tuple(array.T.contiguous().unbind(0))
@@ -171,6 +184,7 @@ class JaxOps:
         self.jax = jax
         self.jnp = jnp
         self.dtype = getattr(jnp, dtype)
+        self.matmul = jnp.matmul
         self.exp = jnp.exp
         self.abs = jnp.abs
         self.tanh = jnp.tanh
@@ -191,6 +205,12 @@ class JaxOps:
 
     def unpack(self, array: Any) -> list[Any]:
         return list(array.reshape(-1))
+
+    def ones(self, n: int) -> Any:
+        return self.jnp.ones(n, dtype=self.dtype)
+
+    def row_sums(self, x: Any) -> Any:
+        return x.sum(axis=1)
 
     def columns(self, array: Any) -> tuple[Any, ...]:
         return tuple(array.T)
@@ -242,6 +262,7 @@ class StableFunctions:
 
     def __init__(self, ops: Ops, extra: tuple[kernels.Kernel, ...] = ()) -> None:
         self.ops = ops
+        self.matmul = ops.matmul
         self.unpack = ops.unpack
         self.columns = ops.columns
         self.rows = ops.rows

@@ -92,14 +92,16 @@ class ProgramPrinter(StrPrinter):
 
 
 def generate_source(program: Any, parameter_names: tuple[str, ...]) -> str:
-    """The source of ``_symchain_gradient(params, X, Y)`` for a :class:`Program`.
+    """The source of ``_symchain_gradient(params, X, Y, scale)`` for a :class:`Program`, one
+    statement per neuron.
 
-    It returns the per-sample losses C_0 (shape (batch,)) and, per layer, the rows ∂C_0/∂z^(l)
-    (shape (n_l, batch)) and the inputs a^(l-1) (shape (n_{l-1}, batch)).
+    It returns the per-sample losses C_0 (shape (batch, 1)) and, per layer, ∂C_0/∂z^(l) · scale
+    (shape (batch, n_l)) and the inputs a^(l-1) (shape (batch, n_{l-1})), as the stacked code
+    (:mod:`symchain.numeric.stacked`).
     """
     network = program.network
     printer = ProgramPrinter({"order": "none"})
-    lines = [f"def {FUNCTION_NAME}(params, X, Y):", "    n = X.shape[0]"]
+    lines = [f"def {FUNCTION_NAME}(params, X, Y, scale):", "    n = X.shape[0]"]
     lines.append(f"    {', '.join(parameter_names)}, = params")
     for layer in range(1, network.depth + 1):
         rows, cols = network.widths[layer], network.widths[layer - 1]
@@ -115,8 +117,8 @@ def generate_source(program: Any, parameter_names: tuple[str, ...]) -> str:
     for signal in program.layers:
         rows_text = ", ".join(printer.doprint(r) for r in signal.rows)
         inputs_text = ", ".join(identifier(a) for a in signal.inputs)
-        signals.append(f"(F.rows(({rows_text},), n), F.rows(({inputs_text},), n))")
-    lines.append(f"    return {identifier(program.loss)}, ({', '.join(signals)},)")
+        signals.append(f"(F.rows(({rows_text},), n).T * scale, F.rows(({inputs_text},), n).T)")
+    lines.append(f"    return {identifier(program.loss)}[:, None], ({', '.join(signals)},)")
     return "\n".join(lines) + "\n"
 
 

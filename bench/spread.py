@@ -1,0 +1,95 @@
+"""Merge several runs of a bench script into one Markdown table: medians, and the spread of ratios.
+
+Run: ``python bench/spread.py run1.txt run2.txt run3.txt`` on the saved output of the same script
+(``bench_matrix.py --steps-only``, ``bench_numeric.py``). Every Markdown table of the runs is
+matched row by row (by its first two cells); a time cell (``52.0 µs``, ``1.17 ms``, ``0.146``)
+becomes the median over the runs, a ratio column (``sym/…``, ``vs …``) the median with the
+range in brackets, ``0.91 (0.86–0.97)``. Lines that are not tables (load averages, the floor) are
+printed per run, so the load of each run stays next to its figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+from pathlib import Path
+
+_UNITS = {"µs": 1e-6, "ms": 1e-3, "s": 1.0}
+
+
+def _tables(text: str) -> tuple[list[tuple[str, list[list[str]]]], list[str]]:
+    """The Markdown tables of a run (header line, rows of cells) and its other lines."""
+    tables: list[tuple[str, list[list[str]]]] = []
+    other: list[str] = []
+    for line in text.splitlines():
+        if not line.startswith("|"):
+            if line.strip():
+                other.append(line)
+            continue
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if set("".join(cells)) <= set("-: "):
+            continue  # the separator line
+        if cells[0] == "network":
+            tables.append((line, []))
+        elif tables:
+            tables[-1][1].append(cells)
+    return tables, other
+
+
+def _value(cell: str) -> tuple[float, str] | None:
+    """(seconds or plain number, unit) of a cell, or None when it is not a number."""
+    parts = cell.split()
+    try:
+        number = float(parts[0])
+    except (ValueError, IndexError):
+        return None
+    unit = parts[1] if len(parts) > 1 else ""
+    return number * _UNITS.get(unit, 1.0), unit
+
+
+def _format(seconds: float, unit: str) -> str:
+    if not unit:
+        return f"{seconds:.3f}"
+    scaled = seconds / _UNITS[unit]
+    return f"{scaled:.1f} {unit}" if unit == "µs" else f"{scaled:.2f} {unit}"
+
+
+def merge(runs: list[str]) -> str:
+    """One table per table of the runs: medians, ratio columns with their range."""
+    parsed = [_tables(text) for text in runs]
+    out: list[str] = []
+    for index, (header, _rows) in enumerate(parsed[0][0]):
+        names = [cell.strip() for cell in header.strip().strip("|").split("|")]
+        ratio = [name.startswith(("sym/", "sym /", "vs ", "per-neuron vs")) for name in names]
+        out += [header, "|" + "---|" * len(names)]
+        keyed = [{tuple(row[:2]): row for row in run[0][index][1]} for run in parsed]
+        for key, row in keyed[0].items():
+            cells = list(key)
+            for column in range(2, len(names)):
+                values = [_value(run[key][column]) for run in keyed if key in run]
+                present = [v for v in values if v is not None]
+                if len(present) != len(values) or not present:
+                    cells.append(row[column])
+                    continue
+                numbers = [v[0] for v in present]
+                middle = statistics.median(numbers)
+                if ratio[column]:
+                    cells.append(f"{middle:.2f} ({min(numbers):.2f}–{max(numbers):.2f})")
+                else:
+                    cells.append(_format(middle, present[0][1]))
+            out.append("| " + " | ".join(cells) + " |")
+        out.append("")
+    for number, (_, other) in enumerate(parsed, start=1):
+        out += [f"run {number}: {line}" for line in other]
+    return "\n".join(out)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("runs", nargs="+", type=Path, help="saved outputs of one bench script")
+    args = parser.parse_args()
+    print(merge([path.read_text(encoding="utf-8") for path in args.runs]))
+
+
+if __name__ == "__main__":
+    main()
