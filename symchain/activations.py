@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 
 import sympy as sp
 from sympy.codegen.cfunctions import expm1
+from sympy.printing.precedence import PRECEDENCE
 
 from . import kernels
 from .errors import SpecError, UnknownNameError
@@ -49,16 +50,38 @@ class DisplayFunction(sp.Function):
     def _eval_evalf(self, prec: int) -> sp.Expr | None:
         return self.elementary(self.args[0])._eval_evalf(prec)  # type: ignore[no-any-return]
 
-    # SymPy's own printers: sympy.latex and sympy.pretty write lecture notation (σ'(z)), and
-    # sympy.lambdify(..., modules="numpy") computes through the elementary form.
+    # SymPy's own printers: sympy.latex, sympy.pretty and str() write lecture notation (σ'(z)),
+    # and sympy.lambdify computes through the elementary form.
     def _latex(self, printer: Any) -> str:
         return rf"{self.latex_name}\left({printer._print(self.args[0])}\right)"
 
     def _pretty(self, printer: Any) -> Any:
         return printer._print_Function(self, func_name=self.unicode_name)
 
-    def _numpycode(self, printer: Any) -> str:
-        return str(printer._print(self.elementary(self.args[0])))
+    def _sympystr(self, printer: Any) -> str:
+        return f"{self.unicode_name}({printer._print(self.args[0])})"
+
+    def _code(self, printer: Any) -> str:
+        """Any of SymPy's code printers (``lambdify``): the elementary form, in its language,
+        bracketed where a function call would bind tighter."""
+        return str(printer.parenthesize(self.elementary(self.args[0]), PRECEDENCE["Func"]))
+
+    # The print method of each of SymPy's Python code printers (NumPy, SciPy, CuPy, JAX,
+    # PyTorch, TensorFlow, math, mpmath, NumExpr, lambdify's own).
+    _numpycode = _scipycode = _cupycode = _jaxcode = _tensorflowcode = _code
+    _pythoncode = _mpmathcode = _numexprcode = _lambdacode = _code
+
+    def _torchcode(self, printer: Any) -> str:
+        # SymPy's PyTorch printer writes torch.sqrt(2), torch.heaviside(z, 0) and float32
+        # constants; symchain's own keeps the tensor's dtype. It imports torch's printer, so it
+        # loads here, when PyTorch code is printed, not with every command.
+        from .kernel_printers import TorchKernelPrinter
+
+        inner = TorchKernelPrinter(printer._settings)
+        text = str(inner.parenthesize(self.elementary(self.args[0]), PRECEDENCE["Func"]))
+        for module, names in inner.module_imports.items():  # what lambdify must import
+            printer.module_imports[module] |= names
+        return text
 
     def _eval_is_real(self) -> bool | None:
         return self.args[0].is_real  # type: ignore[no-any-return]
