@@ -8,6 +8,7 @@ works through them. ``evaluated_derivative`` gives the closed form (``σ(z)(1-σ
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Callable, Sequence
@@ -301,8 +302,8 @@ class Activation:
         derivative_kernel: the kernel computing σ'; empty when σ' is 1 or not elementwise.
         derivative_from: ``"z"`` when that kernel takes z, ``"a"`` when it takes a = σ(z).
         torch: the reference for ``check``: (torch, z tensor) -> σ(z) (PyTorch's own function).
-        own_kernels: kernels of this record outside the shared table (a registered activation's
-            σ and σ' printed from its expression).
+        kernels_from: builds :attr:`own_kernels`, the kernels of this record outside the shared
+            table (a registered activation's σ and σ' printed from its expression), on first use.
         elementwise: False for an activation of the whole layer (softmax); its ``vector``
             builds a_j from every z of the layer, and it may only be the output activation.
         vector: for a non-elementwise activation, a_j from (z_0 .. z_{n-1}, j) in display form.
@@ -323,10 +324,15 @@ class Activation:
     derivative_kernel: str = ""
     derivative_from: str = "z"
     torch: Callable[[Any, Any], Any] | None = None
-    own_kernels: tuple[Kernel, ...] = ()
+    kernels_from: Callable[[], tuple[Kernel, ...]] = tuple
     elementwise: bool = True
     vector: Callable[[Sequence[sp.Expr], int], sp.Expr] | None = None
     vector_elementary: Callable[[Sequence[sp.Expr], int], sp.Expr] | None = None
+
+    @property
+    def own_kernels(self) -> tuple[Kernel, ...]:
+        """The kernels of this record outside the shared table (see ``kernels_from``)."""
+        return self.kernels_from()
 
 
 ACTIVATIONS: dict[str, Activation] = {
@@ -519,8 +525,17 @@ def expression_activation(
     derivative printed by SymPy's code printers with known unstable patterns made stable.
     """
     z = kernels.z
-    derivative_body = sp.diff(body, z)
-    second = sp.diff(derivative_body, z)
+
+    # The derivatives are taken on first use: sympy.diff of every built-in expression would
+    # cost each command's start ~70 ms.
+    @functools.cache
+    def derivative_body() -> sp.Expr:
+        return sp.diff(body, z)
+
+    @functools.cache
+    def second() -> sp.Expr:
+        return sp.diff(derivative_body(), z)
+
     latex_name = latex if latex is not None else rf"\operatorname{{{latex_text(name)}}}"
     unicode_name = text if text is not None else name
 
@@ -528,10 +543,10 @@ def expression_activation(
         return body.xreplace({z: u})
 
     def elementary_derivative(u: sp.Expr) -> sp.Expr:
-        return derivative_body.xreplace({z: u})
+        return derivative_body().xreplace({z: u})
 
     def prime_fdiff(self: DisplayFunction, argindex: int = 1) -> sp.Expr:
-        return second.xreplace({z: self.args[0]})
+        return second().xreplace({z: self.args[0]})
 
     prime = type(
         f"{name}_prime",
@@ -569,7 +584,13 @@ def expression_activation(
     def reference(torch: Any, values: Any) -> Any:
         return kernels.function(body, (z,), "torch")(values)
 
-    forward, backward = stable if stable is not None else (body, derivative_body)
+    @functools.cache
+    def own_kernels() -> tuple[Kernel, ...]:
+        forward, backward = stable if stable is not None else (body, derivative_body())
+        return (
+            Kernel(name, (z,), kernels.stabilize(forward)),
+            Kernel(f"{name}_prime", (z,), kernels.stabilize(backward)),
+        )
 
     return Activation(
         name=name,
@@ -585,10 +606,7 @@ def expression_activation(
         kernel=name,
         derivative_kernel=f"{name}_prime",
         torch=torch or reference,
-        own_kernels=(
-            Kernel(name, (z,), kernels.stabilize(forward)),
-            Kernel(f"{name}_prime", (z,), kernels.stabilize(backward)),
-        ),
+        kernels_from=own_kernels,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import io
 from pathlib import Path
 
@@ -12,11 +13,10 @@ from ..derivation import resolve_parameters
 from ..deriver import DEFAULT_BUDGET_SECONDS, derive
 from ..forms import FORMS
 from ..network import Network
-from ..render import FORMATS, render_html, render_json, render_latex, render_markdown, render_text
+from ..render import FORMATS
 from ..spec import check_unrolled_size
-from .equations import derive_graph_file, graph_option
 from .forms import derive_progress, write_form
-from .options import network_options, output_option, timeout_option, write_output
+from .options import graph_option, network_options, output_option, timeout_option, write_output
 
 # More parameters than this in a printed derivation is unreadable; a warning suggests --param.
 READABLE_PARAMETERS = 500
@@ -81,6 +81,9 @@ def derive_command(
                 "--graph derives the unrolled form as text, latex, markdown or json "
                 "(no --form, --standalone or --format html)"
             )
+        # imported here: the graph parser and its grammar slow every other run's start
+        from .equations import derive_graph_file
+
         derive_graph_file(graph_file, params, output_format, output)
         return
     if form != "unrolled":
@@ -96,21 +99,22 @@ def derive_command(
             "select some with --param, or use --form matrix",
             err=True,
         )
+    # Each format's renderer is imported when used (the HTML page's takes the longest to load).
     if output_format == "text":
+        from ..render.text import render_plain_text, render_text
+
         if output is None:
             console = Console(highlight=False, soft_wrap=True)
-            console.print(render_text(derivation, notation, console.width))
+            if console.color_system is None:  # a pipe: no styles, so no need for rich's work
+                console.file.write(render_plain_text(derivation, notation, console.width))
+            else:
+                console.print(render_text(derivation, notation, console.width))
             return
-        buffer = io.StringIO()
-        console = Console(file=buffer, highlight=False, soft_wrap=True, color_system=None)
-        console.print(render_text(derivation, notation, console.width))
-        write_output(buffer.getvalue(), output)
+        console = Console(file=io.StringIO(), highlight=False, soft_wrap=True, color_system=None)
+        write_output(render_plain_text(derivation, notation, console.width), output)
         return
-    renderers = {"latex": render_latex, "markdown": render_markdown, "json": render_json}
-    renderers["html"] = render_html
-    if standalone:
-        # imported here: the TikZ graph code it needs slows every other run's start by 35 ms
-        from ..render.standalone import render_standalone
-
-        renderers["latex"] = render_standalone
-    write_output(renderers[output_format](derivation, notation), output)
+    if output_format == "latex" and standalone:
+        from ..render.standalone import render_standalone as renderer
+    else:
+        renderer = getattr(importlib.import_module("symchain.render"), f"render_{output_format}")
+    write_output(renderer(derivation, notation), output)
