@@ -39,6 +39,8 @@ def run_once(arguments: list[str], environment: dict[str, str]) -> tuple[float, 
     _, status, usage = os.wait4(process.pid, 0)
     process.returncode = os.waitstatus_to_exitcode(status)
     wall = time.perf_counter() - start
+    if process.returncode == 2:  # refused (json: the expanded forms are too large)
+        return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, -1
     if process.returncode not in (0, 1):
         raise SystemExit(f"{' '.join(arguments[2:])}: exit {process.returncode}")
     return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, size
@@ -75,9 +77,10 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|---|")
     for name, (wall, cpu, rss, size) in medians.items():
         target = "" if "baseline" in name else f"≤ {TARGET:g}x"
+        written = "refused (exit 2)" if size < 0 else f"{size / 1e6:.1f}"
         print(
             f"| `{name}` | {wall:.2f} | {wall / wall0:.1f}x | {cpu:.2f} | {cpu / cpu0:.1f}x | "
-            f"{rss / 1024:.0f} | {size / 1e6:.1f} | {target} |"
+            f"{rss / 1024:.0f} | {written} | {target} |"
         )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from rich.console import Console
 
 from symchain import Network, derive
 from symchain.cli import cli
-from symchain.render import render_text
+from symchain.render import render_json, render_latex, render_markdown, render_text
 from symchain.render.layout import cell_width, wrap_equation_lines, wrap_text
 from symchain.render.text import render_plain_text
 
@@ -149,3 +150,13 @@ def test_derive_to_a_pipe_and_to_a_file_print_the_same(tmp_path: Path) -> None:
 )
 def test_cell_width_counts_wide_characters_twice(text: str, columns: int) -> None:
     assert cell_width(text) == columns
+
+
+@pytest.mark.parametrize(
+    "renderer", [render_latex, render_markdown, render_json, render_plain_text]
+)
+def test_rendering_reports_progress_every_256_parameters(renderer: Callable[..., object]) -> None:
+    derivation = derive(Network.from_widths((16, 16, 1)))  # 16·16 + 16 + 16 + 1 = 289 parameters
+    calls: list[tuple[int, int]] = []
+    renderer(derivation, "relative", progress=lambda done, total: calls.append((done, total)))
+    assert calls == [(256, 289), (289, 289)]

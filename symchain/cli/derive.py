@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import importlib
 import io
+from collections.abc import Callable
 from pathlib import Path
 
 import click
-from rich.console import Console
+from rich.console import Console, Group
 
-from ..derivation import resolve_parameters
-from ..deriver import DEFAULT_BUDGET_SECONDS, derive
+from ..derivation import Derivation, resolve_parameters
+from ..deriver import DEFAULT_BUDGET_SECONDS, Progress, derive
 from ..forms import FORMS
 from ..network import Network
 from ..render import FORMATS
@@ -91,30 +92,52 @@ def derive_command(
         return
     check_unrolled_size(network.spec)
     chosen = resolve_parameters(network, params) or None
-    with derive_progress(len(chosen or network.parameters)) as progress:
+    with derive_progress(len(chosen or network.parameters)) as phase:
+        progress = phase("deriving") if phase else None
         derivation = derive(network, chosen, budget=timeout, progress=progress)
+        # rendered under the same bar (to a string: stdout stays untouched while it shows)
+        document = _render(derivation, notation, output_format, standalone, output, phase)
     if len(derivation) > READABLE_PARAMETERS and output_format != "json":
         click.echo(
             f"symchain: warning: {len(derivation)} parameters make a very long document; "
             "select some with --param, or use --form matrix",
             err=True,
         )
-    # Each format's renderer is imported when used (the HTML page's takes the longest to load).
+    if isinstance(document, str):
+        write_output(document, output)
+    else:
+        Console(highlight=False, soft_wrap=True).print(document)
+
+
+def _render(
+    derivation: Derivation,
+    notation: str,
+    output_format: str,
+    standalone: bool,
+    output: Path | None,
+    phase: Callable[[str], Progress] | None,
+) -> str | Group:
+    """The document in ``output_format``: a string, or rich renderables for a styled terminal.
+
+    Each format's renderer is imported when used (the HTML page's takes the longest to load).
+    """
+    progress = phase("rendering") if phase else None
     if output_format == "text":
         from ..render.text import render_plain_text, render_text
 
-        if output is None:
-            console = Console(highlight=False, soft_wrap=True)
-            if console.color_system is None:  # a pipe: no styles, so no need for rich's work
-                console.file.write(render_plain_text(derivation, notation, console.width))
-            else:
-                console.print(render_text(derivation, notation, console.width))
-            return
-        console = Console(file=io.StringIO(), highlight=False, soft_wrap=True, color_system=None)
-        write_output(render_plain_text(derivation, notation, console.width), output)
-        return
+        console = Console(highlight=False, soft_wrap=True)
+        if output is None and console.color_system is not None:
+            return render_text(derivation, notation, console.width, progress)
+        if output is not None:  # a file: the width COLUMNS gives, or 80
+            console = Console(file=io.StringIO(), highlight=False, soft_wrap=True)
+        return render_plain_text(derivation, notation, console.width, progress)
     if output_format == "latex" and standalone:
-        from ..render.standalone import render_standalone as renderer
-    else:
-        renderer = getattr(importlib.import_module("symchain.render"), f"render_{output_format}")
-    write_output(renderer(derivation, notation), output)
+        from ..render.standalone import render_standalone
+
+        return render_standalone(derivation, notation)
+    if output_format == "html":
+        from ..render.html import render_html
+
+        return render_html(derivation, notation)
+    renderer = getattr(importlib.import_module("symchain.render"), f"render_{output_format}")
+    return renderer(derivation, notation, progress)  # type: ignore[no-any-return]

@@ -13,6 +13,7 @@ import sympy as sp
 
 from .. import naming
 from ..derivation import Derivation, ErrorTerm, Factor, ParameterGradient
+from ..deriver import Progress
 from ..network import Network
 from ..nodes import Partial, Sampled
 from .layout import Pieces, product_width
@@ -207,10 +208,21 @@ def gradient_vector_section(derivation: Derivation, printer: Printer) -> Section
     return Section("Gradient", (equation,), key="gradient")
 
 
-def build_document(derivation: Derivation, printer: Printer) -> list[Section]:
-    """All sections of a derivation, in reading order."""
+# How many parameters between two progress calls.
+PROGRESS_STEP = 256
+
+
+def build_document(
+    derivation: Derivation, printer: Printer, progress: Progress | None = None
+) -> list[Section]:
+    """All sections of a derivation, in reading order; ``progress(done, total)`` is called every
+    :data:`PROGRESS_STEP` parameters and at the end."""
     sections = [forward_section(derivation, printer)]
     sections.extend(error_section(term, printer) for term in derivation.errors)
-    sections.extend(parameter_section(g, printer) for g in derivation)
+    total = len(derivation)
+    for done, gradient in enumerate(derivation, start=1):
+        sections.append(parameter_section(gradient, printer))
+        if progress is not None and (done % PROGRESS_STEP == 0 or done == total):
+            progress(done, total)
     sections.append(gradient_vector_section(derivation, printer))
     return sections

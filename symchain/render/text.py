@@ -12,7 +12,7 @@ from rich.text import Span, Text
 from ..derivation import Derivation
 from ..naming import Notation
 from ..printing import NotationUnicodePrinter
-from .document import Equation, build_document, network_title
+from .document import Equation, Progress, build_document, network_title
 from .layout import cell_width, wrap_text
 
 _KIND_LABEL = {
@@ -31,24 +31,32 @@ def unicode_printer(derivation: Derivation, style: str = "relative") -> Notation
     return NotationUnicodePrinter({"notation": Notation(derivation.network.widths, style)})
 
 
-def render_text(derivation: Derivation, style: str = "relative", width: int | None = None) -> Group:
+def render_text(
+    derivation: Derivation,
+    style: str = "relative",
+    width: int | None = None,
+    progress: Progress | None = None,
+) -> Group:
     """The derivation as rich renderables, wrapped to ``width`` columns (None: never wrapped).
 
     Print with ``soft_wrap=True`` so that rich does not fold lines again. A long side continues
     on the next rows with a hanging indent (two columns past where the side starts, an operator
     first), breaking only at spaces, so no symbol is split and the ``=`` signs stay aligned.
     """
-    parts = _parts(derivation, style, width)
+    parts = _parts(derivation, style, width, progress)
     return Group(*(Text(text, style=whole, spans=list(spans)) for text, whole, spans in parts))
 
 
 def render_plain_text(
-    derivation: Derivation, style: str = "relative", width: int | None = None
+    derivation: Derivation,
+    style: str = "relative",
+    width: int | None = None,
+    progress: Progress | None = None,
 ) -> str:
     """What printing :func:`render_text` writes with no colours or styles (to a pipe or a file),
     made without rich's per-line work."""
     lines = []
-    for text, _, _ in _parts(derivation, style, width):
+    for text, _, _ in _parts(derivation, style, width, progress):
         if _CONTROL.search(text):  # as rich.Text does
             text = strip_control_codes(text)
         lines.append(text + "\n")
@@ -60,12 +68,14 @@ _Part = tuple[str, str, tuple[Span, ...]]
 _CONTROL = re.compile("[\x07\x08\x0b\x0c\x0d]")
 
 
-def _parts(derivation: Derivation, style: str, width: int | None) -> Iterator[_Part]:
+def _parts(
+    derivation: Derivation, style: str, width: int | None, progress: Progress | None
+) -> Iterator[_Part]:
     printer = unicode_printer(derivation, style)
     heading = f"symchain · {network_title(derivation)}"
     rows = [heading] if width is None else wrap_text(heading, width - _MARGIN)
     yield f"\n{' ' * _MARGIN}".join(rows), "bold", ()
-    for section in build_document(derivation, printer):
+    for section in build_document(derivation, printer, progress):
         title = section.title if section.subject is None else f"∂C₀/∂{section.title}"
         if section.key.startswith("δ"):
             title = section.title
