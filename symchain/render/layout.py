@@ -238,29 +238,29 @@ def _text_breaks(text: str) -> list[tuple[int, float]]:
     return breaks
 
 
-def _pack(chunks: list[str], limit: int, overflow: bool = False) -> list[str] | None:
-    """Chunks greedily packed into rows of at most ``limit`` columns.
+def _pack(
+    text: str, cuts: list[int], limit: int, overflow: bool = False, narrow: bool = False
+) -> list[str] | None:
+    """``text``'s pieces between the spaces at ``cuts``, packed greedily into rows of at most
+    ``limit`` columns (a row keeps the spaces between its pieces).
 
-    None when a chunk alone is wider than ``limit``, unless ``overflow`` lets it stick out.
+    None when a piece alone is wider than ``limit``, unless ``overflow`` lets it stick out.
+    ``narrow``: no wide character in ``text``, so a piece's width is its length.
     """
     rows: list[str] = []
-    used = 0  # columns of the last row (a width is the sum of its characters' widths)
-    for chunk in chunks:
-        size = cell_width(chunk)
+    first = last = used = 0  # the row being packed: text[first:last], ``used`` columns wide
+    for start, end in zip([0, *(cut + 1 for cut in cuts)], [*cuts, len(text)], strict=True):
+        size = end - start if narrow else cell_width(text[start:end])
         if size > limit and not overflow:
             return None
-        if rows and used + 1 + size <= limit:
-            rows[-1] += " " + chunk
-            used += 1 + size
+        if start and used + 1 + size <= limit:
+            last, used = end, used + 1 + size
         else:
-            rows.append(chunk)
-            used = size
+            if start:
+                rows.append(text[first:last])
+            first, last, used = start, end, size
+    rows.append(text[first:last])
     return rows
-
-
-def _split(text: str, cuts: list[int]) -> list[str]:
-    """``text`` split at the spaces at positions ``cuts`` (the spaces dropped)."""
-    return [text[a + 1 : b] for a, b in zip([-1, *cuts], [*cuts, len(text)], strict=True)]
 
 
 def wrap_text(text: str, limit: int) -> list[str]:
@@ -269,14 +269,17 @@ def wrap_text(text: str, limit: int) -> list[str]:
     The best-ranked breaks that make every piece fit are used (operators and commas outside
     parentheses first); a single symbol wider than ``limit`` overflows rather than being split.
     """
-    if cell_width(text) <= limit:
+    width = cell_width(text)
+    if width <= limit:
         return [text]
+    narrow = width == len(text)
     breaks = _text_breaks(text)
     for rank in sorted({rank for _, rank in breaks}):
-        rows = _pack(_split(text, [index for index, r in breaks if r <= rank]), limit)
+        rows = _pack(text, [index for index, r in breaks if r <= rank], limit, narrow=narrow)
         if rows is not None:
             return rows
-    return _pack(_split(text, [index for index, _ in breaks]), limit, overflow=True) or [text]
+    cuts = [index for index, _ in breaks]
+    return _pack(text, cuts, limit, overflow=True, narrow=narrow) or [text]
 
 
 def _top_level_sides(text: str) -> list[str]:
