@@ -1,6 +1,7 @@
 """Start-up time of the command line, as a ratio to ``python -c "import sympy"`` in the same run.
 
-Run: ``python bench/bench_startup.py [--rounds N]``. Every case is a fresh process; cases are
+Run: ``python bench/bench_startup.py [--rounds N]``. Every case is a fresh process (bytecode caches
+written by a warm-up run first, as for an installed package); cases are
 interleaved round by round so machine load moves them together. Prints, per case, the median
 wall time and the median CPU time (user + system of the child process, which machine load
 disturbs far less), each with its ratio to the ``import sympy`` baseline. Targets (issue 12):
@@ -51,7 +52,10 @@ def run_once(arguments: list[str], environment: dict[str, str]) -> tuple[float, 
 
 def main() -> None:
     rounds = int(sys.argv[sys.argv.index("--rounds") + 1]) if "--rounds" in sys.argv else 15
+    # As installed: with bytecode caches (PYTHONDONTWRITEBYTECODE would recompile symchain's
+    # sources on every start, while SymPy's caches exist), written by a warm-up run.
     environment = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "100"}
+    environment.pop("PYTHONDONTWRITEBYTECODE", None)
     completion = {
         **environment,
         "_SYMCHAIN_COMPLETE": "bash_complete",
@@ -59,6 +63,8 @@ def main() -> None:
         "COMP_CWORD": "1",
     }
     samples: dict[str, list[tuple[float, float]]] = {name: [] for name in CASES}
+    for name, arguments in CASES.items():  # warm-up: bytecode caches written
+        run_once(arguments, completion if "completion" in name else environment)
     for _ in range(rounds):
         for name, arguments in CASES.items():
             env = completion if "completion" in name else environment

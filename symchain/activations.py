@@ -8,6 +8,7 @@ works through them. ``evaluated_derivative`` gives the closed form (``σ(z)(1-σ
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Callable, Sequence
@@ -16,6 +17,7 @@ from typing import Any, ClassVar
 
 import sympy as sp
 from sympy.codegen.cfunctions import expm1
+from sympy.printing.precedence import PRECEDENCE
 
 from . import kernels
 from .errors import SpecError, UnknownNameError
@@ -58,16 +60,38 @@ class DisplayFunction(sp.Function):
     def _eval_evalf(self, prec: int) -> sp.Expr | None:
         return self.elementary(self.args[0])._eval_evalf(prec)  # type: ignore[no-any-return]
 
-    # SymPy's own printers: sympy.latex and sympy.pretty write lecture notation (σ'(z)), and
-    # sympy.lambdify(..., modules="numpy") computes through the elementary form.
+    # SymPy's own printers: sympy.latex, sympy.pretty and str() write lecture notation (σ'(z)),
+    # and sympy.lambdify computes through the elementary form.
     def _latex(self, printer: Any) -> str:
         return rf"{self.latex_name}\left({printer._print(self.args[0])}\right)"
 
     def _pretty(self, printer: Any) -> Any:
         return printer._print_Function(self, func_name=self.unicode_name)
 
-    def _numpycode(self, printer: Any) -> str:
-        return str(printer._print(self.elementary(self.args[0])))
+    def _sympystr(self, printer: Any) -> str:
+        return f"{self.unicode_name}({printer._print(self.args[0])})"
+
+    def _code(self, printer: Any) -> str:
+        """Any of SymPy's code printers (``lambdify``): the elementary form, in its language,
+        bracketed where a function call would bind tighter."""
+        return str(printer.parenthesize(self.elementary(self.args[0]), PRECEDENCE["Func"]))
+
+    # The print method of each of SymPy's Python code printers (NumPy, SciPy, CuPy, JAX,
+    # PyTorch, TensorFlow, math, mpmath, NumExpr, lambdify's own).
+    _numpycode = _scipycode = _cupycode = _jaxcode = _tensorflowcode = _code
+    _pythoncode = _mpmathcode = _numexprcode = _lambdacode = _code
+
+    def _torchcode(self, printer: Any) -> str:
+        # SymPy's PyTorch printer writes torch.sqrt(2), torch.heaviside(z, 0) and float32
+        # constants; symchain's own keeps the tensor's dtype. It imports torch's printer, so it
+        # loads here, when PyTorch code is printed, not with every command.
+        from .kernel_printers import TorchKernelPrinter
+
+        inner = TorchKernelPrinter(printer._settings)
+        text = str(inner.parenthesize(self.elementary(self.args[0]), PRECEDENCE["Func"]))
+        for module, names in inner.module_imports.items():  # what lambdify must import
+            printer.module_imports[module] |= names
+        return text
 
     def _eval_is_real(self) -> bool | None:
         return self.args[0].is_real  # type: ignore[no-any-return]
@@ -291,8 +315,8 @@ class Activation:
         joint_kernel: a kernel giving (σ(z), σ'(z)) from z in one pass (sharing exponentials);
             empty: ``kernel`` and ``derivative_kernel`` separately.
         torch: the reference for ``check``: (torch, z tensor) -> σ(z) (PyTorch's own function).
-        own_kernels: kernels of this record outside the shared table (a registered activation's
-            σ and σ' printed from its expression).
+        kernels_from: builds :attr:`own_kernels`, the kernels of this record outside the shared
+            table (a registered activation's σ and σ' printed from its expression), on first use.
         elementwise: False for an activation of the whole layer (softmax); its ``vector``
             builds a_j from every z of the layer, and it may only be the output activation.
         vector: for a non-elementwise activation, a_j from (z_0 .. z_{n-1}, j) in display form.
@@ -314,10 +338,15 @@ class Activation:
     derivative_from: str = "z"
     joint_kernel: str = ""
     torch: Callable[[Any, Any], Any] | None = None
-    own_kernels: tuple[Kernel, ...] = ()
+    kernels_from: Callable[[], tuple[Kernel, ...]] = tuple
     elementwise: bool = True
     vector: Callable[[Sequence[sp.Expr], int], sp.Expr] | None = None
     vector_elementary: Callable[[Sequence[sp.Expr], int], sp.Expr] | None = None
+
+    @property
+    def own_kernels(self) -> tuple[Kernel, ...]:
+        """The kernels of this record outside the shared table (see ``kernels_from``)."""
+        return self.kernels_from()
 
 
 ACTIVATIONS: dict[str, Activation] = {
@@ -595,8 +624,17 @@ def expression_activation(
     derivative printed by SymPy's code printers with known unstable patterns made stable.
     """
     z = kernels.z
-    derivative_body = sp.diff(body, z)
-    second = sp.diff(derivative_body, z)
+
+    # The derivatives are taken on first use: sympy.diff of every built-in expression would
+    # cost each command's start ~70 ms.
+    @functools.cache
+    def derivative_body() -> sp.Expr:
+        return sp.diff(body, z)
+
+    @functools.cache
+    def second() -> sp.Expr:
+        return sp.diff(derivative_body(), z)
+
     latex_name = latex if latex is not None else rf"\operatorname{{{latex_text(name)}}}"
     unicode_name = text if text is not None else name
 
@@ -604,10 +642,10 @@ def expression_activation(
         return body.xreplace({z: u})
 
     def elementary_derivative(u: sp.Expr) -> sp.Expr:
-        return derivative_body.xreplace({z: u})
+        return derivative_body().xreplace({z: u})
 
     def prime_fdiff(self: DisplayFunction, argindex: int = 1) -> sp.Expr:
-        return second.xreplace({z: self.args[0]})
+        return second().xreplace({z: self.args[0]})
 
     prime = type(
         f"{name}_prime",
@@ -645,7 +683,13 @@ def expression_activation(
     def reference(torch: Any, values: Any) -> Any:
         return kernels.function(body, (z,), "torch")(values)
 
-    forward, backward = stable if stable is not None else (body, derivative_body)
+    @functools.cache
+    def own_kernels() -> tuple[Kernel, ...]:
+        forward, backward = stable if stable is not None else (body, derivative_body())
+        return (
+            Kernel(name, (z,), kernels.stabilize(forward)),
+            Kernel(f"{name}_prime", (z,), kernels.stabilize(backward)),
+        )
 
     return Activation(
         name=name,
@@ -661,10 +705,7 @@ def expression_activation(
         kernel=name,
         derivative_kernel=f"{name}_prime",
         torch=torch or reference,
-        own_kernels=(
-            Kernel(name, (z,), kernels.stabilize(forward)),
-            Kernel(f"{name}_prime", (z,), kernels.stabilize(backward)),
-        ),
+        kernels_from=own_kernels,
     )
 
 

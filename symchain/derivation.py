@@ -5,6 +5,7 @@ These are plain frozen dataclasses of SymPy objects; renderers, numeric code and
 
 from __future__ import annotations
 
+import functools
 import importlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -181,6 +182,7 @@ class ParameterGradient(Displayed):
         return tuple(sample_quantities(f.value) for f in self.chain.factors)
 
 
+@functools.lru_cache(maxsize=1 << 14)  # the same factors recur across a network's parameters
 def sample_quantities(expr: sp.Expr, index: sp.Expr = naming.SAMPLE_INDEX) -> sp.Expr:
     """``expr`` with x, y, z, a and δ replaced by their values on sample ``index``."""
     per_sample = {

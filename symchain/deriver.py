@@ -35,7 +35,7 @@ from .spec import check_unrolled_size
 
 DEFAULT_BUDGET_SECONDS = 120.0
 
-# Called as progress(done, total) while parameters are derived (e.g. a progress bar).
+# Called as progress(done, total) while parameters are derived or written (a progress bar).
 Progress = Callable[[int, int], None]
 
 

@@ -51,6 +51,18 @@ class TorchKernelPrinter(_KernelPrinting, TorchPrinter):
     def _print_Where(self, expr: Where) -> str:
         return self._where(*expr.args)
 
+    def _print_Heaviside(self, expr: sp.Heaviside) -> str:
+        z, at_zero = expr.args[0], expr.args[1] if len(expr.args) > 1 else sp.S.Half
+        return self._where(z > 0, sp.S.One, sp.Piecewise((0, z < 0), (at_zero, True)))
+
+    def _print_Max(self, expr: sp.Max) -> str:
+        numbers = [arg for arg in expr.args if arg.is_number]
+        arrays = [self._print(arg) for arg in expr.args if not arg.is_number]
+        text = arrays[0]
+        for other in arrays[1:]:
+            text = f"torch.maximum({text}, {other})"
+        return f"torch.clamp({text}, min={float(max(numbers))!r})" if numbers else text
+
     def _print_Piecewise(self, expr: sp.Piecewise) -> str:
         (then, cond), *rest = expr.args
         if not rest:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from importlib.metadata import entry_points
 from typing import Any
 
 import sympy as sp
@@ -211,6 +210,9 @@ def load_entry_points() -> None:
     """Register what installed packages ship under the entry-point groups ``symchain.activations``
     and ``symchain.losses``: each entry point names a function building the expression (z -> σ(z),
     or (a, y) -> the loss term), registered under the entry point's name."""
+    # imported here: reading package metadata is for this call only, not every command's start
+    from importlib.metadata import entry_points
+
     for entry in entry_points(group="symchain.activations"):
         register_activation(entry.name, entry.load())
     for entry in entry_points(group="symchain.losses"):

@@ -14,6 +14,7 @@ Per-sample quantities carry the sample as a bracketed superscript: ``a^{(L)[i]}`
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -102,6 +103,7 @@ def error(layer: int, j: int) -> sp.Symbol:
     return Label(Kind.ERROR, layer, j).symbol()
 
 
+@functools.lru_cache(maxsize=1 << 16)  # printing asks it for every symbol of every formula
 def label_of(symbol: sp.Basic) -> Label | None:
     """The label of a network symbol, or None for any other symbol."""
     if not isinstance(symbol, sp.Symbol):

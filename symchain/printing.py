@@ -28,7 +28,20 @@ _SPECIAL_UNICODE = {naming.SAMPLE_LOSS: "C₀", naming.BATCH_LOSS: "C", naming.B
 
 
 class _Memo:
-    """Prints each distinct subexpression once: derivations repeat the same factors many times."""
+    """Prints each distinct subexpression (and product factor) once: derivations repeat the
+    same factors many times."""
+
+    def _factor(self, value: sp.Expr) -> str:
+        cache: dict[Any, str] = self.__dict__.setdefault("_factor_memo", {})
+        try:
+            return cache[value]
+        except KeyError:
+            text = cache[value] = self._bracketed(value)
+            return text
+
+    def _bracketed(self, value: sp.Expr) -> str:
+        """A factor of a product, in parentheses where it needs them (each printer's own)."""
+        raise NotImplementedError
 
     def _print(self, expr: Any, **kwargs: Any) -> str:
         if kwargs:
@@ -101,7 +114,7 @@ class NotationLatexPrinter(_Memo, LatexPrinter):
     def column(self, entries: list[str]) -> str:
         return r"\begin{bmatrix} " + r" \\ ".join(entries) + r" \end{bmatrix}"
 
-    def _factor(self, value: sp.Expr) -> str:
+    def _bracketed(self, value: sp.Expr) -> str:
         text = self._print(value)
         if _needs_parentheses(value):
             return rf"\left({text}\right)"
@@ -190,7 +203,7 @@ class NotationUnicodePrinter(_Memo, StrPrinter):
     def column(self, entries: list[str]) -> str:
         return "(" + ", ".join(entries) + ")ᵀ"
 
-    def _factor(self, value: sp.Expr) -> str:
+    def _bracketed(self, value: sp.Expr) -> str:
         text = self._print(value)
         if _needs_parentheses(value):
             return f"({text})"

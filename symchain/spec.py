@@ -15,7 +15,6 @@ from .activations import (
 )
 from .errors import SpecError, TooLargeError
 from .files import read_toml
-from .formula import parse_formula
 from .limits import (
     MAX_LAYERS,
     MAX_NESTING,
@@ -177,6 +176,9 @@ def define_activations(tables: object, source: str) -> None:
             if key in table and not isinstance(table[key], str):
                 raise SpecError(f"{where}: '{key}' must be a string")
         check_name("activation", name, BUILT_IN_ACTIVATIONS)
+        # imported here: the formula grammar (lark) is for spec files that define activations
+        from .formula import parse_formula
+
         body = parse_formula(table["formula"], {"z": kernels.z}, f"{where} formula")
         ACTIVATIONS[name] = expression_activation(
             name, body, latex=table.get("latex"), text=table.get("text")

@@ -92,6 +92,33 @@ def test_completion_of_command_names_imports_no_command() -> None:
     assert imported_modules(**env) == []
 
 
+@pytest.mark.parametrize(
+    ("args", "loaded"),
+    [
+        (["derive"], ()),
+        (["derive", "--format", "html"], ("symchain.render.html", "symchain.render.markdown")),
+        (["derive", "--format", "json"], ("symchain.render.json",)),
+    ],
+)
+def test_derive_imports_only_what_its_output_needs(
+    args: list[str], loaded: tuple[str, ...]
+) -> None:
+    """The other renderers, the graph parser's grammar (lark), package metadata and
+    multiprocessing stay unloaded: each costs every run's start."""
+    probe = PROBE.replace('"symchain.cli.derive")', '"symchain.cli.derive", *OPTIONAL)')
+    optional = (
+        "lark", "importlib.metadata", "multiprocessing", "symchain.graphs.parser",
+        "symchain.render.html", "symchain.render.json", "symchain.render.markdown",
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    result = subprocess.run(
+        [sys.executable, "-c", f"OPTIONAL = {optional!r}\n{probe}", *args],
+        capture_output=True, text=True, env=env, check=True,
+    )
+    modules = json.loads(result.stderr.strip().splitlines()[-1])
+    assert sorted(set(modules) & set(optional)) == sorted(loaded)
+
+
 def test_derive_imports_sympy_but_not_numpy() -> None:
     modules = imported_modules("derive")
     assert "sympy" in modules and "symchain.cli.derive" in modules

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,8 @@ from tools import have_pdflatex, require
 
 from symchain import Network, derive
 from symchain.cli import cli
-from symchain.render import render_latex, render_markdown
+from symchain.render import latex_printer, render_latex, render_markdown
+from symchain.render.document import build_document
 from symchain.render.layout import ROW_WIDTH, Pieces, break_side, display_width
 from symchain.render.standalone import escape_text, render_standalone
 
@@ -117,3 +119,44 @@ def test_escape_text() -> None:
     assert escape_text("squared_error 100% & {x}") == r"squared\_error 100\% \& \{x\}"
 
 
+@pytest.mark.parametrize(
+    ("latex", "width"),
+    [
+        ("abc", 3.0),
+        ("a + b", 4.0),
+        (r"\frac{ab}{c}", 2.5),
+        (r"w^{(L)}_{10}", 1.0 + 0.7 * 3 + 0.7 * 2),
+        (r"\sigma'\left(z\right)", 5.0),
+        (r"\operatorname{ReLU}(z)", 7.0),
+        (r"x \cdot 2", 3.5),
+        (r"\{a\}", 3.0),
+        (r"\sum_{i=0}^{n-1} a", 2.0 + 0.7 * 4 + 0.7 * 4 + 1.0),
+    ],
+)
+def test_display_width_of_each_construct(latex: str, width: float) -> None:
+    assert display_width(latex) == pytest.approx(width)
+
+
+@pytest.mark.parametrize(
+    ("widths", "activations", "loss"),
+    [((2, 3, 2), ("relu", "tanh"), "squared_error"), ((4, 8, 8, 2), ("sigmoid",) * 3, "huber")],
+)
+def test_widths_summed_from_pieces_are_the_measured_ones(
+    widths: tuple[int, ...], activations: tuple[str, ...], loss: str
+) -> None:
+    """A side's width carried by its pieces (summed from the factors) is its measured width,
+    and breaking with it gives the rows measuring gives."""
+    derivation = derive(Network.from_widths(widths, activations, loss))
+    carried = 0
+    for section in build_document(derivation, latex_printer(derivation)):
+        for equation in section.equations:
+            for index, side in enumerate(equation.sides):
+                pieces = equation.layout(index)
+                if pieces is None or pieces.width is None:
+                    continue
+                carried += 1
+                assert pieces.width == pytest.approx(display_width(side), abs=1e-9)
+                for limit in (20.0, 40.0, ROW_WIDTH):
+                    measured = break_side(side, replace(pieces, width=None), limit)
+                    assert break_side(side, pieces, limit) == measured
+    assert carried > 0

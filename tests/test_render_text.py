@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -13,8 +14,9 @@ from rich.console import Console
 
 from symchain import Network, derive
 from symchain.cli import cli
-from symchain.render import render_text
+from symchain.render import render_json, render_latex, render_markdown, render_text
 from symchain.render.layout import cell_width, wrap_equation_lines, wrap_text
+from symchain.render.text import render_plain_text
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -110,3 +112,51 @@ def test_wrapped_equations_align_their_equals_signs() -> None:
         "    = a - y",
     ]
     assert wrap_equation_lines(text, 200) == text
+
+
+@pytest.mark.parametrize(
+    ("widths", "activations", "columns"),
+    [
+        ((1, 1, 1, 1), ("sigmoid",) * 3, None),
+        ((2, 3, 2), ("relu", "tanh"), 40),
+        ((2, 3, 2), ("gelu", "sigmoid"), 100),
+        ((4, 8, 8, 2), ("sigmoid",) * 3, 80),
+    ],
+)
+def test_plain_text_is_what_rich_prints_without_styles(
+    widths: tuple[int, ...], activations: tuple[str, ...], columns: int | None
+) -> None:
+    derivation = derive(Network.from_widths(widths, activations))
+    console = Console(width=columns or 1000, color_system=None, soft_wrap=True, record=True)
+    with console.capture() as capture:
+        console.print(render_text(derivation, width=columns))
+    assert render_plain_text(derivation, width=columns) == capture.get()
+
+
+def test_derive_to_a_pipe_and_to_a_file_print_the_same(tmp_path: Path) -> None:
+    target = tmp_path / "out.txt"
+    piped = CliRunner().invoke(cli, ["derive", "--layers", "2,3,2"], env={"COLUMNS": "90"})
+    written = CliRunner().invoke(
+        cli, ["derive", "--layers", "2,3,2", "-o", str(target)], env={"COLUMNS": "90"}
+    )
+    assert piped.exit_code == written.exit_code == 0
+    assert piped.output == target.read_text(encoding="utf-8")
+    assert max(cell_width(line) for line in piped.output.splitlines()) <= 90
+
+
+@pytest.mark.parametrize(
+    ("text", "columns"),
+    [("abc", 3), ("w⁽ᴸ⁻¹⁾₁₀", 8), ("σ'(z⁽ᴸ⁾)", 8), ("全角", 4), ("a全b", 4), ("", 0)],
+)
+def test_cell_width_counts_wide_characters_twice(text: str, columns: int) -> None:
+    assert cell_width(text) == columns
+
+
+@pytest.mark.parametrize(
+    "renderer", [render_latex, render_markdown, render_json, render_plain_text]
+)
+def test_rendering_reports_progress_every_256_parameters(renderer: Callable[..., object]) -> None:
+    derivation = derive(Network.from_widths((16, 16, 1)))  # 16·16 + 16 + 16 + 1 = 289 parameters
+    calls: list[tuple[int, int]] = []
+    renderer(derivation, "relative", progress=lambda done, total: calls.append((done, total)))
+    assert calls == [(256, 289), (289, 289)]

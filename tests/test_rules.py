@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import sympy as sp
 from click.testing import CliRunner
-from conftest import assert_same_value
+from conftest import assert_same_value, evaluate, random_point
 
 from symchain import (
     ACTIVATIONS,
@@ -20,7 +20,7 @@ from symchain import (
     register_activation,
     register_loss,
 )
-from symchain.activations import float_function, to_elementary
+from symchain.activations import DisplayFunction, float_function, to_elementary
 from symchain.cli import cli
 from symchain.codegen import compile_matrix
 from symchain.errors import SpecError
@@ -278,6 +278,45 @@ def test_huber_equals_torch_huber_loss() -> None:
     assert max(c.max_rel for c in compare(network, result.gradients, reference)) < 1e-12
 
 
+@pytest.mark.parametrize("activation", NAMES, indirect=True)
+def test_sympy_printers_and_lambdify_of_each_gradient(activation: str) -> None:
+    """str(), sympy.pretty and sympy.latex of a gradient write the lecture notation; lambdify
+    through SymPy's Python, NumPy, SciPy, mpmath, JAX and PyTorch printers computes it."""
+    network = _network(activation, widths=(1, 2, 1))
+    u = sp.Symbol("u", real=True)
+    # ∂C_0/∂w^(L-1)_00 in display form (σ'(z^(L-1)), δ of the next layer), and σ(u) beside it.
+    gradient = derive(network)[network.w(1, 0, 0)].gradient
+    if ACTIVATIONS[activation].elementwise:
+        gradient += ACTIVATIONS[activation].apply(u)
+    shown = gradient.atoms(DisplayFunction)
+    if ACTIVATIONS[activation].unicode:
+        assert shown
+    for function in shown:
+        cls = type(function)
+        assert f"{cls.unicode_name}(" in str(gradient)
+        assert f"{cls.unicode_name}(" in sp.pretty(gradient, use_unicode=True)
+        assert cls.latex_name + r"\left(" in sp.latex(gradient)
+        assert cls.__name__ not in str(gradient)
+    symbols = sorted(gradient.free_symbols, key=lambda s: s.name)
+    point = random_point(set(symbols), seed=3)
+    expected = evaluate(to_elementary(gradient), point)
+    values = [point[s] for s in symbols]
+    for module in ("math", "mpmath", "numpy", "scipy", "torch", *(["jax"] * HAVE_JAX)):
+        function = sp.lambdify(symbols, gradient, modules=module)
+        if module == "torch":
+            import torch
+
+            got = float(function(*(torch.tensor(v, dtype=torch.float64) for v in values)))
+        elif module == "jax":
+            import jax
+
+            jax.config.update("jax_enable_x64", True)
+            got = float(function(*(jax.numpy.float64(v) for v in values)))
+        else:
+            got = float(function(*(np.float64(v) for v in values)))
+        assert got == pytest.approx(expected, rel=1e-12, abs=1e-14), module
+
+
 def test_display_functions_print_through_sympy_and_lambdify() -> None:
     from symchain.activations import ReluPrime, Sigmoid, SigmoidPrime
 
@@ -286,6 +325,7 @@ def test_display_functions_print_through_sympy_and_lambdify() -> None:
     assert sp.latex(expr) == (r"\operatorname{ReLU}'\left(z\right) + \sigma\left(z\right) "
                               r"\sigma'\left(z\right)")
     assert sp.pretty(expr, use_unicode=True) == "ReLU'(z) + σ(z)⋅σ'(z)"
+    assert str(expr) == "ReLU'(z) + σ(z)*σ'(z)"  # sympy.sstr, as str() of any SymPy expression
     assert sp.latex(ACTIVATIONS["gelu"].derivative(z)) == r"\operatorname{GELU}'\left(z\right)"
     values = np.array([-1.0, 0.0, 2.0])
     s = 1 / (1 + np.exp(-values))

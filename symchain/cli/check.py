@@ -28,9 +28,8 @@ from ..numeric import (
     torch_gradients,
 )
 from ..spec import check_parameter_count
-from .equations import graph_option
 from .equations_numeric import check_graph_file
-from .options import network_options, seed_option
+from .options import graph_option, network_options, seed_option
 
 # Default tolerances on the max relative error, per dtype of the checked gradient.
 TOLERANCES = {

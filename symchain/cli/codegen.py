@@ -8,9 +8,8 @@ import click
 
 from ..codegen import BACKENDS, generate_module
 from ..network import Network
-from .equations import graph_option
 from .equations_numeric import codegen_graph_file
-from .options import network_options, output_option, write_output
+from .options import graph_option, network_options, output_option, write_output
 
 
 @click.command("codegen")

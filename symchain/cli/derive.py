@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
+import importlib
 import io
+from collections.abc import Callable
 from pathlib import Path
 
 import click
-from rich.console import Console
+from rich.console import Console, Group
 
-from ..derivation import resolve_parameters
-from ..deriver import DEFAULT_BUDGET_SECONDS, derive
+from ..derivation import Derivation, resolve_parameters
+from ..deriver import DEFAULT_BUDGET_SECONDS, Progress, derive
 from ..forms import FORMS
 from ..network import Network
-from ..render import FORMATS, render_html, render_json, render_latex, render_markdown, render_text
+from ..render import FORMATS
 from ..spec import check_unrolled_size
-from .equations import derive_graph_file, graph_option
 from .forms import derive_progress, write_form
-from .options import network_options, output_option, timeout_option, write_output
+from .options import graph_option, network_options, output_option, timeout_option, write_output
 
 # More parameters than this in a printed derivation is unreadable; a warning suggests --param.
 READABLE_PARAMETERS = 500
@@ -81,6 +82,9 @@ def derive_command(
                 "--graph derives the unrolled form as text, latex, markdown, json or html "
                 "(no --form or --standalone)"
             )
+        # imported here: the graph parser and its grammar slow every other run's start
+        from .equations import derive_graph_file
+
         derive_graph_file(graph_file, params, output_format, output)
         return
     if form != "unrolled":
@@ -88,29 +92,52 @@ def derive_command(
         return
     check_unrolled_size(network.spec)
     chosen = resolve_parameters(network, params) or None
-    with derive_progress(len(chosen or network.parameters)) as progress:
+    with derive_progress(len(chosen or network.parameters)) as phase:
+        progress = phase("deriving") if phase else None
         derivation = derive(network, chosen, budget=timeout, progress=progress)
+        # rendered under the same bar (to a string: stdout stays untouched while it shows)
+        document = _render(derivation, notation, output_format, standalone, output, phase)
     if len(derivation) > READABLE_PARAMETERS and output_format != "json":
         click.echo(
             f"symchain: warning: {len(derivation)} parameters make a very long document; "
             "select some with --param, or use --form matrix",
             err=True,
         )
+    if isinstance(document, str):
+        write_output(document, output)
+    else:
+        Console(highlight=False, soft_wrap=True).print(document)
+
+
+def _render(
+    derivation: Derivation,
+    notation: str,
+    output_format: str,
+    standalone: bool,
+    output: Path | None,
+    phase: Callable[[str], Progress] | None,
+) -> str | Group:
+    """The document in ``output_format``: a string, or rich renderables for a styled terminal.
+
+    Each format's renderer is imported when used (the HTML page's takes the longest to load).
+    """
+    progress = phase("rendering") if phase else None
     if output_format == "text":
-        if output is None:
-            console = Console(highlight=False, soft_wrap=True)
-            console.print(render_text(derivation, notation, console.width))
-            return
-        buffer = io.StringIO()
-        console = Console(file=buffer, highlight=False, soft_wrap=True, color_system=None)
-        console.print(render_text(derivation, notation, console.width))
-        write_output(buffer.getvalue(), output)
-        return
-    renderers = {"latex": render_latex, "markdown": render_markdown, "json": render_json}
-    renderers["html"] = render_html
-    if standalone:
-        # imported here: the TikZ graph code it needs slows every other run's start by 35 ms
+        from ..render.text import render_plain_text, render_text
+
+        console = Console(highlight=False, soft_wrap=True)
+        if output is None and console.color_system is not None:
+            return render_text(derivation, notation, console.width, progress)
+        if output is not None:  # a file: the width COLUMNS gives, or 80
+            console = Console(file=io.StringIO(), highlight=False, soft_wrap=True)
+        return render_plain_text(derivation, notation, console.width, progress)
+    if output_format == "latex" and standalone:
         from ..render.standalone import render_standalone
 
-        renderers["latex"] = render_standalone
-    write_output(renderers[output_format](derivation, notation), output)
+        return render_standalone(derivation, notation)
+    if output_format == "html":
+        from ..render.html import render_html
+
+        return render_html(derivation, notation)
+    renderer = getattr(importlib.import_module("symchain.render"), f"render_{output_format}")
+    return renderer(derivation, notation, progress)  # type: ignore[no-any-return]

@@ -21,18 +21,6 @@ from ..graphs.spec import load_graph
 from .options import write_output
 
 
-def graph_option(command: Any) -> Any:
-    """``--graph FILE``: a TOML graph of named quantities instead of a dense network."""
-    return click.option(
-        "--graph",
-        "graph_file",
-        type=click.Path(path_type=Path, dir_okay=False),
-        default=None,
-        help="A TOML graph: parameters, inputs, targets and equations in LaTeX "
-        "(see docs/graphs.rst); the network options are then ignored.",
-    )(command)
-
-
 def read_graph(path: Path) -> Graph:
     """The graph of a file; its warnings (unreached parameters) go to stderr."""
     graph = load_graph(path)

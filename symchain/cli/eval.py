@@ -20,9 +20,8 @@ from ..network import Network
 from ..numeric import DTYPES, NumericError, compile_gradient, init_parameters
 from ..numeric.io import load_data, load_parameters
 from ..spec import check_parameter_count
-from .equations import graph_option
 from .equations_numeric import eval_graph_file
-from .options import network_options, seed_option
+from .options import graph_option, network_options, seed_option
 
 
 @click.command("eval")

@@ -11,6 +11,7 @@ import click
 from rich.console import Console
 
 from .. import forms
+from ..deriver import Progress
 from ..network import Network
 from ..render.layout import wrap_equation_lines
 from .options import write_output
@@ -46,8 +47,12 @@ def write_form(
 
 
 @contextmanager
-def derive_progress(total: int) -> Iterator[Callable[[int, int], None] | None]:
-    """A rich progress bar on stderr for long derivations, only when stderr is a terminal."""
+def derive_progress(total: int) -> Iterator[Callable[[str], Progress] | None]:
+    """A rich progress bar on stderr for long derivations, only when stderr is a terminal.
+
+    Yields ``phase``: ``phase("deriving")`` and then ``phase("rendering")`` give the
+    ``progress(done, total)`` callbacks that move the bar through each stage.
+    """
     if total < PROGRESS_PARAMETERS or not sys.stderr.isatty():
         yield None
         return
@@ -55,22 +60,29 @@ def derive_progress(total: int) -> Iterator[Callable[[int, int], None] | None]:
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
-        Progress,
         TextColumn,
         TimeElapsedColumn,
+    )
+    from rich.progress import (
+        Progress as Bar,
     )
 
     console = Console(stderr=True)
     columns = (
-        TextColumn("deriving"),
+        TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
     )
-    with Progress(*columns, console=console, transient=True) as bar:
-        task = bar.add_task("derive", total=total)
+    with Bar(*columns, console=console, transient=True) as bar:
+        task = bar.add_task("deriving", total=total)
 
-        def update(done: int, _total: int) -> None:
-            bar.update(task, completed=done)
+        def phase(name: str) -> Progress:
+            bar.update(task, description=name, completed=0)
 
-        yield update
+            def update(done: int, _total: int) -> None:
+                bar.update(task, completed=done)
+
+            return update
+
+        yield phase

@@ -19,8 +19,8 @@ from ..render.graph import (
     render_graph,
     to_dot,
 )
-from .equations import graph_option, picture_graph_file
-from .options import network_options, output_option, write_output
+from .equations import picture_graph_file
+from .options import graph_option, network_options, output_option, write_output
 
 
 @click.command("graph")

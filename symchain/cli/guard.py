@@ -16,7 +16,6 @@
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 import os
 import signal
 import sys
@@ -67,6 +66,10 @@ def ascii_safe_streams() -> None:
 
 
 def _stop_workers() -> None:
+    # Workers exist only if a command imported multiprocessing; never import it for this.
+    multiprocessing = sys.modules.get("multiprocessing")
+    if multiprocessing is None:
+        return
     for child in multiprocessing.active_children():
         child.terminate()
     for child in multiprocessing.active_children():

@@ -187,3 +187,15 @@ def network_options(command: F) -> F:
         return command(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
+
+
+def graph_option(command: Any) -> Any:
+    """``--graph FILE``: a TOML graph of named quantities instead of a dense network."""
+    return click.option(
+        "--graph",
+        "graph_file",
+        type=click.Path(path_type=Path, dir_okay=False),
+        default=None,
+        help="A TOML graph: parameters, inputs, targets and equations in LaTeX "
+        "(see docs/graphs.rst); the network options are then ignored.",
+    )(command)

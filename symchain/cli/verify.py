@@ -19,8 +19,8 @@ from ..spec import check_parameter_count
 from ..verify import Checker, Verdict
 from ..verify.check import DEFAULT_CLAIM_BUDGET
 from ..verify.documents import Document, derivative_on_left, has_equals, load_document
-from .equations import graph_option, verify_graph_file
-from .options import network_options, timeout_option
+from .equations import verify_graph_file
+from .options import graph_option, network_options, timeout_option
 
 EXIT_HOLDS, EXIT_FAILS, EXIT_ERROR = 0, 1, 2
 FORBIDDEN_DOCUMENT_OPTIONS = ("--help", "-h")

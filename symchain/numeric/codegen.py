@@ -38,6 +38,10 @@ def identifier(symbol: sp.Symbol) -> str:
 class ProgramPrinter(StrPrinter):
     """Prints program expressions as Python over arrays; functions become ``F.<name>(...)``."""
 
+    # Its own print method, so that the ``_sympystr`` that display functions give ``str()``
+    # (σ'(z), for people) never reaches generated code: every function is dispatched below.
+    printmethod = "_symchain_program"
+
     def _print_Symbol(self, expr: sp.Symbol) -> str:
         return identifier(expr)
 

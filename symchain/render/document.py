@@ -13,9 +13,10 @@ import sympy as sp
 
 from .. import naming
 from ..derivation import Derivation, ErrorTerm, Factor, ParameterGradient
+from ..deriver import Progress
 from ..network import Network
 from ..nodes import Partial, Sampled
-from .layout import Pieces
+from .layout import Pieces, product_width
 
 
 class Printer(Protocol):
@@ -104,8 +105,10 @@ def _ordered_affine(net: Network, layer: int, j: int, printer: Printer) -> str:
     return " + ".join(terms)
 
 
-def _pieces(values: list[sp.Expr], printer: Printer) -> Pieces:
-    return Pieces(tuple(printer.product([v]) for v in values))
+def _pieces(values: list[sp.Expr], printer: Printer, text: str = "", frame: str = "") -> Pieces:
+    """The factors of a product side, with the width of its ``text`` (inside ``frame``)."""
+    items = tuple(printer.product([v]) for v in values)
+    return Pieces(items, width=product_width(text, items, frame) if text else None)
 
 
 def _chain_equation(
@@ -115,11 +118,15 @@ def _chain_equation(
     leibniz = [f.leibniz for f in factors]
     values = [f.value for f in factors]
     sides = [printer.doprint(lhs), printer.product(leibniz), printer.product(values)]
-    layouts: list[Pieces | None] = [None, _pieces(leibniz, printer), _pieces(values, printer)]
+    layouts: list[Pieces | None] = [
+        None,
+        _pieces(leibniz, printer, sides[1]),
+        _pieces(values, printer, sides[2]),
+    ]
     kept = [v for v in values if v != 1]
     if len(kept) != len(values) and kept:
         sides.append(printer.product(kept))
-        layouts.append(_pieces(kept, printer))
+        layouts.append(_pieces(kept, printer, sides[-1]))
     if first:
         sides.insert(0, first)
         layouts.insert(0, None)
@@ -161,16 +168,20 @@ def parameter_section(gradient: ParameterGradient, printer: Printer) -> Section:
     batch_lhs = Partial(naming.BATCH_LOSS, gradient.parameter)
     sampled = [v for v in gradient.sampled_factors() if v != 1] or [sp.S.One]
     per_sample = Partial(Sampled(naming.SAMPLE_LOSS, naming.SAMPLE_INDEX), gradient.parameter)
+    bracketed = len(sampled) > 1
+    mean = printer.batch_mean(printer.product(sampled), bracketed=bracketed)
+    terms = _pieces(sampled, printer, mean, frame=printer.batch_mean("", bracketed=bracketed))
     batch_pieces = Pieces(
-        _pieces(sampled, printer).items,
+        terms.items,
         opening=printer.batch_mean(r"\biggl["),
         closing=r"\biggr]",
+        width=terms.width,
     )
     batch = Equation(
         (
             printer.doprint(batch_lhs),
             printer.batch_mean(printer.doprint(per_sample)),
-            printer.batch_mean(printer.product(sampled), bracketed=len(sampled) > 1),
+            mean,
         ),
         "batch",
         (None, None, batch_pieces),
@@ -197,10 +208,21 @@ def gradient_vector_section(derivation: Derivation, printer: Printer) -> Section
     return Section("Gradient", (equation,), key="gradient")
 
 
-def build_document(derivation: Derivation, printer: Printer) -> list[Section]:
-    """All sections of a derivation, in reading order."""
+# How many parameters between two progress calls.
+PROGRESS_STEP = 256
+
+
+def build_document(
+    derivation: Derivation, printer: Printer, progress: Progress | None = None
+) -> list[Section]:
+    """All sections of a derivation, in reading order; ``progress(done, total)`` is called every
+    :data:`PROGRESS_STEP` parameters and at the end."""
     sections = [forward_section(derivation, printer)]
     sections.extend(error_section(term, printer) for term in derivation.errors)
-    sections.extend(parameter_section(g, printer) for g in derivation)
+    total = len(derivation)
+    for done, gradient in enumerate(derivation, start=1):
+        sections.append(parameter_section(gradient, printer))
+        if progress is not None and (done % PROGRESS_STEP == 0 or done == total):
+            progress(done, total)
     sections.append(gradient_vector_section(derivation, printer))
     return sections

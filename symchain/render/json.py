@@ -9,11 +9,13 @@ import sympy as sp
 
 from .. import naming
 from ..derivation import Derivation
-from .document import build_document
+from .document import Progress, build_document
 from .latex import equation_latex, latex_printer
 
 
-def derivation_data(derivation: Derivation, style: str = "relative") -> dict[str, Any]:
+def derivation_data(
+    derivation: Derivation, style: str = "relative", progress: Progress | None = None
+) -> dict[str, Any]:
     """The JSON-ready data: ``network``, ``loss`` (srepr), ``errors``, ``parameters``, ``gradient``.
 
     ``loss`` and each ``expression`` are SymPy ``srepr`` strings in the same symbols
@@ -22,7 +24,7 @@ def derivation_data(derivation: Derivation, style: str = "relative") -> dict[str
     loss = sp.srepr(derivation.expanded_loss())  # first: a too-large network fails at once
     printer = latex_printer(derivation, style)
     net = derivation.network
-    sections = {s.key: s for s in build_document(derivation, printer)}
+    sections = {s.key: s for s in build_document(derivation, printer, progress)}
     parameters = []
     for gradient in derivation:
         section = sections[gradient.parameter.name]
@@ -70,6 +72,9 @@ def derivation_data(derivation: Derivation, style: str = "relative") -> dict[str
     }
 
 
-def render_json(derivation: Derivation, style: str = "relative") -> str:
+def render_json(
+    derivation: Derivation, style: str = "relative", progress: Progress | None = None
+) -> str:
     """The derivation as one indented JSON document (deterministic key order)."""
-    return json.dumps(derivation_data(derivation, style), indent=2, ensure_ascii=False) + "\n"
+    data = derivation_data(derivation, style, progress)
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

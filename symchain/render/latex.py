@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..derivation import Derivation
 from ..naming import Notation
 from ..printing import NotationLatexPrinter
-from .document import Equation, Section, build_document, network_title
+from .document import Equation, Progress, Section, build_document, network_title
 from .layout import ROW_WIDTH, break_side
 
 
@@ -45,11 +45,16 @@ def section_latex(section: Section) -> str:
     return f"\\begin{{align*}}\n{body}\n\\end{{align*}}"
 
 
-def render_latex(derivation: Derivation, style: str = "relative") -> str:
-    """The derivation as LaTeX for an amsmath document: a comment and an ``align*`` per section."""
+def render_latex(
+    derivation: Derivation, style: str = "relative", progress: Progress | None = None
+) -> str:
+    """The derivation as LaTeX for an amsmath document: a comment and an ``align*`` per section.
+
+    ``progress(done, total)`` is told how many parameters are written (see build_document).
+    """
     printer = latex_printer(derivation, style)
     parts = [f"% derived by symchain: {network_title(derivation)}, {style} notation"]
-    for section in build_document(derivation, printer):
+    for section in build_document(derivation, printer, progress):
         parts.append(f"% {section.title}")
         parts.append(section_latex(section))
     return "\n".join(parts) + "\n"

@@ -33,6 +33,9 @@ class Pieces:
         opening: written before the first piece when broken (``\\frac{1}{n} \\sum ... \\biggl[``).
         closing: written after the last piece when broken (e.g. ``\\biggr]``).
         force: use this layout even when the side would fit on one row.
+        width: the whole side's :func:`display_width`, summed from its parts by whoever built
+            it (None: measure the side's text). Summing in another order may differ from
+            measuring in the last bits, so a side within :data:`_NEAR` of the limit is measured.
     """
 
     items: tuple[str, ...]
@@ -40,21 +43,30 @@ class Pieces:
     opening: str = ""
     closing: str = ""
     force: bool = False
+    width: float | None = None
+
+
+# Closer than this to a row's limit, a width summed from parts is not trusted to decide a break.
+_NEAR = 1e-6
+
+
+# A brace that opens or closes a group (not an escaped ``\{`` or ``\}``).
+_BRACE_RE = re.compile(r"(?<!\\)[{}]")
+# One step of :func:`display_width`: a command, a script mark, characters of no width, an
+# operator, or a run of ordinary characters (one width each).
+_TOKEN_RE = re.compile(r"\\([A-Za-z]+|.)|([_^])|([{} &]+)|([-+=])|([^-+=\\^_{} &]+)")
 
 
 def _group_end(text: str, start: int) -> int:
     """Index just past the brace group starting at ``text[start] == '{'``."""
     depth = 0
-    for index in range(start, len(text)):
-        char = text[index]
-        if char == "\\":
-            continue
-        if char == "{" and (index == 0 or text[index - 1] != "\\"):
+    for match in _BRACE_RE.finditer(text, start):
+        if match.group() == "{":
             depth += 1
-        elif char == "}" and text[index - 1] != "\\":
+        else:
             depth -= 1
             if depth == 0:
-                return index + 1
+                return match.end()
     return len(text)
 
 
@@ -79,12 +91,11 @@ def display_width(latex: str) -> float:
     width = 0.0
     index = 0
     while index < len(latex):
-        char = latex[index]
-        if char == "\\":
-            match = _COMMAND_RE.match(latex, index)
-            assert match is not None
-            name = match.group(1)
-            index = match.end()
+        match = _TOKEN_RE.match(latex, index)
+        assert match is not None
+        name, script, _blank, operator, plain = match.groups()
+        index = match.end()
+        if name is not None:
             if name == "frac":
                 top, index = _argument(latex, index)
                 bottom, index = _argument(latex, index)
@@ -98,17 +109,17 @@ def display_width(latex: str) -> float:
                 width += 0.0 if name.isalpha() or name in ",;!" else 1.0
             else:
                 width += _WIDE.get(name, 1.0 if len(name) <= 5 else 3.0)
-        elif char in "^_":
-            script, index = _argument(latex, index + 1)
-            width += 0.7 * display_width(script)
-        elif char in "{} &":
-            index += 1
-        elif char in "+-=":
+        elif script is not None:
+            argument, index = _argument(latex, index)
+            width += 0.7 * display_width(argument)
+        elif operator is not None:
             width += 2.0
-            index += 1
-        else:
-            width += 1.0
-            index += 1
+        elif plain is not None:
+            if width.is_integer():  # exact: the same sum as adding 1.0 per character
+                width += len(plain)
+            else:
+                for _ in plain:
+                    width += 1.0
     return width
 
 
@@ -124,6 +135,28 @@ def join_pieces(items: list[str] | tuple[str, ...], joiner: str) -> str:
     return result
 
 
+def _side_width(text: str, pieces: Pieces, limit: float) -> float:
+    """The width of ``text``: the one its pieces carry, unless it is too close to ``limit``."""
+    if pieces.width is not None and abs(pieces.width - limit) > _NEAR:
+        return pieces.width
+    return display_width(text)
+
+
+def product_width(text: str, items: tuple[str, ...], frame: str = "") -> float | None:
+    """The :func:`display_width` of ``text``, the product of ``items`` (juxtaposed, or joined
+    by ``\\cdot``) inside ``frame`` (its text without the product), summed from the parts'
+    cached widths; None when ``text`` is not made that way."""
+    joins = len(items) - 1
+    extra = len(text) - len(frame) - sum(map(len, items)) - joins
+    dots, rest = divmod(extra, len(_CDOT) - 1)
+    if rest or not 0 <= dots <= joins:
+        return None
+    return display_width(frame) + sum(map(display_width, items)) + dots * display_width(_CDOT)
+
+
+_CDOT = r" \cdot "
+
+
 def break_side(text: str, pieces: Pieces | None, limit: float = ROW_WIDTH) -> list[str]:
     """``text`` as one row, or, when wider than ``limit`` and breakable, several rows.
 
@@ -132,7 +165,7 @@ def break_side(text: str, pieces: Pieces | None, limit: float = ROW_WIDTH) -> li
     """
     if pieces is None or len(pieces.items) < 2:
         return [text]
-    if not pieces.force and display_width(text) <= limit:
+    if not pieces.force and _side_width(text, pieces, limit) <= limit:
         return [text]
     rows: list[list[str]] = [[]]
     used = display_width(pieces.opening)
@@ -165,51 +198,69 @@ def break_side(text: str, pieces: Pieces | None, limit: float = ROW_WIDTH) -> li
 # preferred, and shallow ones (outside parentheses) before deep ones.
 _TEXT_OPERATORS = ("·", "+", "-", "−", "=", "×")
 _OPENING, _CLOSING = "([{", ")]}"
+_TEXT_MARKS = re.compile(r"[ ()\[\]{}]")
 
 
+@functools.lru_cache(maxsize=1 << 16)  # the same symbols and factors recur in every formula
 def cell_width(text: str) -> int:
     """Terminal columns of ``text`` (wide characters count twice)."""
-    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+    if text.isascii():
+        return len(text)
+    return len(text) + sum(text.count(char) for char in set(text) if _is_wide(char))
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_wide(char: str) -> bool:
+    return unicodedata.east_asian_width(char) in "WF"
 
 
 def _text_breaks(text: str) -> list[tuple[int, float]]:
     """``(position of a space, rank)``: lower ranks are better places to break."""
     breaks = []
     depth = 0
-    for index, char in enumerate(text):
-        if char in _OPENING:
-            depth += 1
-        elif char in _CLOSING:
-            depth = max(depth - 1, 0)
-        elif char == " " and 0 < index < len(text) - 1:
-            before = text[:index].rsplit(" ", 1)[-1]
-            if before in _TEXT_OPERATORS or before.startswith("Σ"):
+    space = -1  # the previous space
+    last = len(text) - 1
+    for match in _TEXT_MARKS.finditer(text):
+        char = match.group()
+        if char == " ":
+            index = match.start()
+            before, space = text[space + 1 : index], index
+            if index == 0 or index == last:
+                continue
+            if before in _TEXT_OPERATORS or before[:1] == "Σ":
                 continue  # an operator or a sum sign stays with what follows it
-            after = text[index + 1 :]
-            good = after.startswith(_TEXT_OPERATORS) or text[index - 1] == ","
+            good = text.startswith(_TEXT_OPERATORS, index + 1) or text[index - 1] == ","
             breaks.append((index, depth + (0.0 if good else 0.5)))
+        elif char in _OPENING:
+            depth += 1
+        elif depth:
+            depth -= 1
     return breaks
 
 
-def _pack(chunks: list[str], limit: int, overflow: bool = False) -> list[str] | None:
-    """Chunks greedily packed into rows of at most ``limit`` columns.
+def _pack(
+    text: str, cuts: list[int], limit: int, overflow: bool = False, narrow: bool = False
+) -> list[str] | None:
+    """``text``'s pieces between the spaces at ``cuts``, packed greedily into rows of at most
+    ``limit`` columns (a row keeps the spaces between its pieces).
 
-    None when a chunk alone is wider than ``limit``, unless ``overflow`` lets it stick out.
+    None when a piece alone is wider than ``limit``, unless ``overflow`` lets it stick out.
+    ``narrow``: no wide character in ``text``, so a piece's width is its length.
     """
     rows: list[str] = []
-    for chunk in chunks:
-        if cell_width(chunk) > limit and not overflow:
+    first = last = used = 0  # the row being packed: text[first:last], ``used`` columns wide
+    for start, end in zip([0, *(cut + 1 for cut in cuts)], [*cuts, len(text)], strict=True):
+        size = end - start if narrow else cell_width(text[start:end])
+        if size > limit and not overflow:
             return None
-        if rows and cell_width(rows[-1] + " " + chunk) <= limit:
-            rows[-1] += " " + chunk
+        if start and used + 1 + size <= limit:
+            last, used = end, used + 1 + size
         else:
-            rows.append(chunk)
+            if start:
+                rows.append(text[first:last])
+            first, last, used = start, end, size
+    rows.append(text[first:last])
     return rows
-
-
-def _split(text: str, cuts: list[int]) -> list[str]:
-    """``text`` split at the spaces at positions ``cuts`` (the spaces dropped)."""
-    return [text[a + 1 : b] for a, b in zip([-1, *cuts], [*cuts, len(text)], strict=True)]
 
 
 def wrap_text(text: str, limit: int) -> list[str]:
@@ -218,14 +269,17 @@ def wrap_text(text: str, limit: int) -> list[str]:
     The best-ranked breaks that make every piece fit are used (operators and commas outside
     parentheses first); a single symbol wider than ``limit`` overflows rather than being split.
     """
-    if cell_width(text) <= limit:
+    width = cell_width(text)
+    if width <= limit:
         return [text]
+    narrow = width == len(text)
     breaks = _text_breaks(text)
     for rank in sorted({rank for _, rank in breaks}):
-        rows = _pack(_split(text, [index for index, r in breaks if r <= rank]), limit)
+        rows = _pack(text, [index for index, r in breaks if r <= rank], limit, narrow=narrow)
         if rows is not None:
             return rows
-    return _pack(_split(text, [index for index, _ in breaks]), limit, overflow=True) or [text]
+    cuts = [index for index, _ in breaks]
+    return _pack(text, cuts, limit, overflow=True, narrow=narrow) or [text]
 
 
 def _top_level_sides(text: str) -> list[str]:

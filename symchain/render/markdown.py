@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from ..derivation import Derivation
-from .document import Equation, build_document, network_title
+from .document import Equation, Progress, build_document, network_title
 from .latex import aligned_rows, equation_latex, latex_printer
 
 
-def render_markdown(derivation: Derivation, style: str = "relative") -> str:
-    """The derivation as Markdown: a heading per section, each equation in its own ``$$`` block."""
+def render_markdown(
+    derivation: Derivation, style: str = "relative", progress: Progress | None = None
+) -> str:
+    """The derivation as Markdown: a heading per section, each equation in its own ``$$`` block.
+
+    ``progress(done, total)`` is told how many parameters are written (see build_document).
+    """
     printer = latex_printer(derivation, style)
     lines = [f"# Backpropagation: {network_title(derivation)}", ""]
-    for section in build_document(derivation, printer):
+    for section in build_document(derivation, printer, progress):
         if section.subject is not None:
             heading = f"## ${printer.doprint(section.subject)}$"
         else:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
+
 from rich.console import Group
-from rich.text import Text
+from rich.control import strip_control_codes
+from rich.text import Span, Text
 
 from ..derivation import Derivation
 from ..naming import Notation
 from ..printing import NotationUnicodePrinter
-from .document import Equation, build_document, network_title
+from .document import Equation, Progress, build_document, network_title
 from .layout import cell_width, wrap_text
 
 _KIND_LABEL = {
@@ -27,26 +31,58 @@ def unicode_printer(derivation: Derivation, style: str = "relative") -> Notation
     return NotationUnicodePrinter({"notation": Notation(derivation.network.widths, style)})
 
 
-def render_text(derivation: Derivation, style: str = "relative", width: int | None = None) -> Group:
+def render_text(
+    derivation: Derivation,
+    style: str = "relative",
+    width: int | None = None,
+    progress: Progress | None = None,
+) -> Group:
     """The derivation as rich renderables, wrapped to ``width`` columns (None: never wrapped).
 
     Print with ``soft_wrap=True`` so that rich does not fold lines again. A long side continues
     on the next rows with a hanging indent (two columns past where the side starts, an operator
     first), breaking only at spaces, so no symbol is split and the ``=`` signs stay aligned.
     """
+    parts = _parts(derivation, style, width, progress)
+    return Group(*(Text(text, style=whole, spans=list(spans)) for text, whole, spans in parts))
+
+
+def render_plain_text(
+    derivation: Derivation,
+    style: str = "relative",
+    width: int | None = None,
+    progress: Progress | None = None,
+) -> str:
+    """What printing :func:`render_text` writes with no colours or styles (to a pipe or a file),
+    made without rich's per-line work."""
+    lines = []
+    for text, _, _ in _parts(derivation, style, width, progress):
+        if _CONTROL.search(text):  # as rich.Text does
+            text = strip_control_codes(text)
+        lines.append(text + "\n")
+    return "".join(lines)
+
+
+# A part of the document: its text, the style of all of it, and styled spans within it.
+_Part = tuple[str, str, tuple[Span, ...]]
+_CONTROL = re.compile("[\x07\x08\x0b\x0c\x0d]")
+
+
+def _parts(
+    derivation: Derivation, style: str, width: int | None, progress: Progress | None
+) -> Iterator[_Part]:
     printer = unicode_printer(derivation, style)
     heading = f"symchain · {network_title(derivation)}"
     rows = [heading] if width is None else wrap_text(heading, width - _MARGIN)
-    parts: list[Text] = [Text(f"\n{' ' * _MARGIN}".join(rows), style="bold")]
-    for section in build_document(derivation, printer):
+    yield f"\n{' ' * _MARGIN}".join(rows), "bold", ()
+    for section in build_document(derivation, printer, progress):
         title = section.title if section.subject is None else f"∂C₀/∂{section.title}"
         if section.key.startswith("δ"):
             title = section.title
-        parts.append(Text(""))
-        parts.append(Text(title, style="bold cyan"))
+        yield "", "", ()
+        yield title, "bold cyan", ()
         for equation in section.equations:
-            parts.append(_equation_text(equation, width))
-    return Group(*parts)
+            yield _equation_text(equation, width)
 
 
 # The margin and the kind column before an equation's left side.
@@ -54,13 +90,17 @@ _MARGIN = 2
 _KIND_WIDTH = 7
 
 
-def _equation_text(equation: Equation, width: int | None) -> Text:
+def _equation_text(equation: Equation, width: int | None) -> _Part:
     """``  kind  left = side`` with further sides (and long sides' rows) aligned below."""
     label = _KIND_LABEL.get(equation.kind, "")
     first, *rest = equation.sides
-    line = Text(" " * _MARGIN)
-    line.append(f"{label:<{_KIND_WIDTH}}", style="dim")
-    line.append(first, style="bold" if equation.kind in ("chain", "error") else "")
+    # The text in pieces and its two styled spans, built at once (rich's append is slow).
+    kind = f"{label:<{_KIND_WIDTH}}"
+    pieces = [" " * _MARGIN, kind, first]
+    spans = [Span(_MARGIN, _MARGIN + len(kind), "dim")]
+    if equation.kind in ("chain", "error"):
+        start = _MARGIN + len(kind)
+        spans.append(Span(start, start + len(first), "bold"))
     indent = _MARGIN + _KIND_WIDTH + cell_width(first)
     newline_first = False
     if width is not None and indent > width // 3:
@@ -68,9 +108,9 @@ def _equation_text(equation: Equation, width: int | None) -> Text:
         indent, newline_first = _MARGIN + _KIND_WIDTH, True
     for number, side in enumerate(rest):
         if number or newline_first:
-            line.append("\n" + " " * indent)
+            pieces.append("\n" + " " * indent)
         rows = [side] if width is None else wrap_text(side, max(width - indent - 5, 20))
-        line.append(" = " + rows[0])
+        pieces.append(" = " + rows[0])
         for row in rows[1:]:
-            line.append("\n" + " " * (indent + 5) + row)
-    return line
+            pieces.append("\n" + " " * (indent + 5) + row)
+    return "".join(pieces), "", tuple(spans)
