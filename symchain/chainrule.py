@@ -55,9 +55,14 @@ class ChainRule:
         self.closing = closing
         self._tails: dict[sp.Symbol, tuple[Factor, ...]] = {}
 
-    def factor(self, consumer: sp.Symbol, used: sp.Symbol) -> Factor:
-        """∂consumer/∂used as a factor: its Leibniz form and its value."""
-        return Factor(Partial(consumer, used), self.equations.local(consumer, used))
+    def factor(
+        self, consumer: sp.Symbol, used: sp.Symbol, local: sp.Expr | None = None
+    ) -> Factor:
+        """∂consumer/∂used as a factor: its Leibniz form and its value (``local`` when the caller
+        has it already from the consumer's rule, as the dense deriver has for 100k weights)."""
+        if local is None:
+            local = self.equations.local(consumer, used)
+        return Factor(Partial(consumer, used), local)
 
     def tail(self, quantity: sp.Symbol) -> tuple[Factor, ...]:
         """Factors from ``quantity`` to the loss: single-consumer links, then a closing adjoint."""
@@ -80,9 +85,11 @@ class ChainRule:
             quantity = consumer
         return factors
 
-    def use(self, consumer: sp.Symbol, symbol: sp.Symbol) -> tuple[Factor, ...]:
+    def use(
+        self, consumer: sp.Symbol, symbol: sp.Symbol, local: sp.Expr | None = None
+    ) -> tuple[Factor, ...]:
         """The product for one use of ``symbol``: ∂consumer/∂symbol, then the consumer's tail."""
-        return (self.factor(consumer, symbol), *self.tail(consumer))
+        return (self.factor(consumer, symbol, local), *self.tail(consumer))
 
     def uses(self, symbol: sp.Symbol) -> tuple[tuple[sp.Symbol, tuple[Factor, ...]], ...]:
         """One product per consumer of ``symbol``, with the consumer: ∂C_0/∂symbol is their sum."""

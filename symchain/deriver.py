@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from bisect import bisect_right, insort
 from collections.abc import Callable
+from functools import cached_property
 
 import sympy as sp
 from sympy.core.basic import _args_sortkey
@@ -116,7 +117,7 @@ class DenseEquations:
         # The network's parameters, per layer: weights row by row, then biases.
         self.weights: list[list[list[sp.Symbol]]] = [[]]
         self.biases: list[list[sp.Symbol]] = [[]]
-        # Where each symbol is: (kind, layer, j, k) with kind one of "w", "b", "z", "a".
+        # Where each quantity is: (kind, layer, j, 0) with kind "z" or "a" (parameters: located).
         self.where: dict[sp.Symbol, tuple[str, int, int, int]] = {}
         parameters = network.parameters
         start = 0
@@ -128,12 +129,7 @@ class DenseEquations:
             start += rows * cols
             self.biases.append(list(parameters[start : start + rows]))
             start += rows
-            for j in range(rows):
-                self.where.update(
-                    (w, ("w", layer, j, k)) for k, w in enumerate(self.weights[layer][j])
-                )
-                self.where[self.biases[layer][j]] = ("b", layer, j, 0)
-                self.where[self.z[layer][j]] = ("z", layer, j, 0)
+            self.where.update((z, ("z", layer, j, 0)) for j, z in enumerate(self.z[layer]))
         for layer in range(depth + 1):
             self.where.update((a, ("a", layer, j, 0)) for j, a in enumerate(self.a[layer]))
         self.vector_output = not network.activation_of(depth).elementwise
@@ -143,6 +139,26 @@ class DenseEquations:
         """The weights of ``layer`` as rows w[j][k]."""
         return self.weights[layer]
 
+    @cached_property
+    def _parameters(self) -> dict[sp.Symbol, tuple[str, int, int, int]]:
+        """Where each parameter is: ("w", layer, j, k) or ("b", layer, j, 0). Made on first use:
+        hashing 100k symbols costs more than deriving them, and the deriver knows its own."""
+        where: dict[sp.Symbol, tuple[str, int, int, int]] = {}
+        for layer in range(1, self.network.depth + 1):
+            for j, row in enumerate(self.weights[layer]):
+                where.update((w, ("w", layer, j, k)) for k, w in enumerate(row))
+                where[self.biases[layer][j]] = ("b", layer, j, 0)
+        return where
+
+    def locate(self, symbol: sp.Symbol) -> tuple[str, int, int, int]:
+        """(kind, layer, j, k) of any symbol of the network (kind: "w", "b", "z" or "a")."""
+        found = self.where.get(symbol)
+        return found if found is not None else self._parameters[symbol]
+
+    def affine_local(self, layer: int, k: int | None) -> sp.Expr:
+        """∂z_j^(layer)/∂w_jk = a_k^(layer-1), or ∂z_j/∂b_j = 1 when k is None."""
+        return sp.S.One if k is None else self.a[layer - 1][k]
+
     def is_vector_layer(self, layer: int) -> bool:
         """True for a softmax output layer (every a_i^(L) depends on every z_j^(L))."""
         return self.vector_output and layer == self.network.depth
@@ -150,7 +166,7 @@ class DenseEquations:
     def consumers(self, symbol: sp.Symbol) -> tuple[sp.Symbol, ...]:
         """w_jk, b_j → z_j; z_j → a_j (softmax: every a of the layer); a_k → every z of the
         next layer; a^(L) → C_0."""
-        kind, layer, j, _ = self.where[symbol]
+        kind, layer, j, _ = self.locate(symbol)
         if kind in ("w", "b"):
             return (self.z[layer][j],)
         if kind == "z":
@@ -161,11 +177,9 @@ class DenseEquations:
 
     def local(self, consumer: sp.Symbol, used: sp.Symbol) -> sp.Expr:
         """∂consumer/∂used by the rule of the consumer's equation."""
-        kind, layer, j, k = self.where[used]
-        if kind == "w":
-            return self.a[layer - 1][k]
-        if kind == "b":
-            return sp.S.One
+        kind, layer, j, k = self.locate(used)
+        if kind in ("w", "b"):
+            return self.affine_local(layer, k if kind == "w" else None)
         if kind == "a":
             if consumer == self.loss:
                 return self.network.loss_derivative(j)
@@ -271,8 +285,8 @@ class _Deriver:
     ) -> ParameterGradient:
         """The gradient of w_jk^(layer) (or of b_j^(layer) when k is None): its one use."""
         rest, product, at, fast = self.shared(layer, j)
-        factors = self.engine.use(self.symbols.z[layer][j], parameter)
-        local = factors[0].value
+        local = self.symbols.affine_local(layer, k)
+        factors = self.engine.use(self.symbols.z[layer][j], parameter, local)
         if k is not None and at is not None:
             args = product.args
             gradient = sp.Mul._from_args((*args[:at], local, *args[at:]), True)
