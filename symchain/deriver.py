@@ -150,6 +150,10 @@ class DenseEquations:
                 where[self.biases[layer][j]] = ("b", layer, j, 0)
         return where
 
+    def fan_out(self, layer: int, k: int) -> list[sp.Symbol]:
+        """∂z_i^(layer+1)/∂a_k^(layer) = w_ik^(layer+1) for every neuron i of the next layer."""
+        return [row[k] for row in self.weights[layer + 1]]
+
     def locate(self, symbol: sp.Symbol) -> tuple[str, int, int, int]:
         """(kind, layer, j, k) of any symbol of the network (kind: "w", "b", "z" or "a")."""
         found = self.where.get(symbol)
@@ -183,7 +187,7 @@ class DenseEquations:
         if kind == "a":
             if consumer == self.loss:
                 return self.network.loss_derivative(j)
-            return self.w(layer + 1)[self.where[consumer][2]][j]
+            return self.fan_out(layer, j)[self.where[consumer][2]]
         if self.is_vector_layer(layer):  # ∂a_i/∂z_j of softmax, written back in the a's
             outputs = {self.network.activation(layer, i): a for i, a in enumerate(self.a[layer])}
             i = self.where[consumer][2]
@@ -196,6 +200,50 @@ class DenseEquations:
         return derivative
 
 
+class _ErrorTerms:
+    """The lecture's closing rule: chains stop at ∂C_0/∂a_k = Σ_j w_jk δ_j (a_k feeding several
+    neurons) or at δ_j^(L) (softmax), and the δ they name are remembered to be defined once.
+
+    Kept apart from the deriver (which holds the engine) so that nothing forms a cycle and a
+    derivation's scaffolding is freed as soon as it returns.
+    """
+
+    def __init__(self, equations: DenseEquations) -> None:
+        self.equations = equations
+        self.used: set[tuple[int, int]] = set()
+
+    def __call__(self, quantity: sp.Symbol) -> Factor | None:
+        """Where a chain stops: at a_k feeding several neurons, with ∂C_0/∂a_k = Σ_j w_jk δ_j,
+        or at z_j^(L) of a softmax output layer, with δ_j^(L)."""
+        sym = self.equations
+        kind, layer, j, _ = sym.where[quantity]
+        if kind == "z":
+            return self.output_error_factor(j) if sym.is_vector_layer(layer) else None
+        if layer == sym.network.depth or sym.network.widths[layer + 1] == 1:
+            return None
+        return Factor(Partial(naming.SAMPLE_LOSS, quantity), self.weighted_errors(quantity))
+
+    def weighted_errors(self, a: sp.Symbol) -> sp.Expr:
+        """Σ_j ∂z_j/∂a · δ_j over the consumers z_j of ``a``, that is Σ_j w_jk δ_j."""
+        sym = self.equations
+        _, layer, k, _ = sym.where[a]
+        terms = []
+        # the consumers z_i of a_k are the next layer's neurons, with local factors w_ik
+        for w, d in zip(sym.fan_out(layer, k), sym.delta[layer + 1], strict=True):
+            # two real symbols: SymPy orders them (and products of them) by name
+            terms.append(sp.Mul._from_args((w, d) if w.name <= d.name else (d, w), True))
+        terms.sort(key=lambda t: (t.args[0].name, t.args[1].name))
+        self.used.update((layer + 1, i) for i in range(len(terms)))
+        return sp.Add._from_args(tuple(terms), True)
+
+    def output_error_factor(self, j: int) -> Factor:
+        """∂C_0/∂z_j^(L) = δ_j^(L) for a softmax output layer (defined in its own section)."""
+        sym = self.equations
+        layer = sym.network.depth
+        self.used.add((layer, j))
+        return Factor(Partial(naming.SAMPLE_LOSS, sym.z[layer][j]), sym.delta[layer][j])
+
+
 class _Deriver:
     """The lecture's view of the chain-rule engine on a dense network: chains close at
     ∂C_0/∂a_k = Σ_j w_jk δ_j (or at δ_j^(L) for softmax), and each δ is defined once."""
@@ -203,8 +251,9 @@ class _Deriver:
     def __init__(self, network: Network, budget: Budget) -> None:
         self.network = network
         self.budget = budget
-        self.used_errors: set[tuple[int, int]] = set()
         self.symbols = DenseEquations(network)
+        self.closing = _ErrorTerms(self.symbols)
+        self.used_errors = self.closing.used
         self.engine = ChainRule(self.symbols, self.closing)
         self._shared: dict[
             tuple[int, int], tuple[tuple[Factor, ...], sp.Expr, int | None, bool]
@@ -215,41 +264,6 @@ class _Deriver:
 
     def is_vector_layer(self, layer: int) -> bool:
         return self.symbols.is_vector_layer(layer)
-
-    def closing(self, quantity: sp.Symbol) -> Factor | None:
-        """Where a chain stops: at a_k feeding several neurons, with ∂C_0/∂a_k = Σ_j w_jk δ_j,
-        or at z_j^(L) of a softmax output layer, with δ_j^(L)."""
-        sym = self.symbols
-        kind, layer, j, _ = sym.where[quantity]
-        if kind == "z":
-            return self.output_error_factor(j) if sym.is_vector_layer(layer) else None
-        if layer == self.network.depth or self.network.widths[layer + 1] == 1:
-            return None
-        return Factor(Partial(naming.SAMPLE_LOSS, quantity), self.weighted_errors(quantity))
-
-    def weighted_errors(self, a: sp.Symbol) -> sp.Expr:
-        """Σ_j ∂z_j/∂a · δ_j over the consumers z_j of ``a``, that is Σ_j w_jk δ_j."""
-        sym = self.symbols
-        terms = []
-        used = []
-        for z in sym.consumers(a):
-            # two real symbols: SymPy orders them (and products of them) by name
-            _, layer, i, _ = sym.where[z]
-            w, d = sym.local(z, a), sym.delta[layer][i]
-            assert isinstance(w, sp.Symbol)
-            terms.append(sp.Mul._from_args((w, d) if w.name <= d.name else (d, w), True))
-            used.append((layer, i))
-        terms.sort(key=lambda t: (t.args[0].name, t.args[1].name))
-        self.used_errors.update(used)
-        return sp.Add._from_args(tuple(terms), True)
-
-    def output_error_factor(self, j: int) -> Factor:
-        """∂C_0/∂z_j^(L) = δ_j^(L) for a softmax output layer (defined in its own section)."""
-        layer = self.network.depth
-        self.used_errors.add((layer, j))
-        return Factor(
-            Partial(naming.SAMPLE_LOSS, self.symbols.z[layer][j]), self.symbols.delta[layer][j]
-        )
 
     def shared(
         self, layer: int, j: int
@@ -286,7 +300,8 @@ class _Deriver:
         """The gradient of w_jk^(layer) (or of b_j^(layer) when k is None): its one use."""
         rest, product, at, fast = self.shared(layer, j)
         local = self.symbols.affine_local(layer, k)
-        factors = self.engine.use(self.symbols.z[layer][j], parameter, local)
+        # the engine's use of θ by z_j: ∂z_j/∂θ, then z_j's tail (``rest``, shared by the neuron)
+        factors = (self.engine.factor(self.symbols.z[layer][j], parameter, local), *rest)
         if k is not None and at is not None:
             args = product.args
             gradient = sp.Mul._from_args((*args[:at], local, *args[at:]), True)
