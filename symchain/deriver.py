@@ -7,6 +7,11 @@ value Σ_j w_jk^(m+1) δ_j^(m+1) uses the error terms δ_j^(m+1) = ∂C_0/∂z_j
 by the same rule (j runs over the later layer, k is the neuron of layer m, as in the seed).
 Nothing differentiates the composed loss, so the work is linear in parameters.
 
+The products come from the chain-rule engine (:mod:`symchain.chainrule`), which the graph deriver
+runs too: :class:`DenseEquations` is the dense network as equations (consumers, and local factors
+by the layer rules), and this module is the lecture's view of it, where chains close (at
+∂C_0/∂a_k = Σ_j w_jk δ_j) and which adjoints are named δ.
+
 A softmax output layer is not elementwise: every a_i^(L) depends on every z_j^(L), so its chains
 close with ∂C_0/∂z_k^(L) = δ_k^(L), defined once as Σ_j ∂a_j^(L)/∂z_k^(L) · ∂C_0/∂a_j^(L)
 (with cross-entropy: a_k^(L) Σ_j y_j - y_k, that is a_k^(L) - y_k for targets that sum to 1).
@@ -21,12 +26,14 @@ from __future__ import annotations
 
 from bisect import bisect_right, insort
 from collections.abc import Callable
+from functools import cached_property
 
 import sympy as sp
 from sympy.core.basic import _args_sortkey
 
 from . import naming
 from .budget import Budget
+from .chainrule import ChainRule
 from .derivation import Chain, Derivation, ErrorTerm, Factor, ParameterGradient
 from .network import Network
 from .nodes import Partial
@@ -81,10 +88,19 @@ def _insertion_point(product: sp.Expr) -> int | None:
     return start + bisect_right(args[start:], _args_sortkey(probe), key=_args_sortkey)
 
 
-class _Symbols:
-    """Every symbol of a network, made once (SymPy's symbol cache costs ~10 µs per look-up)."""
+class DenseEquations:
+    """The dense network as equations, for the chain-rule engine: z_j^(l) = Σ_k w_jk a_k + b_j,
+    a_j^(l) = σ(z_j^(l)) (softmax: of the whole layer), C_0 = ℓ(a^(L), y).
+
+    Every symbol is made once (SymPy's symbol cache costs ~10 µs per look-up), and each local
+    factor comes from its equation's rule (a_k, 1, w_jk, σ'(z_j), ∂C_0/∂a_j), never from
+    differentiating the equation, so a 784-128-10 network's 100k factors cost a look-up each.
+    """
+
+    loss = naming.SAMPLE_LOSS
 
     def __init__(self, network: Network) -> None:
+        self.network = network
         widths = network.widths
         depth = network.depth
         self.a = [[naming.activation(layer, j) for j in range(widths[layer])]
@@ -101,6 +117,8 @@ class _Symbols:
         # The network's parameters, per layer: weights row by row, then biases.
         self.weights: list[list[list[sp.Symbol]]] = [[]]
         self.biases: list[list[sp.Symbol]] = [[]]
+        # Where each quantity is: (kind, layer, j, 0) with kind "z" or "a" (parameters: located).
+        self.where: dict[sp.Symbol, tuple[str, int, int, int]] = {}
         parameters = network.parameters
         start = 0
         for layer in range(1, depth + 1):
@@ -111,23 +129,132 @@ class _Symbols:
             start += rows * cols
             self.biases.append(list(parameters[start : start + rows]))
             start += rows
+            self.where.update((z, ("z", layer, j, 0)) for j, z in enumerate(self.z[layer]))
+        for layer in range(depth + 1):
+            self.where.update((a, ("a", layer, j, 0)) for j, a in enumerate(self.a[layer]))
+        self.vector_output = not network.activation_of(depth).elementwise
+        self._derivatives: dict[sp.Symbol, sp.Expr] = {}
 
     def w(self, layer: int) -> list[list[sp.Symbol]]:
         """The weights of ``layer`` as rows w[j][k]."""
         return self.weights[layer]
 
+    @cached_property
+    def _parameters(self) -> dict[sp.Symbol, tuple[str, int, int, int]]:
+        """Where each parameter is: ("w", layer, j, k) or ("b", layer, j, 0). Made on first use:
+        hashing 100k symbols costs more than deriving them, and the deriver knows its own."""
+        where: dict[sp.Symbol, tuple[str, int, int, int]] = {}
+        for layer in range(1, self.network.depth + 1):
+            for j, row in enumerate(self.weights[layer]):
+                where.update((w, ("w", layer, j, k)) for k, w in enumerate(row))
+                where[self.biases[layer][j]] = ("b", layer, j, 0)
+        return where
+
+    def fan_out(self, layer: int, k: int) -> list[sp.Symbol]:
+        """∂z_i^(layer+1)/∂a_k^(layer) = w_ik^(layer+1) for every neuron i of the next layer."""
+        return [row[k] for row in self.weights[layer + 1]]
+
+    def locate(self, symbol: sp.Symbol) -> tuple[str, int, int, int]:
+        """(kind, layer, j, k) of any symbol of the network (kind: "w", "b", "z" or "a")."""
+        found = self.where.get(symbol)
+        return found if found is not None else self._parameters[symbol]
+
+    def affine_local(self, layer: int, k: int | None) -> sp.Expr:
+        """∂z_j^(layer)/∂w_jk = a_k^(layer-1), or ∂z_j/∂b_j = 1 when k is None."""
+        return sp.S.One if k is None else self.a[layer - 1][k]
+
+    def is_vector_layer(self, layer: int) -> bool:
+        """True for a softmax output layer (every a_i^(L) depends on every z_j^(L))."""
+        return self.vector_output and layer == self.network.depth
+
+    def consumers(self, symbol: sp.Symbol) -> tuple[sp.Symbol, ...]:
+        """w_jk, b_j → z_j; z_j → a_j (softmax: every a of the layer); a_k → every z of the
+        next layer; a^(L) → C_0."""
+        kind, layer, j, _ = self.locate(symbol)
+        if kind in ("w", "b"):
+            return (self.z[layer][j],)
+        if kind == "z":
+            return tuple(self.a[layer]) if self.is_vector_layer(layer) else (self.a[layer][j],)
+        if layer == self.network.depth:
+            return (self.loss,)
+        return tuple(self.z[layer + 1])
+
+    def local(self, consumer: sp.Symbol, used: sp.Symbol) -> sp.Expr:
+        """∂consumer/∂used by the rule of the consumer's equation."""
+        kind, layer, j, k = self.locate(used)
+        if kind in ("w", "b"):
+            return self.affine_local(layer, k if kind == "w" else None)
+        if kind == "a":
+            if consumer == self.loss:
+                return self.network.loss_derivative(j)
+            return self.fan_out(layer, j)[self.where[consumer][2]]
+        if self.is_vector_layer(layer):  # ∂a_i/∂z_j of softmax, written back in the a's
+            outputs = {self.network.activation(layer, i): a for i, a in enumerate(self.a[layer])}
+            i = self.where[consumer][2]
+            return sp.diff(self.network.activation(layer, i), used).xreplace(outputs)
+        derivative = self._derivatives.get(used)
+        if derivative is None:
+            derivative = self._derivatives[used] = self.network.activation_of(layer).derivative(
+                used
+            )
+        return derivative
+
+
+class _ErrorTerms:
+    """The lecture's closing rule: chains stop at ∂C_0/∂a_k = Σ_j w_jk δ_j (a_k feeding several
+    neurons) or at δ_j^(L) (softmax), and the δ they name are remembered to be defined once.
+
+    Kept apart from the deriver (which holds the engine) so that nothing forms a cycle and a
+    derivation's scaffolding is freed as soon as it returns.
+    """
+
+    def __init__(self, equations: DenseEquations) -> None:
+        self.equations = equations
+        self.used: set[tuple[int, int]] = set()
+
+    def __call__(self, quantity: sp.Symbol) -> Factor | None:
+        """Where a chain stops: at a_k feeding several neurons, with ∂C_0/∂a_k = Σ_j w_jk δ_j,
+        or at z_j^(L) of a softmax output layer, with δ_j^(L)."""
+        sym = self.equations
+        kind, layer, j, _ = sym.where[quantity]
+        if kind == "z":
+            return self.output_error_factor(j) if sym.is_vector_layer(layer) else None
+        if layer == sym.network.depth or sym.network.widths[layer + 1] == 1:
+            return None
+        return Factor(Partial(naming.SAMPLE_LOSS, quantity), self.weighted_errors(quantity))
+
+    def weighted_errors(self, a: sp.Symbol) -> sp.Expr:
+        """Σ_j ∂z_j/∂a · δ_j over the consumers z_j of ``a``, that is Σ_j w_jk δ_j."""
+        sym = self.equations
+        _, layer, k, _ = sym.where[a]
+        terms = []
+        # the consumers z_i of a_k are the next layer's neurons, with local factors w_ik
+        for w, d in zip(sym.fan_out(layer, k), sym.delta[layer + 1], strict=True):
+            # two real symbols: SymPy orders them (and products of them) by name
+            terms.append(sp.Mul._from_args((w, d) if w.name <= d.name else (d, w), True))
+        terms.sort(key=lambda t: (t.args[0].name, t.args[1].name))
+        self.used.update((layer + 1, i) for i in range(len(terms)))
+        return sp.Add._from_args(tuple(terms), True)
+
+    def output_error_factor(self, j: int) -> Factor:
+        """∂C_0/∂z_j^(L) = δ_j^(L) for a softmax output layer (defined in its own section)."""
+        sym = self.equations
+        layer = sym.network.depth
+        self.used.add((layer, j))
+        return Factor(Partial(naming.SAMPLE_LOSS, sym.z[layer][j]), sym.delta[layer][j])
+
 
 class _Deriver:
-    """Builds chains for one network; remembers which error terms the chains use."""
+    """The lecture's view of the chain-rule engine on a dense network: chains close at
+    ∂C_0/∂a_k = Σ_j w_jk δ_j (or at δ_j^(L) for softmax), and each δ is defined once."""
 
     def __init__(self, network: Network, budget: Budget) -> None:
         self.network = network
         self.budget = budget
-        self.used_errors: set[tuple[int, int]] = set()
-        self.symbols = _Symbols(network)
-        self.vector_output = not network.activation_of(network.depth).elementwise
-        self._upstream: dict[tuple[int, int], tuple[Factor, ...]] = {}
-        self._activation_factors: dict[tuple[int, int], Factor] = {}
+        self.symbols = DenseEquations(network)
+        self.closing = _ErrorTerms(self.symbols)
+        self.used_errors = self.closing.used
+        self.engine = ChainRule(self.symbols, self.closing)
         self._shared: dict[
             tuple[int, int], tuple[tuple[Factor, ...], sp.Expr, int | None, bool]
         ] = {}
@@ -136,68 +263,7 @@ class _Deriver:
         self.budget.check()
 
     def is_vector_layer(self, layer: int) -> bool:
-        return self.vector_output and layer == self.network.depth
-
-    def activation_factor(self, layer: int, j: int) -> Factor:
-        key = (layer, j)
-        factor = self._activation_factors.get(key)
-        if factor is None:
-            z = self.symbols.z[layer][j]
-            derivative = self.network.activation_of(layer).derivative(z)
-            factor = Factor(Partial(self.symbols.a[layer][j], z), derivative)
-            self._activation_factors[key] = factor
-        return factor
-
-    def output_error_factor(self, j: int) -> Factor:
-        """∂C_0/∂z_j^(L) = δ_j^(L) for a softmax output layer (defined in its own section)."""
-        layer = self.network.depth
-        self.used_errors.add((layer, j))
-        return Factor(
-            Partial(naming.SAMPLE_LOSS, self.symbols.z[layer][j]), self.symbols.delta[layer][j]
-        )
-
-    def local_factors(self, layer: int, j: int) -> list[Factor]:
-        """From z_j^(layer) to C_0: ∂a/∂z then the upstream factors (or ∂C_0/∂z for softmax)."""
-        if self.is_vector_layer(layer):
-            return [self.output_error_factor(j)]
-        return [self.activation_factor(layer, j), *self.upstream(layer, j)]
-
-    def upstream(self, layer: int, j: int) -> tuple[Factor, ...]:
-        """Factors from a_j^(layer) to C_0: through layers of width 1, then one closing factor."""
-        key = (layer, j)
-        if key not in self._upstream:
-            self._upstream[key] = tuple(self._walk_upstream(layer, j))
-        return self._upstream[key]
-
-    def _walk_upstream(self, layer: int, j: int) -> list[Factor]:
-        net, sym = self.network, self.symbols
-        factors: list[Factor] = []
-        while True:
-            a = sym.a[layer][j]
-            if layer == net.depth:
-                factors.append(Factor(Partial(naming.SAMPLE_LOSS, a), net.loss_derivative(j)))
-                return factors
-            nxt = layer + 1
-            if net.widths[nxt] == 1:
-                factors.append(Factor(Partial(sym.z[nxt][0], a), sym.w(nxt)[0][j]))
-                if self.is_vector_layer(nxt):
-                    factors.append(self.output_error_factor(0))
-                    return factors
-                factors.append(self.activation_factor(nxt, 0))
-                layer, j = nxt, 0
-                continue
-            weights = sym.w(nxt)
-            deltas = sym.delta[nxt]
-            terms = []
-            for i in range(net.widths[nxt]):
-                # two real symbols: SymPy orders them (and products of them) by name
-                w, d = weights[i][j], deltas[i]
-                terms.append(sp.Mul._from_args((w, d) if w.name <= d.name else (d, w), True))
-            terms.sort(key=lambda t: (t.args[0].name, t.args[1].name))
-            value = sp.Add._from_args(tuple(terms), True)
-            self.used_errors.update((nxt, i) for i in range(net.widths[nxt]))
-            factors.append(Factor(Partial(naming.SAMPLE_LOSS, a), value))
-            return factors
+        return self.symbols.is_vector_layer(layer)
 
     def shared(
         self, layer: int, j: int
@@ -208,7 +274,7 @@ class _Deriver:
         key = (layer, j)
         known = self._shared.get(key)
         if known is None:
-            factors = tuple(self.local_factors(layer, j))
+            factors = self.engine.tail(self.symbols.z[layer][j])
             values = [f.value for f in factors]
             fast = (
                 len(values) == 2
@@ -231,12 +297,11 @@ class _Deriver:
     def gradient_at(
         self, parameter: sp.Symbol, layer: int, j: int, k: int | None
     ) -> ParameterGradient:
-        """The gradient of w_jk^(layer) (or of b_j^(layer) when k is None)."""
-        z = self.symbols.z[layer][j]
+        """The gradient of w_jk^(layer) (or of b_j^(layer) when k is None): its one use."""
         rest, product, at, fast = self.shared(layer, j)
-        local: sp.Expr = sp.S.One
-        if k is not None:
-            local = self.symbols.a[layer - 1][k]
+        local = self.symbols.affine_local(layer, k)
+        # the engine's use of θ by z_j: ∂z_j/∂θ, then z_j's tail (``rest``, shared by the neuron)
+        factors = (self.engine.factor(self.symbols.z[layer][j], parameter, local), *rest)
         if k is not None and at is not None:
             args = product.args
             gradient = sp.Mul._from_args((*args[:at], local, *args[at:]), True)
@@ -246,7 +311,6 @@ class _Deriver:
             gradient = product  # 1 · σ'(z_k) · Σ_j w_jk δ_j
         else:
             gradient = sp.Mul(local, *(f.value for f in rest))
-        factors = (Factor(Partial(z, parameter), local), *rest)
         chain = Chain(naming.SAMPLE_LOSS, parameter, (factors,))
         return ParameterGradient(parameter, chain, gradient, self.network.widths)
 
@@ -256,8 +320,8 @@ class _Deriver:
     def error_chain(self, layer: int, j: int) -> Chain:
         if self.is_vector_layer(layer):
             return self.vector_error_chain(j)
-        factors = [self.activation_factor(layer, j), *self.upstream(layer, j)]
-        return Chain(naming.SAMPLE_LOSS, self.symbols.z[layer][j], (tuple(factors),))
+        z = self.symbols.z[layer][j]
+        return Chain(naming.SAMPLE_LOSS, z, tuple(f for _, f in self.engine.uses(z)))
 
     def vector_error_chain(self, j: int) -> Chain:
         """δ_j^(L) = Σ_i ∂a_i^(L)/∂z_j^(L) · ∂C_0/∂a_i^(L) for a softmax output layer.
@@ -287,16 +351,8 @@ class _Deriver:
 
     def activation_chain(self, layer: int, k: int) -> Chain:
         """∂C_0/∂a_k^(layer): one product per neuron of the next layer that a_k feeds."""
-        net, sym = self.network, self.symbols
-        a = sym.a[layer][k]
-        if layer == net.depth:
-            return Chain(naming.SAMPLE_LOSS, a, (tuple(self.upstream(layer, k)),))
-        nxt = layer + 1
-        terms = []
-        for j in range(net.widths[nxt]):
-            first = Factor(Partial(sym.z[nxt][j], a), sym.w(nxt)[j][k])
-            terms.append((first, *self.local_factors(nxt, j)))
-        return Chain(naming.SAMPLE_LOSS, a, tuple(terms))
+        a = self.symbols.a[layer][k]
+        return Chain(naming.SAMPLE_LOSS, a, tuple(f for _, f in self.engine.uses(a)))
 
     def errors(self) -> tuple[ErrorTerm, ...]:
         """Every error term the chains use, and those their definitions use in turn."""

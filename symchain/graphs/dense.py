@@ -1,7 +1,8 @@
 """The dense network as a graph: z = Σ w a + b and a = σ(z) per neuron, then the loss C_0.
 
-The bridge between the dense deriver and the graph deriver: both give the same gradients (as
-mathematics) for every network; the dense deriver keeps its own path and printed output.
+The same network as :class:`symchain.deriver.DenseEquations` (whose local factors come from the
+layer rules instead of differentiating each equation): both derivers run the chain-rule engine
+(:mod:`symchain.chainrule`) and give the same gradients; the dense deriver prints δ.
 """
 
 from __future__ import annotations

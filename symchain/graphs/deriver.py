@@ -6,6 +6,8 @@ consumer, and closes with the adjoint ∂C_0/∂q of the first quantity q that i
 reused*: one with several consumers, or one that several chains pass through (so a long recurrent
 chain is written as its recursion, as in backpropagation through time). Every local factor
 ∂q/∂u is the derivative of one equation, computed once, so the work is linear in the graph's size.
+The products come from the chain-rule engine (:mod:`symchain.chainrule`) the dense deriver uses too;
+this module adds the graph's view: which quantities get an adjoint, and how it is named.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from ..activations import to_elementary
+from ..chainrule import ChainRule
 from ..derivation import Factor, check_size
 from ..errors import UnknownNameError
 from ..nodes import Partial, Sampled
@@ -147,6 +150,34 @@ class GraphDerivation:
         return check_size(to_elementary(self.graph.composed_loss()), str(self.loss))
 
 
+class GraphEquations:
+    """A graph as the chain-rule engine reads it: consumers that reach the loss, and each local
+    factor ∂q/∂u differentiated from q's equation once, written back in q's name."""
+
+    def __init__(self, graph: Graph) -> None:
+        self.loss = graph.loss
+        self._consumers = {
+            s: tuple(c for c in users if c in graph.reaching)
+            for s, users in graph.consumers.items()
+        }
+        self._definitions = graph.definitions
+        self._local: dict[tuple[sp.Symbol, sp.Symbol], sp.Expr] = {}
+
+    def consumers(self, symbol: sp.Symbol) -> tuple[sp.Symbol, ...]:
+        return self._consumers.get(symbol, ())
+
+    def local(self, consumer: sp.Symbol, used: sp.Symbol) -> sp.Expr:
+        """∂consumer/∂used from the consumer's equation, written back in the consumer's name."""
+        key = (consumer, used)
+        if key not in self._local:
+            definition = self._definitions[consumer]
+            value = sp.diff(definition, used)
+            if not isinstance(definition, sp.Symbol) and not definition.is_number:
+                value = value.xreplace({definition: consumer, 1 / definition: 1 / consumer})
+            self._local[key] = value
+        return self._local[key]
+
+
 def derive_graph(
     graph: Graph,
     parameters: tuple[sp.Symbol, ...] | None = None,
@@ -155,50 +186,27 @@ def derive_graph(
     """Chain-rule products for every parameter of ``graph`` (or the chosen ones)."""
     loss = graph.loss
     chosen = parameters if parameters is not None else graph.parameters
-    consumers = {
-        s: tuple(c for c in users if c in graph.reaching) for s, users in graph.consumers.items()
-    }
-    definitions = graph.definitions
-    local_cache: dict[tuple[sp.Symbol, sp.Symbol], sp.Expr] = {}
-
-    def local(consumer: sp.Symbol, used: sp.Symbol) -> sp.Expr:
-        """∂consumer/∂used from the consumer's equation, written back in the consumer's name."""
-        key = (consumer, used)
-        if key not in local_cache:
-            definition = definitions[consumer]
-            value = sp.diff(definition, used)
-            if not isinstance(definition, sp.Symbol) and not definition.is_number:
-                value = value.xreplace({definition: consumer, 1 / definition: 1 / consumer})
-            local_cache[key] = value
-        return local_cache[key]
-
-    reused = _reused(graph, consumers)
+    equations = GraphEquations(graph)
+    reused = _reused(graph, equations)
     # Every local derivative an equation contributes, taken equation by equation: SymPy's cache
     # then serves the assumptions each equation's derivatives share, and each diff stays cheap.
     wanted = set(chosen) | {q for q in graph.quantities if q in graph.reaching}
     for equation in graph.equations:
         if equation.target in graph.reaching:
             for used in sorted(equation.expr.free_symbols & wanted, key=lambda s: s.name):
-                local(equation.target, used)
+                equations.local(equation.target, used)
 
-    def tail(quantity: sp.Symbol) -> list[Factor]:
-        """Factors from ``quantity`` to the loss: single-consumer links, then an adjoint."""
-        factors: list[Factor] = []
-        while quantity != loss:
-            if quantity in reused:
-                adjoint = Partial(loss, quantity)
-                factors.append(Factor(adjoint, adjoint))
-                break
-            (consumer,) = consumers[quantity]
-            factors.append(Factor(Partial(consumer, quantity), local(consumer, quantity)))
-            quantity = consumer
-        return factors
+    def closing(quantity: sp.Symbol) -> Factor | None:
+        """A reused quantity's path ends at its adjoint ∂C_0/∂q, defined once."""
+        if quantity in reused:
+            adjoint = Partial(loss, quantity)
+            return Factor(adjoint, adjoint)
+        return None
+
+    engine = ChainRule(equations, closing)
 
     def uses(symbol: sp.Symbol) -> tuple[Use, ...]:
-        return tuple(
-            Use(c, (Factor(Partial(c, symbol), local(c, symbol)), *tail(c)))
-            for c in consumers.get(symbol, ())
-        )
+        return tuple(Use(c, factors) for c, factors in engine.uses(symbol))
 
     adjoints = tuple(
         Adjoint(q, Partial(loss, q), uses(q)) for q in reversed(graph.quantities) if q in reused
@@ -227,9 +235,7 @@ def _needed(adjoints: tuple[Adjoint, ...], uses: list[Use]) -> tuple[Adjoint, ..
     return tuple(a for a in adjoints if a.leibniz in needed)
 
 
-def _reused(
-    graph: Graph, consumers: dict[sp.Symbol, tuple[sp.Symbol, ...]]
-) -> frozenset[sp.Symbol]:
+def _reused(graph: Graph, equations: GraphEquations) -> frozenset[sp.Symbol]:
     """Quantities whose adjoint is defined once: several consumers, or several chains through.
 
     ``entries[q]`` counts the chains that would pass through q: one per parameter in q's
@@ -252,6 +258,6 @@ def _reused(
             else:
                 count += entries.get(s, 0)
         entries[q] = count
-        if count and (len(consumers.get(q, ())) > 1 or count > 1):
+        if count and (len(equations.consumers(q)) > 1 or count > 1):
             reused.add(q)
     return frozenset(reused)
