@@ -85,7 +85,7 @@ class DisplayFunction(sp.Function):
         # SymPy's PyTorch printer writes torch.sqrt(2), torch.heaviside(z, 0) and float32
         # constants; symchain's own keeps the tensor's dtype. It imports torch's printer, so it
         # loads here, when PyTorch code is printed, not with every command.
-        from .kernel_printers import TorchKernelPrinter
+        from .kernel_printers_torch import TorchKernelPrinter
 
         inner = TorchKernelPrinter(printer._settings)
         text = str(inner.parenthesize(self.elementary(self.args[0]), PRECEDENCE["Func"]))
