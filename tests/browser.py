@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
+    from symchain.render.graph import Graph
+
 
 class Loaded:
     """A page opened from a file, with every request and console message it made."""
@@ -34,3 +36,21 @@ class Loaded:
 
     def outside_requests(self) -> list[str]:
         return [u for u in self.requests if u != self.url and not u.startswith("data:")]
+
+
+def between(graph: Graph, source: str, target: str) -> set[tuple[str, str]]:
+    """Edges on every path from node ``source`` to node ``target``."""
+
+    def reach(start: str, forward: bool) -> set[str]:
+        seen, pending = {start}, [start]
+        while pending:
+            node = pending.pop()
+            for edge in graph.edges:
+                here, there = (edge.source, edge.target) if forward else (edge.target, edge.source)
+                if here == node and there not in seen:
+                    seen.add(there)
+                    pending.append(there)
+        return seen
+
+    after, before = reach(source, True), reach(target, False)
+    return {(e.source, e.target) for e in graph.edges if e.source in after and e.target in before}

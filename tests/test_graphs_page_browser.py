@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 import sympy as sp
-from browser import Loaded
+from browser import Loaded, between
 from tools import have_dot, require
 
 from symchain.graphs.deriver import GraphDerivation, derive_graph
@@ -15,7 +15,6 @@ from symchain.graphs.page import render_graph_html
 from symchain.graphs.picture import _paths, layered_graph
 from symchain.graphs.render import render_graph_latex
 from symchain.graphs.spec import load_graph
-from symchain.render.graph import Graph
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
@@ -34,24 +33,6 @@ def path_edges(found: GraphDerivation, symbol: sp.Symbol) -> set[tuple[str, str]
     """The graph's own set of edges on a path from ``symbol`` to the loss, by node key."""
     names = found.graph.names
     return {(names[u].identifier, names[q].identifier) for u, q in _paths(found.graph, symbol)}
-
-
-def between(graph: Graph, source: str, target: str) -> set[tuple[str, str]]:
-    """Edges on every path from node ``source`` to node ``target``."""
-
-    def reach(start: str, forward: bool) -> set[str]:
-        seen, pending = {start}, [start]
-        while pending:
-            node = pending.pop()
-            for edge in graph.edges:
-                here, there = (edge.source, edge.target) if forward else (edge.target, edge.source)
-                if here == node and there not in seen:
-                    seen.add(there)
-                    pending.append(there)
-        return seen
-
-    after, before = reach(source, True), reach(target, False)
-    return {(e.source, e.target) for e in graph.edges if e.source in after and e.target in before}
 
 
 def latex_lines(found: GraphDerivation, title: str) -> list[str]:

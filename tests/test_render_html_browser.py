@@ -11,7 +11,7 @@ from urllib.parse import quote, unquote
 
 import pytest
 import sympy as sp
-from browser import Loaded
+from browser import Loaded, between
 from tools import have_dot, require
 
 from symchain import Network, derive
@@ -36,24 +36,6 @@ def write_page(tmp_path: Path, derivation: Derivation, graph: str = "auto") -> P
     path = tmp_path / "page.html"
     path.write_text(render_html(derivation, graph=graph), encoding="utf-8")
     return path
-
-
-def between(graph: Graph, source: str, target: str) -> set[tuple[str, str]]:
-    """Edges on every path from node ``source`` to node ``target``."""
-
-    def reach(start: str, forward: bool) -> set[str]:
-        seen, pending = {start}, [start]
-        while pending:
-            node = pending.pop()
-            for edge in graph.edges:
-                here, there = (edge.source, edge.target) if forward else (edge.target, edge.source)
-                if here == node and there not in seen:
-                    seen.add(there)
-                    pending.append(there)
-        return seen
-
-    after, before = reach(source, True), reach(target, False)
-    return {(e.source, e.target) for e in graph.edges if e.source in after and e.target in before}
 
 
 def factor_edges(graph: Graph, factor: Factor) -> set[tuple[str, str]]:
