@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import sympy as sp
@@ -41,19 +42,22 @@ class Loss:
     torch: Callable[[Any, Any, Any], Any] | None = None
     latex: str = ""
     unicode: str = ""
-    own_kernels: tuple[kernels.Kernel, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        if self.torch is None:  # PyTorch autograd on the term as written
+            object.__setattr__(self, "torch", _printed_reference(self.term))
+
+    @functools.cached_property
+    def own_kernels(self) -> tuple[kernels.Kernel, ...]:
+        """The stable kernels of the term and its derivative, made on first use (making them for
+        every loss would slow each command's start)."""
         a, y = kernels.a, kernels.y
-        own = (
+        return (
             kernels.Kernel(self.kernel, (a, y), kernels.stabilize(self.term(a, y))),
             kernels.Kernel(
                 self.derivative_kernel, (a, y), kernels.stabilize(self.derivative(a, y))
             ),
         )
-        object.__setattr__(self, "own_kernels", own)
-        if self.torch is None:  # PyTorch autograd on the term as written
-            object.__setattr__(self, "torch", _printed_reference(self.term(a, y)))
 
     @property
     def kernel(self) -> str:
@@ -70,11 +74,14 @@ class Loss:
         return sp.Add(*(self.term(a, y) for a, y in zip(outputs, targets, strict=True)))
 
 
-def _printed_reference(term: sp.Expr) -> Callable[[Any, Any, Any], Any]:
+def _printed_reference(
+    term: Callable[[sp.Expr, sp.Expr], sp.Expr],
+) -> Callable[[Any, Any, Any], Any]:
     """The loss summed over outputs and samples, from ``term`` printed for PyTorch."""
 
     def reference(torch: Any, out: Any, target: Any) -> Any:
-        return kernels.function(term, (kernels.a, kernels.y), "torch")(out, target).sum()
+        a, y = kernels.a, kernels.y
+        return kernels.function(term(a, y), (a, y), "torch")(out, target).sum()
 
     return reference
 
@@ -148,11 +155,15 @@ def expression_loss(
     :data:`kernels.y`; ∂C_0/∂a_j is ``sympy.diff`` of it. ``torch`` is PyTorch's own loss
     (summed), by default the term printed for PyTorch."""
     a, y = kernels.a, kernels.y
-    derivative = sp.diff(term, a)
+
+    @functools.cache  # taken on first use: sympy.diff of huber slows every start by 10 ms
+    def derivative() -> sp.Expr:
+        return sp.diff(term, a)
+
     return Loss(
         name=name,
         term=lambda out, target: term.xreplace({a: out, y: target}),
-        derivative=lambda out, target: derivative.xreplace({a: out, y: target}),
+        derivative=lambda out, target: derivative().xreplace({a: out, y: target}),
         description=description or f"C_0 = Σ_j {term} over the outputs a = a_j (registered)",
         domain=domain if domain is not None else sp.S.Reals,
         latex=latex if latex is not None else rf"\operatorname{{{latex_text(name)}}}",

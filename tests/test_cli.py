@@ -103,11 +103,12 @@ def test_completion_of_command_names_imports_no_command() -> None:
 def test_derive_imports_only_what_its_output_needs(
     args: list[str], loaded: tuple[str, ...]
 ) -> None:
-    """The other renderers, the graph parser's grammar (lark), package metadata and
-    multiprocessing stay unloaded: each costs every run's start."""
+    """The other renderers, the graph parser's grammar (lark), package metadata,
+    multiprocessing and rich (piped output is plain text) stay unloaded: each costs every run's
+    start."""
     probe = PROBE.replace('"symchain.cli.derive")', '"symchain.cli.derive", *OPTIONAL)')
     optional = (
-        "lark", "importlib.metadata", "multiprocessing", "symchain.graphs.parser",
+        "lark", "importlib.metadata", "multiprocessing", "rich", "symchain.graphs.parser",
         "symchain.render.html", "symchain.render.json", "symchain.render.markdown",
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}

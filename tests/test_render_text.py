@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
@@ -160,3 +161,34 @@ def test_rendering_reports_progress_every_256_parameters(renderer: Callable[...,
     calls: list[tuple[int, int]] = []
     renderer(derivation, "relative", progress=lambda done, total: calls.append((done, total)))
     assert calls == [(256, 289), (289, 289)]
+
+
+@pytest.mark.parametrize("columns", [None, "37", "200", "wide"])
+def test_plain_width_is_the_width_rich_gives_a_pipe(
+    columns: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Piped output is laid out without importing rich, at the width rich would use."""
+    from symchain.cli.options import plain_width
+
+    if columns is None:
+        monkeypatch.delenv("COLUMNS", raising=False)
+    else:
+        monkeypatch.setenv("COLUMNS", columns)
+    assert plain_width() == Console(file=io.StringIO()).width
+
+
+@pytest.mark.parametrize(
+    ("environment", "styled"),
+    [({}, False), ({"FORCE_COLOR": "1"}, True), ({"TTY_COMPATIBLE": "1"}, True)],
+)
+def test_rich_is_asked_only_when_it_could_style_stdout(
+    environment: dict[str, str], styled: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from symchain.cli.options import styled_stdout
+
+    for name in ("FORCE_COLOR", "TTY_COMPATIBLE"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr("sys.stdout", io.StringIO())
+    assert styled_stdout() is styled

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import importlib
-import io
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console, Group
 
 from ..derivation import Derivation, resolve_parameters
 from ..deriver import DEFAULT_BUDGET_SECONDS, Progress, derive
@@ -17,7 +16,18 @@ from ..network import Network
 from ..render import FORMATS
 from ..spec import check_unrolled_size
 from .forms import derive_progress, write_form
-from .options import graph_option, network_options, output_option, timeout_option, write_output
+from .options import (
+    graph_option,
+    network_options,
+    output_option,
+    plain_width,
+    styled_stdout,
+    timeout_option,
+    write_output,
+)
+
+if TYPE_CHECKING:
+    from rich.console import Group
 
 # More parameters than this in a printed derivation is unreadable; a warning suggests --param.
 READABLE_PARAMETERS = 500
@@ -106,6 +116,8 @@ def derive_command(
     if isinstance(document, str):
         write_output(document, output)
     else:
+        from rich.console import Console
+
         Console(highlight=False, soft_wrap=True).print(document)
 
 
@@ -119,18 +131,24 @@ def _render(
 ) -> str | Group:
     """The document in ``output_format``: a string, or rich renderables for a styled terminal.
 
-    Each format's renderer is imported when used (the HTML page's takes the longest to load).
+    Each format's renderer is imported when used (the HTML page's takes the longest to load), and
+    rich only for a styled terminal.
     """
     progress = phase("rendering") if phase else None
     if output_format == "text":
-        from ..render.text import render_plain_text, render_text
+        from ..render.text import render_plain_text
 
-        console = Console(highlight=False, soft_wrap=True)
-        if output is None and console.color_system is not None:
-            return render_text(derivation, notation, console.width, progress)
-        if output is not None:  # a file: the width COLUMNS gives, or 80
-            console = Console(file=io.StringIO(), highlight=False, soft_wrap=True)
-        return render_plain_text(derivation, notation, console.width, progress)
+        if output is None and styled_stdout():
+            from rich.console import Console
+
+            from ..render.text import render_text
+
+            console = Console(highlight=False, soft_wrap=True)
+            if console.color_system is not None:
+                return render_text(derivation, notation, console.width, progress)
+            return render_plain_text(derivation, notation, console.width, progress)
+        # a pipe or a file: the width COLUMNS gives, else the terminal's, else 80 (as rich does)
+        return render_plain_text(derivation, notation, plain_width(), progress)
     if output_format == "latex" and standalone:
         from ..render.standalone import render_standalone
 

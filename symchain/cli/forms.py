@@ -8,13 +8,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import click
-from rich.console import Console
 
 from .. import forms
 from ..deriver import Progress
 from ..network import Network
 from ..render.layout import wrap_equation_lines
-from .options import write_output
+from .options import plain_width, styled_stdout, write_output
 
 # Derivations of more parameters than this show a progress bar (on a terminal only).
 PROGRESS_PARAMETERS = 2000
@@ -42,8 +41,17 @@ def write_form(
         document = forms.network_index_document(network, notation)
     text = forms.render_form(document, output_format)
     if output_format == "text":
-        text = wrap_equation_lines(text, Console().width)
+        text = wrap_equation_lines(text, _console_width())
     write_output(text, output)
+
+
+def _console_width() -> int:
+    """The width rich would print standard output at (rich imported only for a terminal)."""
+    if not styled_stdout():
+        return plain_width()
+    from rich.console import Console
+
+    return Console().width
 
 
 @contextmanager
@@ -57,6 +65,7 @@ def derive_progress(total: int) -> Iterator[Callable[[str], Progress] | None]:
         yield None
         return
     # imported here: only long derivations on a terminal need it (it slows every start by 20 ms)
+    from rich.console import Console
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,

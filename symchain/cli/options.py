@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -102,6 +103,34 @@ def output_option(help_text: str = "Write to this file instead of standard outpu
         default=None,
         help=help_text,
     )
+
+
+def styled_stdout() -> bool:
+    """Whether rich could style standard output: a terminal, or ``FORCE_COLOR``/``TTY_COMPATIBLE``.
+
+    False means rich would certainly print plain text, so the caller need not import it (20 ms).
+    """
+    if "FORCE_COLOR" in os.environ or "TTY_COMPATIBLE" in os.environ:
+        return True
+    try:
+        return sys.stdout.isatty()
+    except ValueError:  # closed
+        return False
+
+
+def plain_width() -> int:
+    """The width rich gives a console that is not a terminal: ``COLUMNS``, else the size of the
+    terminal on standard input, output or error, else 80."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit():
+        return int(columns)
+    for descriptor in (0, 1, 2):
+        try:
+            width = os.get_terminal_size(descriptor).columns
+        except (AttributeError, ValueError, OSError):  # not a terminal
+            continue
+        return width or 80
+    return 80
 
 
 def write_output(content: str | bytes, output: Path | None) -> None:

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-
-from rich.console import Group
-from rich.control import strip_control_codes
-from rich.text import Span, Text
+from typing import TYPE_CHECKING
 
 from ..derivation import Derivation
 from ..naming import Notation
 from ..printing import NotationUnicodePrinter
 from .document import Equation, Progress, build_document, network_title
 from .layout import cell_width, wrap_text
+
+if TYPE_CHECKING:
+    from rich.console import Group
 
 _KIND_LABEL = {
     "chain": "chain",
@@ -43,8 +43,16 @@ def render_text(
     on the next rows with a hanging indent (two columns past where the side starts, an operator
     first), breaking only at spaces, so no symbol is split and the ``=`` signs stay aligned.
     """
+    from rich.console import Group
+    from rich.text import Span, Text
+
     parts = _parts(derivation, style, width, progress)
-    return Group(*(Text(text, style=whole, spans=list(spans)) for text, whole, spans in parts))
+    return Group(
+        *(
+            Text(text, style=whole, spans=[Span(*span) for span in spans])
+            for text, whole, spans in parts
+        )
+    )
 
 
 def render_plain_text(
@@ -58,13 +66,17 @@ def render_plain_text(
     lines = []
     for text, _, _ in _parts(derivation, style, width, progress):
         if _CONTROL.search(text):  # as rich.Text does
+            from rich.control import strip_control_codes
+
             text = strip_control_codes(text)
         lines.append(text + "\n")
     return "".join(lines)
 
 
-# A part of the document: its text, the style of all of it, and styled spans within it.
-_Part = tuple[str, str, tuple[Span, ...]]
+# A part of the document: its text, the style of all of it, and styled spans within it
+# (start, end, style: made into rich's Spans only for a styled terminal).
+_Span = tuple[int, int, str]
+_Part = tuple[str, str, tuple[_Span, ...]]
 _CONTROL = re.compile("[\x07\x08\x0b\x0c\x0d]")
 
 
@@ -97,10 +109,10 @@ def _equation_text(equation: Equation, width: int | None) -> _Part:
     # The text in pieces and its two styled spans, built at once (rich's append is slow).
     kind = f"{label:<{_KIND_WIDTH}}"
     pieces = [" " * _MARGIN, kind, first]
-    spans = [Span(_MARGIN, _MARGIN + len(kind), "dim")]
+    spans = [(_MARGIN, _MARGIN + len(kind), "dim")]
     if equation.kind in ("chain", "error"):
         start = _MARGIN + len(kind)
-        spans.append(Span(start, start + len(first), "bold"))
+        spans.append((start, start + len(first), "bold"))
     indent = _MARGIN + _KIND_WIDTH + cell_width(first)
     newline_first = False
     if width is not None and indent > width // 3:
