@@ -111,6 +111,12 @@ class NetworkSymbol(sp.Symbol):
         return prettyForm(SYMBOL_NOTATION.unicode(self.label))
 
 
+# SymPy orders the arguments of sums and products (and hashes symbols) by class name: under
+# Symbol's name a network symbol sorts, hashes, prints in srepr (and so in the JSON output) and
+# canonicalises exactly as the plain symbols it replaces, so every derivation keeps its shape.
+NetworkSymbol.__name__ = "Symbol"
+
+
 def network_symbol(symbol: sp.Symbol) -> sp.Symbol:
     """The network symbol named like a plain ``Symbol('w_3_0_0')``; any other symbol as given."""
     label = label_of(symbol) if type(symbol) is sp.Symbol else None
