@@ -77,8 +77,10 @@ class Sampled(sp.Expr):
         if self.quantity == naming.SAMPLE_LOSS:
             return f"C_{{{sample}}}"
         label = naming.label_of(self.quantity)
-        if label is None:
-            return rf"\left({printer._print(self.quantity)}\right)^{{[{sample}]}}"
+        if label is None:  # a graph's quantity or Leibniz factor
+            text = printer._print(self.quantity)
+            text = f"{{{text}}}" if self.quantity.is_Atom else rf"\left({text}\right)"
+            return f"{text}^{{[{sample}]}}"
         return (notation or naming.SYMBOL_NOTATION).latex(label, sample=sample)
 
     def unicode(self, quantity: str, sample: str) -> str:

@@ -221,3 +221,13 @@ def test_latex_settings_and_other_symbols_are_sympys() -> None:
     assert sp.latex(sp.Derivative(sp.Function("f")(w), w)) == (
         r"\frac{d}{d w_{00}^{(3)}} f{\left(w_{00}^{(3)} \right)}"
     )
+
+
+def test_sampled_quantities_without_a_label(katex: KatexRenderer) -> None:
+    """A graph's quantities (plain symbols) and Leibniz factors per sample."""
+    i, h, loss = sp.Symbol("i"), sp.Symbol("h^{2}"), sp.Symbol("C_0")
+    assert sp.latex(Sampled(h, i)) == "{h^{2}}^{[i]}"
+    partial = Sampled(Partial(loss, h), i)
+    assert sp.latex(partial) == r"\left(\frac{\partial C_{0}}{\partial h^{2}}\right)^{[i]}"
+    for expr in (Sampled(h, i), partial):
+        assert katex.render(sp.latex(expr)) is None
