@@ -23,6 +23,8 @@ from typing import Any
 import sympy as sp
 from sympy.printing.pretty.stringpict import prettyForm
 
+from .errors import SpecError
+
 
 class Kind(StrEnum):
     """What a network symbol stands for."""
@@ -220,7 +222,7 @@ class Notation:
 
     def __post_init__(self) -> None:
         if not self.widths and self.style != "absolute":
-            raise ValueError("a notation without widths numbers layers absolutely")
+            raise SpecError("layers counted from L need the widths; without them write absolute")
 
     @property
     def depth(self) -> int:

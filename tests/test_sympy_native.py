@@ -15,6 +15,7 @@ from tools import KatexRenderer
 
 from symchain import Derivation, Network, derive, naming
 from symchain.activations import to_elementary
+from symchain.errors import SpecError
 from symchain.naming import Kind, Label, NetworkSymbol
 from symchain.nodes import Partial, Sampled
 
@@ -231,3 +232,20 @@ def test_sampled_quantities_without_a_label(katex: KatexRenderer) -> None:
     assert sp.latex(partial) == r"\left(\frac{\partial C_{0}}{\partial h^{2}}\right)^{[i]}"
     for expr in (Sampled(h, i), partial):
         assert katex.render(sp.latex(expr)) is None
+
+
+def test_bare_symbols_print_as_the_absolute_notation_with_every_subscript() -> None:
+    """sympy.latex/pretty of a symbol is symchain's absolute notation where no width is 1."""
+    absolute = naming.Notation(WIDE.widths, "absolute")
+    symbols = [*WIDE.parameters, *WIDE.inputs, *WIDE.targets]
+    symbols += [WIDE.z(2, 1), WIDE.a(1, 2), naming.error(2, 1)]
+    for symbol in symbols:
+        label = naming.label_of(symbol)
+        assert label is not None
+        assert sp.latex(symbol) == absolute.latex(label)
+        assert sp.pretty(symbol, use_unicode=True) == absolute.unicode(label)
+    # where widths are 1 the network's notation drops subscripts; a bare symbol cannot know
+    assert sp.latex(SEED.w(1, 0, 0)) == "w_{00}^{(1)}"
+    assert SEED.latex(SEED.w(1, 0, 0), notation="absolute") == "w^{(1)}"
+    with pytest.raises(SpecError, match="need the widths"):
+        naming.Notation(())
