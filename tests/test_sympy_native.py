@@ -18,6 +18,8 @@ from symchain.activations import to_elementary
 from symchain.errors import SpecError
 from symchain.naming import Kind, Label, NetworkSymbol
 from symchain.nodes import Partial, Sampled
+from symchain.render.graph import dependency_graph
+from symchain.verify import check_claim
 
 SEED = Network.from_widths((1, 1, 1, 1), activation="sigmoid", loss="squared_error")
 WIDE = Network.from_widths((2, 3, 2), activation="sigmoid", loss="squared_error")
@@ -174,9 +176,12 @@ def test_subs_by_the_networks_own_symbols(seed: Derivation) -> None:
     assert gradient.subs({naming.network_symbol(s): v for s, v in plain.items()}) == partial
 
 
-def test_derivation_looks_up_plain_symbols(wide: Derivation) -> None:
-    w = WIDE.w(1, 1, 0)
-    assert wide[sp.Symbol("w_1_1_0", real=True)] is wide[w] is wide["w^{(L-1)}_{10}"]
+def test_lookups_take_plain_symbols(wide: Derivation) -> None:
+    w, plain = WIDE.w(1, 1, 0), sp.Symbol("w_1_1_0", real=True)
+    assert wide[plain] is wide[w] is wide["w^{(L-1)}_{10}"]
+    assert wide.expanded(plain) == wide.expanded(w)
+    assert dependency_graph(WIDE, plain).path_edges == dependency_graph(WIDE, w).path_edges
+    assert len(dependency_graph(WIDE, w).path_edges) > 2
 
 
 @pytest.mark.parametrize("parameter", ["w^{(L-1)}_{10}", "b^{(L)}_{1}"])
@@ -249,3 +254,13 @@ def test_bare_symbols_print_as_the_absolute_notation_with_every_subscript() -> N
     assert SEED.latex(SEED.w(1, 0, 0), notation="absolute") == "w^{(1)}"
     with pytest.raises(SpecError, match="need the widths"):
         naming.Notation(())
+
+
+@pytest.mark.parametrize(("network", "name"), [(SEED, "w^{(L)}"), (WIDE, "w^{(L-1)}_{10}")])
+def test_verify_reads_what_sympy_latex_prints(network: Network, name: str) -> None:
+    """sympy.latex of ∂C_0/∂θ = gradient is a claim verify resolves to the same symbols."""
+    gradient = derive(network)[name]
+    claim = f"{sp.latex(gradient.leibniz)} = {sp.latex(gradient.gradient)}"
+    assert check_claim(claim, network, notation="absolute").verdict == "holds"
+    wrong = f"{sp.latex(gradient.leibniz)} = {sp.latex(3 * gradient.gradient)}"
+    assert check_claim(wrong, network, notation="absolute").verdict == "fails"
