@@ -308,10 +308,14 @@ class Derivation(Displayed):
         raise UnknownNameError(f"parameter {key!r} is not part of this derivation")
 
     def network_parameter(self, key: str | sp.Symbol) -> sp.Symbol:
-        """Resolve a parameter name (as printed, in either notation) to its symbol."""
+        """Resolve a parameter name (as printed, in either notation) or symbol to its symbol.
+
+        A plain ``sympy.Symbol('w_3_0_0', real=True)`` names the network's ``w_3_0_0``.
+        """
         if isinstance(key, sp.Symbol):
-            if key in self.network.parameters:
-                return key
+            symbol = naming.network_symbol(key)
+            if symbol in self.network.parameters:
+                return symbol
             raise UnknownNameError(f"{key} is not a parameter of this network")
         return resolve_parameter(self.network, key)
 

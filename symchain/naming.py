@@ -18,8 +18,12 @@ import functools
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 import sympy as sp
+from sympy.printing.pretty.stringpict import prettyForm
+
+from .errors import SpecError
 
 
 class Kind(StrEnum):
@@ -67,13 +71,68 @@ class Label:
     def indices(self) -> tuple[int, ...]:
         return tuple(i for i in (self.j, self.k) if i is not None)
 
-    def symbol(self) -> sp.Symbol:
+    def symbol(self) -> NetworkSymbol:
         """The SymPy symbol for this label (real-valued; same label, same symbol)."""
         name = self.kind.value  # written out: 100k weights of 784-128-10 are named here
         for part in (self.layer, self.j, self.k):
             if part is not None:
                 name = f"{name}_{part}"
-        return sp.Symbol(name, real=True)
+        return NetworkSymbol(name, real=True)
+
+
+class NetworkSymbol(sp.Symbol):
+    """A network quantity's symbol: named for code (``w_3_1_0``), printed as math by SymPy.
+
+    ``str()``, ``repr()`` and SymPy's code printers (lambdify for NumPy, SciPy, JAX, PyTorch)
+    write the name, a Python identifier; ``sympy.latex`` and ``sympy.pretty`` write the seed's
+    notation with absolute layers and every subscript (``w_{10}^{(3)}``, ``w⁽³⁾₁₀``), which is
+    all a bare symbol knows. The lecture's ``(L)``/``(L-1)`` form needs the network's depth: see
+    :meth:`symchain.Network.latex`.
+
+    It holds nothing beyond its name (the label is read back from it), so SymPy's cache,
+    pickling, ``copy``, ``subs`` and ``xreplace`` treat it as any symbol. It is not equal to a
+    plain ``Symbol`` of the same name: make network symbols with :meth:`Label.symbol` (or
+    :func:`network_symbol` for a plain one), never with ``sympy.Symbol``.
+    """
+
+    __slots__ = ()
+
+    @property
+    def label(self) -> Label:
+        label = label_of(self)
+        assert label is not None, self.name
+        return label
+
+    def _latex(self, printer: Any, **_: Any) -> str:
+        name: str | None = printer._settings.get("symbol_names", {}).get(self)
+        return name if name is not None else SYMBOL_NOTATION.latex(self.label)
+
+    def _pretty(self, printer: Any, **_: Any) -> prettyForm:
+        if not printer._use_unicode:
+            return printer._print_Symbol(self)
+        return prettyForm(SYMBOL_NOTATION.unicode(self.label))
+
+
+# SymPy orders the arguments of sums and products (and hashes symbols) by class name: under
+# Symbol's name a network symbol sorts, hashes, prints in srepr (and so in the JSON output) and
+# canonicalises exactly as the plain symbols it replaces, so every derivation keeps its shape.
+NetworkSymbol.__name__ = "Symbol"
+
+
+def network_symbol(symbol: sp.Symbol) -> sp.Symbol:
+    """The network symbol named like a plain ``Symbol('w_3_0_0')``; any other symbol as given."""
+    label = label_of(symbol) if type(symbol) is sp.Symbol else None
+    return symbol if label is None else label.symbol()
+
+
+def network_symbols(expr: sp.Basic) -> sp.Basic:
+    """``expr`` with every plain symbol named like a network quantity as its network symbol.
+
+    For expressions that kept only the names: back from symengine (``sympy.sympify`` of a
+    symengine expression), built with ``sympy.Symbol`` or ``sympy.symbols``.
+    """
+    mapping = {s: network_symbol(s) for s in expr.free_symbols if type(s) is sp.Symbol}
+    return expr.xreplace({s: t for s, t in mapping.items() if t is not s})
 
 
 def weight(layer: int, j: int, k: int) -> sp.Symbol:
@@ -153,11 +212,17 @@ NOTATIONS = ("relative", "absolute")
 class Notation:
     """How a network's symbols are written: relative ((L), (L-1)) or absolute ((1)..(L)) layers.
 
-    Subscripts are dropped where every layer a symbol touches has width 1.
+    Subscripts are dropped where every layer a symbol touches has width 1. Without widths
+    (:data:`SYMBOL_NOTATION`, how a bare symbol prints) layers are absolute and every subscript
+    is shown.
     """
 
     widths: tuple[int, ...]
     style: str = "relative"
+
+    def __post_init__(self) -> None:
+        if not self.widths and self.style != "absolute":
+            raise SpecError("layers counted from L need the widths; without them write absolute")
 
     @property
     def depth(self) -> int:
@@ -172,6 +237,8 @@ class Notation:
 
     def _shown_indices(self, label: Label) -> tuple[int, ...]:
         widths = self.widths
+        if not widths:  # widths unknown (SYMBOL_NOTATION): every subscript
+            return label.indices
         if label.kind is Kind.WEIGHT:
             assert label.layer is not None
             single = widths[label.layer] == 1 and widths[label.layer - 1] == 1
@@ -212,6 +279,11 @@ class Notation:
         if indices:
             text += unicode_subscript(index_text(indices))
         return text
+
+
+# How a bare symbol prints through SymPy's own printers: it knows its absolute layer, not the
+# network's depth or which layers have width 1.
+SYMBOL_NOTATION = Notation((), "absolute")
 
 
 def _inverse(table: dict[int, int], characters: str) -> dict[str, str]:

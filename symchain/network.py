@@ -11,6 +11,7 @@ from . import naming
 from .activations import Activation, get_activation
 from .losses import Loss, get_loss
 from .pairs import check_pair
+from .printing import to_latex, to_unicode
 from .spec import SEED_WIDTHS, NetworkSpec
 
 
@@ -54,6 +55,20 @@ class Network:
 
     def activation_of(self, layer: int) -> Activation:
         return self.activations[layer - 1]
+
+    # Printing --------------------------------------------------------------------------------
+    def latex(self, expr: sp.Basic, notation: str = "relative") -> str:
+        """LaTeX of any expression over this network's symbols in the lecture's notation.
+
+        ``sympy.latex`` knows only a symbol's absolute layer (``a_{0}^{(2)}``); this knows the
+        depth and the widths: ``(L)``, ``(L-1)`` (``notation="absolute"``: ``(1)`` .. ``(L)``),
+        subscripts dropped where the layers have width 1, σ'(z) and Leibniz fractions.
+        """
+        return to_latex(expr, self.widths, notation)
+
+    def unicode(self, expr: sp.Basic, notation: str = "relative") -> str:
+        """Unicode of any expression over this network's symbols: ``2·a⁽ᴸ⁻¹⁾·σ'(z⁽ᴸ⁾)·…``."""
+        return to_unicode(expr, self.widths, notation)
 
     # Symbols ---------------------------------------------------------------------------------
     def x(self, k: int) -> sp.Symbol:

@@ -76,21 +76,15 @@ class NotationLatexPrinter(_Memo, LatexPrinter):
         label = naming.label_of(expr)
         if label is not None and self.notation is not None:
             return self.notation.latex(label)
+        if isinstance(expr, naming.NetworkSymbol):  # no widths: as sympy.latex prints it
+            return expr._latex(self)
         return str(super()._print_Symbol(expr, style=style))
 
     def _print_Partial(self, expr: Partial) -> str:  # noqa: N802
-        return (
-            rf"\frac{{\partial {self._print(expr.numerator)}}}"
-            rf"{{\partial {self._print(expr.denominator)}}}"
-        )
+        return expr._latex(self)
 
     def _print_Sampled(self, expr: Sampled) -> str:  # noqa: N802
-        sample = self._print(expr.sample)
-        if expr.quantity == naming.SAMPLE_LOSS:
-            return f"C_{{{sample}}}"
-        label = naming.label_of(expr.quantity)
-        assert label is not None
-        return self.notation.latex(label, sample=sample)
+        return expr._latex(self, self.notation)
 
     def _print_Function(self, expr: sp.Function, exp: str | None = None) -> str:  # noqa: N802
         names = display_names(expr)
@@ -140,18 +134,15 @@ class NotationUnicodePrinter(_Memo, StrPrinter):
         label = naming.label_of(expr)
         if label is not None and self.notation is not None:
             return self.notation.unicode(label)
+        if label is not None and isinstance(expr, naming.NetworkSymbol):
+            return naming.SYMBOL_NOTATION.unicode(label)  # no widths: as sympy.pretty prints it
         return str(super()._print_Symbol(expr))
 
     def _print_Partial(self, expr: Partial) -> str:  # noqa: N802
         return f"∂{self._print(expr.numerator)}/∂{self._print(expr.denominator)}"
 
     def _print_Sampled(self, expr: Sampled) -> str:  # noqa: N802
-        sample = self._print(expr.sample)
-        if expr.quantity == naming.SAMPLE_LOSS:
-            return "C" + naming.unicode_subscript(sample)
-        label = naming.label_of(expr.quantity)
-        assert label is not None
-        return f"{self.notation.unicode(label)}[{sample}]"
+        return expr.unicode(self._print(expr.quantity), self._print(expr.sample))
 
     def _print_Function(self, expr: sp.Function) -> str:  # noqa: N802
         names = display_names(expr)
@@ -232,3 +223,8 @@ def _join_product(texts: list[str], separator: str, always: bool = False) -> str
 def to_latex(expr: sp.Basic, widths: tuple[int, ...], style: str = "relative") -> str:
     """LaTeX of any expression over a network's symbols."""
     return NotationLatexPrinter({"notation": naming.Notation(widths, style)}).doprint(expr)
+
+
+def to_unicode(expr: sp.Basic, widths: tuple[int, ...], style: str = "relative") -> str:
+    """Unicode of any expression over a network's symbols."""
+    return NotationUnicodePrinter({"notation": naming.Notation(widths, style)}).doprint(expr)

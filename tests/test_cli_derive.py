@@ -12,7 +12,7 @@ import sympy as sp
 from click.testing import CliRunner, Result
 from conftest import assert_same_value
 
-from symchain import Network
+from symchain import Network, naming
 from symchain.cli import cli
 
 
@@ -77,14 +77,16 @@ def test_json_format_is_complete_and_true() -> None:
     net = Network.from_widths((2, 2, 1), "tanh")
     names = [p["symbol"] for p in data["parameters"]]
     assert names == [s.name for s in net.parameters]
-    # the srepr strings are symchain's own output, loaded here as a JSON consumer would
-    loss = sp.sympify(data["loss"])
+    # the srepr strings are symchain's own output, loaded here as a JSON consumer would; plain
+    # symbols then, which naming maps back to the network's
+    loss = naming.network_symbols(sp.sympify(data["loss"]))
     assert_same_value(loss, net.composed_loss())
     for entry in data["parameters"]:
         symbol = next(s for s in net.parameters if s.name == entry["symbol"])
         assert set(entry) >= {"name", "chain", "gradient", "batch", "expression"}
         assert all(set(f) == {"leibniz", "value"} for f in entry["chain"])
-        assert_same_value(sp.sympify(entry["expression"]), sp.diff(loss, symbol))
+        expression = naming.network_symbols(sp.sympify(entry["expression"]))
+        assert_same_value(expression, sp.diff(loss, symbol))
     first = data["parameters"][0]
     assert first["name"] == "w_{00}^{(L-1)}"
     assert first["chain"][0] == {

@@ -110,9 +110,12 @@ def dependency_graph(
 
     Args:
         network: the network.
-        parameter: the weight or bias whose chain to highlight (None: no highlight).
+        parameter: the weight or bias whose chain to highlight (None: no highlight); a plain
+            ``sympy.Symbol`` names the network's symbol of that name.
         focus: keep only the chain's path and the inputs of every node on it.
     """
+    if parameter is not None:
+        parameter = naming.network_symbol(parameter)
     placed = _all_nodes(network)
     edges = _all_edges(network)
     reach: set[sp.Symbol] = set()
