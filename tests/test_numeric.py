@@ -443,6 +443,7 @@ def test_other_dtypes_layouts_and_sequences_are_converted_to_the_same_result() -
             ({k: v.tolist() for k, v in params.items()}, x.tolist(), y.tolist()),
             ({k: np.asfortranarray(v) for k, v in params.items()}, np.asfortranarray(x), y),
             (params, x.astype(np.float32), y),  # converted to float64: the same rounded X
+            ({**params, "W2": params["W2"].astype(np.float32)}, x, y.astype(">f8")),
             (params, x.view(_Subclass), y.view(_Subclass)),  # taken as a plain array
         ]
         for index, (ps, xs, ys) in enumerate(variants):
