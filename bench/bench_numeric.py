@@ -4,8 +4,9 @@ Run: ``python bench/bench_numeric.py`` (about two minutes; ``--quick`` for a sma
 One thread everywhere (OMP_NUM_THREADS=1 and friends are set before NumPy loads;
 torch.set_num_threads(1)). Every implementation computes the same thing: the mean squared-error
 loss of a sigmoid network and the batch-averaged gradient of every weight and bias, float64.
-Calls are interleaved (one of each per round) and the median per call is reported, so machine
-load moves all columns together; ratios are symchain / baseline (below 1: symchain is faster).
+Calls are interleaved (one of each per round, in a fresh seeded order each round) and the median
+per call is reported, so machine load moves all columns together; ratios are symchain / baseline
+(below 1: symchain is faster).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ if hasattr(os, "sched_setaffinity"):  # one core for every column
     os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
 
 import argparse  # noqa: E402
+import random  # noqa: E402
 import statistics  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Callable  # noqa: E402
@@ -180,11 +182,14 @@ def median_ms(calls: dict[str, Callable[[], Any]], rounds: int) -> dict[str, flo
     for the core on a shared machine is left out), the calls interleaved round by round."""
     times: dict[str, list[float]] = {name: [] for name in calls}
     order = list(calls.items())
-    for round_number in range(rounds):
-        # each round starts at the next column: no column always runs right after another's
-        # (a heavy call, e.g. torch's, leaves the caches cold for whichever runs next)
-        shift = round_number % len(order)
-        for name, call in order[shift:] + order[:shift]:
+    shuffle = random.Random(0).shuffle  # the same orders on every run
+    for _ in range(rounds):
+        # each round in a fresh order, so every column follows every other equally often (a
+        # heavy call, e.g. torch's, leaves the caches cold for whichever runs next). Rotating a
+        # fixed order would not do: the column after torch in it follows torch in all rounds
+        # but one in len(order) -- symchain did, measured 1.2-1.3x slower for it at batch 64.
+        shuffle(order)
+        for name, call in order:
             start = time.process_time()
             call()
             times[name].append(time.process_time() - start)

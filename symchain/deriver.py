@@ -24,8 +24,10 @@ is identical (``==`` and the same ``args``) to the evaluated SymPy expression.
 
 from __future__ import annotations
 
+import gc
 from bisect import bisect_right, insort
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import cached_property
 
 import sympy as sp
@@ -388,21 +390,43 @@ def derive(
         progress: called as ``progress(done, total)`` every 256 parameters and at the end.
     """
     check_unrolled_size(network.spec)
-    deriver = _Deriver(network, budget if isinstance(budget, Budget) else Budget(budget))
     gradients = []
-    total = len(network.parameters if parameters is None else parameters)
-    for parameter, where in _located(deriver, parameters):
-        gradients.append(deriver.gradient_at(parameter, *where))
-        if len(gradients) % 256 == 0:
-            deriver.check_budget()
-            if progress is not None:
-                progress(len(gradients), total)
-    deriver.check_budget()
-    if progress is not None:
-        progress(total, total)
-    errors = deriver.errors()
+    with _collector_paused():
+        deriver = _Deriver(network, budget if isinstance(budget, Budget) else Budget(budget))
+        total = len(network.parameters if parameters is None else parameters)
+        for parameter, where in _located(deriver, parameters):
+            gradients.append(deriver.gradient_at(parameter, *where))
+            if len(gradients) % 256 == 0:
+                deriver.check_budget()
+                if progress is not None:
+                    progress(len(gradients), total)
+        deriver.check_budget()
+        if progress is not None:
+            progress(total, total)
+        errors = deriver.errors()
     deriver.check_budget()
     return Derivation(network, tuple(gradients), errors)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused while the deriver allocates, then restored.
+
+    Every parameter adds a few SymPy objects (its symbol the first time, its chain and gradient)
+    that all stay alive (they are the derivation), so
+    the collector's passes, triggered by allocation counts, would find nothing to free while
+    re-scanning the growing heap: at 784-128-10 (101,770 parameters) they were 85% of the time
+    (2.4 s of 2.8 s). Reference counting still frees everything it can; cycles made meanwhile
+    are collected at the next pass after the derivation. Nested or concurrent use is safe: only
+    the call that found the collector enabled enables it again.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _located(

@@ -5,6 +5,7 @@ Every gradient symchain emits is compared with ``sympy.diff`` of the fully compo
 
 from __future__ import annotations
 
+import gc
 import random
 
 import pytest
@@ -15,8 +16,9 @@ from hypothesis import strategies as st
 
 from symchain import Network, Partial, derive, derive_activation, naming
 from symchain.activations import ACTIVATIONS, Sigmoid, SigmoidPrime
+from symchain.budget import Budget
 from symchain.derivation import tree_size
-from symchain.errors import TooLargeError, UnknownNameError
+from symchain.errors import BudgetError, TooLargeError, UnknownNameError
 from symchain.losses import LOSSES
 from symchain.nodes import Sampled
 from symchain.pairs import fits
@@ -232,3 +234,25 @@ def test_mixed_activations_per_layer() -> None:
     composed = net.composed_loss()
     for g in derivation:
         assert_same_value(sp.diff(composed, g.parameter), derivation.expanded(g.parameter))
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_derive_leaves_the_garbage_collector_as_it_found_it(enabled: bool) -> None:
+    # the deriver pauses the cyclic collector while it allocates; the state is restored, also
+    # when the budget runs out mid-way, and a collector the caller disabled stays disabled
+    net = Network.from_widths((4, 8, 8, 2))
+    was = gc.isenabled()
+    try:
+        gc.enable() if enabled else gc.disable()
+        derivation = derive(net)
+        assert gc.isenabled() is enabled
+        with pytest.raises(BudgetError):
+            derive(net, budget=Budget(10.0, clock=iter([0.0, 11.0, 12.0, 13.0]).__next__))
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable() if was else gc.disable()
+    composed = net.composed_loss()
+    point = random_point(composed.free_symbols, 4)
+    for g in derivation.parameters[::16]:
+        truth = evaluate(sp.diff(composed, g.parameter), point)
+        assert evaluate(derivation.expanded(g.parameter), point) == pytest.approx(truth, rel=1e-9)

@@ -400,3 +400,97 @@ def test_a_network_compiles_without_a_derivation() -> None:
     one, other = direct(params, x, y), derived(params, x, y)
     assert float(one.loss) == pytest.approx(float(other.loss), rel=1e-13)
     assert max_rel(network, one.gradients, other.gradients) < 1e-13
+
+
+# The fast path: arrays already right pass unconverted; anything else is checked in full.
+def test_a_good_call_does_not_let_a_later_bad_one_through() -> None:
+    network = Network.from_widths((2, 3, 1))
+    gradient = compile_gradient(derive(network))
+    params = init_parameters(network, seed=0)
+    x, y = batch(network, 4, seed=0)
+    good = gradient(params, x, y)
+    bad_calls = [
+        ({**params, "W1": np.zeros((2, 2))}, x, y, "W1 has shape (2, 2); expected (3, 2)"),
+        ({**params, "b2": np.zeros((1, 1))}, x, y, "b2 has shape (1, 1); expected (1,)"),
+        ({**params, "W9": np.zeros(1)}, x, y, "unknown parameters W9"),
+        ({k: v for k, v in params.items() if k != "b1"}, x, y, "parameters b1 are missing"),
+        (params, x[:, :1], y, "X has shape (4, 1); expected (batch, 2)"),
+        (params, x[0], y, "X has shape (2,); expected (batch, 2)"),
+        (params, x, y[:3], "Y has shape (3, 1); expected (4, 1)"),
+        (params, x[:0], y[:0], "the batch is empty"),
+    ]
+    for bad_params, bad_x, bad_y, message in bad_calls:
+        with pytest.raises(NumericError, match=message.replace("(", r"\(").replace(")", r"\)")):
+            gradient(bad_params, bad_x, bad_y)
+        again = gradient(params, x, y)  # and a good call after a bad one is still right
+        assert float(again.loss) == float(good.loss)
+        assert all(np.array_equal(again.gradients[k], good.gradients[k]) for k in params)
+
+
+class _Subclass(np.ndarray):
+    """An ndarray subclass: the compiled code takes it as a plain array."""
+
+
+def test_other_dtypes_layouts_and_sequences_are_converted_to_the_same_result() -> None:
+    network = Network.from_widths((3, 4, 2), ("tanh", "sigmoid"), "squared_error")
+    gradient = compile_gradient(derive(network))
+    params = init_parameters(network, seed=1)
+    for size in (1, 5):
+        x, y = batch(network, size, seed=size)
+        expected = gradient(params, x, y)
+        variants = [
+            ({k: v.astype(np.float32).astype(np.float64) for k, v in params.items()}, x, y),
+            ({k: v.tolist() for k, v in params.items()}, x.tolist(), y.tolist()),
+            ({k: np.asfortranarray(v) for k, v in params.items()}, np.asfortranarray(x), y),
+            (params, x.astype(np.float32), y),  # converted to float64: the same rounded X
+            ({**params, "W2": params["W2"].astype(np.float32)}, x, y.astype(">f8")),
+            (params, x.view(_Subclass), y.view(_Subclass)),  # taken as a plain array
+        ]
+        for index, (ps, xs, ys) in enumerate(variants):
+            result = gradient(ps, xs, ys)
+            reference = gradient(
+                {k: np.asarray(v, dtype=np.float64) for k, v in ps.items()},
+                np.asarray(xs, dtype=np.float64), np.asarray(ys, dtype=np.float64),
+            )
+            assert float(result.loss) == pytest.approx(float(reference.loss), rel=1e-15)
+            for k in params:
+                assert type(result.gradients[k]) is np.ndarray
+                assert np.allclose(result.gradients[k], reference.gradients[k], rtol=1e-14)
+                if index < 3:  # the same values as the float64 arrays
+                    assert np.allclose(result.gradients[k], expected.gradients[k], rtol=1e-14)
+
+
+@pytest.mark.parametrize(("widths", "activation", "loss"), NETWORKS, ids=IDS)
+def test_one_sample_and_a_batch_take_the_same_path_as_per_sample(
+    widths: tuple[int, ...], activation: str, loss: str
+) -> None:
+    # batch 1 (its own function), a batch in one call, and a batch in blocks all agree with the
+    # per-sample gradients (the signals function), and no gradient is a view of an argument
+    network = Network.from_widths(widths, activation, loss)
+    gradient = compile_gradient(derive(network))
+    params = init_parameters(network, seed=2)
+    for size in (1, 3, gradient.block_rows + 5):
+        x, y = batch(network, size, seed=size)
+        given = {k: v.copy() for k, v in params.items()}
+        loss_value, gradients = gradient(params, x, y)
+        samples = gradient.per_sample(params, x, y)
+        assert float(loss_value) == pytest.approx(float(samples.losses.mean()), rel=1e-12)
+        for name, value in gradients.items():
+            assert value.shape == params[name].shape
+            assert np.allclose(value, samples.gradients[name].mean(axis=0), rtol=1e-11,
+                               atol=1e-300)
+            for argument in (x, y, *params.values()):
+                assert not np.shares_memory(value, argument)
+        assert all(np.array_equal(params[k], given[k]) for k in params)
+
+
+def test_gradients_unpack_and_compare_as_a_named_pair() -> None:
+    network = Network.from_widths((2, 2, 1))
+    gradient = compile_gradient(derive(network))
+    params = init_parameters(network, seed=3)
+    x, y = batch(network, 1, seed=3)
+    result = gradient(params, x, y)
+    loss_value, gradients = result
+    assert loss_value is result.loss and gradients is result.gradients
+    with pytest.raises(AttributeError):
+        result.loss = 0.0  # type: ignore[misc]

@@ -25,6 +25,8 @@ _SYMPY_KERNELS = {sp.exp: "exp", sp.log: "log", sp.tanh: "tanh"}
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 FUNCTION_NAME = "_symchain_gradient"
+STEP_NAME = "_symchain_step"  # the stacked code's whole step: mean loss and gradients
+SAMPLE_NAME = "_symchain_sample"  # the same for a batch of one sample
 
 
 def identifier(symbol: sp.Symbol) -> str:
@@ -132,7 +134,14 @@ def _targets(symbols: list[sp.Symbol]) -> str:
 
 def load_source(source: str, functions: StableFunctions) -> Callable[..., Any]:
     """Compile generated source (made only from symchain's own symbols) into a function."""
+    return load_functions(source, functions, FUNCTION_NAME)[0]
+
+
+def load_functions(
+    source: str, functions: StableFunctions, *names: str
+) -> tuple[Callable[..., Any], ...]:
+    """The functions ``names`` of generated source (made only from symchain's own symbols)."""
     namespace: dict[str, Any] = {"F": functions}
     code = compile(source, "<symchain-generated>", "exec")
     exec(code, namespace)  # noqa: S102 - source printed from our own symbols, never user text
-    return namespace[FUNCTION_NAME]
+    return tuple(namespace[name] for name in names)

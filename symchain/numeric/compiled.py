@@ -12,9 +12,10 @@ per-neuron program (:mod:`symchain.numeric.program`), one statement per neuron.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from operator import attrgetter, itemgetter
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -24,7 +25,14 @@ from ..kernels import chunk_rows
 from ..network import Network
 from ..pairs import record_kernels
 from .backends import NumericError, StableFunctions, make_ops
-from .codegen import generate_source, load_source
+from .codegen import (
+    FUNCTION_NAME,
+    SAMPLE_NAME,
+    STEP_NAME,
+    generate_source,
+    load_functions,
+    load_source,
+)
 from .program import build_program
 from .stacked import generate_stacked_source
 
@@ -61,16 +69,19 @@ def init_parameters(network: Network, seed: int, dtype: str = "float64") -> dict
     return params
 
 
-@dataclass(frozen=True)
-class Gradients:
-    """The mean loss C over a batch and ∂C/∂θ per parameter array (backend arrays)."""
+_SHAPE = attrgetter("shape")
+_DTYPE = attrgetter("dtype")
+_NDARRAY = {np.ndarray}
+_ndarray = np.ndarray
+_tuple_new = tuple.__new__
+
+
+class Gradients(NamedTuple):
+    """The mean loss C over a batch and ∂C/∂θ per parameter array (backend arrays); unpacks as
+    ``loss, gradients`` (a named pair: made in a fraction of a microsecond)."""
 
     loss: Any
     gradients: dict[str, Any]
-
-    def __iter__(self) -> Iterator[Any]:
-        """Unpacks as ``loss, gradients``."""
-        return iter((self.loss, self.gradients))
 
 
 @dataclass(frozen=True)
@@ -109,21 +120,73 @@ class CompiledGradient:
         self.shapes = parameter_shapes(self.network)
         self._shape_list = [self.shapes[name] for name in self.names]
         self.stacked = stacked
-        if isinstance(model, Network):
-            self.source = generate_stacked_source(self.network, self.names, backend != "jax")
-        elif stacked:
+        inplace = backend != "jax"
+        if isinstance(model, Derivation) and stacked:
             _check_complete(model)
-            self.source = generate_stacked_source(self.network, self.names, backend != "jax")
-        else:
+        numpy = backend == "numpy"
+        if isinstance(model, Derivation) and not stacked:
             self.source = generate_source(build_program(model), self.names)
+        else:  # NumPy and PyTorch also get the whole step as one function
+            self.source = generate_stacked_source(
+                self.network, self.names, inplace, step=inplace, sample=numpy
+            )
         extra = record_kernels(self.network.activations, self.network.loss)
         functions = StableFunctions(self.ops, extra)
-        self._function = self.ops.compile(load_source(self.source, functions))
+        self._step: Any = None
+        self._sample: Any = None
+        if stacked and numpy:
+            self._function, self._step, self._sample = load_functions(
+                self.source, functions, FUNCTION_NAME, STEP_NAME, SAMPLE_NAME
+            )
+        elif stacked and inplace:
+            self._function, self._step = load_functions(
+                self.source, functions, FUNCTION_NAME, STEP_NAME
+            )
+        else:
+            self._function = self.ops.compile(load_source(self.source, functions))
         self.block_rows = chunk_rows(self.network.widths)  # arrays of a block stay in cache
         self._ones: dict[int, Any] = {}  # n -> a row of n ones: bias gradients as 1ᵀ δ
+        # NumPy arrays of the right type, dtype and shapes are checked in a few C-level passes
+        # (no conversion, no per-array Python); anything else takes the full check of _arrays.
+        # What that check reads is in one tuple: a call touches few objects (a step of a few
+        # microseconds is slowed most by what it has to bring back into the CPU caches).
+        self._given = itemgetter(*self.names)
+        self._dtypes = {np.dtype(dtype)}
+        self._fast: tuple[Any, ...] | None = None
+        if numpy and stacked:
+            self._fast = (
+                self._given, self._shape_list, np.dtype(dtype), self._dtypes,
+                self.network.widths[0], self.network.widths[-1],
+                self._sample, self._step, self.block_rows, self._ones,
+            )
         self.compile_seconds = time.perf_counter() - start
 
+    def _checked(self, params: Mapping[str, Any], X: Any, Y: Any) -> tuple[Any, Any, Any]:
+        """The parameter arrays (in :attr:`names` order), X and Y, as the generated code takes
+        them. Arrays already right (NumPy, exact ndarray type, the dtype, every shape) pass
+        as given; anything else goes through :meth:`_arrays`, which converts or raises."""
+        if self.ops.name == "numpy" and type(X) is np.ndarray and type(Y) is np.ndarray:
+            try:
+                given = self._given(params)
+            except (KeyError, TypeError):
+                given = ()
+            widths = self.network.widths
+            x_shape = X.shape
+            if (
+                len(given) == len(params)
+                and {*map(type, given)} == _NDARRAY
+                and {X.dtype, Y.dtype, *map(_DTYPE, given)} == self._dtypes
+                and list(map(_SHAPE, given)) == self._shape_list
+                and len(x_shape) == 2
+                and x_shape[0] > 0
+                and x_shape[1] == widths[0]
+                and Y.shape == (x_shape[0], widths[-1])
+            ):
+                return given, X, Y
+        return self._arrays(params, X, Y)
+
     def _arrays(self, params: Mapping[str, Any], X: Any, Y: Any) -> tuple[Any, Any, Any]:
+        """Every array converted to the backend and dtype and checked; a clear error if not."""
         try:
             given = [params[name] for name in self.names]
         except KeyError:
@@ -164,8 +227,42 @@ class CompiledGradient:
         (each block vectorized; the blocks' sums added up), so intermediate arrays stay in the
         CPU caches; JAX takes the whole batch in one compiled call.
         """
-        arrays, x, y = self._arrays(params, X, Y)
+        fast = self._fast
+        if fast is not None and type(X) is _ndarray and type(Y) is _ndarray:  # see _checked
+            given_of, shapes, dtype, dtypes, inputs, outputs, sample, step, rows, ones_of = fast
+            try:
+                given = given_of(params)
+            except (KeyError, TypeError):
+                given = ()
+            x_shape = X.shape
+            n = x_shape[0] if len(x_shape) == 2 else 0
+            if (
+                len(given) == len(params)
+                and n > 0
+                and x_shape[1] == inputs
+                and Y.shape == (n, outputs)
+                and X.dtype is dtype
+                and Y.dtype is dtype
+                and {*map(type, given)} == _NDARRAY
+                and {*map(_DTYPE, given)} == dtypes
+                and list(map(_SHAPE, given)) == shapes
+            ):
+                if n == 1:
+                    return _tuple_new(Gradients, sample(given, X, Y))
+                if n <= rows:
+                    ones = ones_of.get(n)
+                    if ones is None:
+                        ones = self._ones_row(n)
+                    return _tuple_new(Gradients, step(given, X, Y, 1.0 / n, ones))
+        arrays, x, y = self._checked(params, X, Y)
         n = x.shape[0]
+        if n == 1 and self._sample is not None:
+            return Gradients(*self._sample(arrays, x, y))
+        if n <= self.block_rows and self._step is not None:  # the whole step in one call
+            ones = self._ones.get(n)
+            if ones is None:
+                ones = self._ones_row(n)
+            return Gradients(*self._step(arrays, x, y, 1.0 / n, ones))
         matmul = self.ops.matmul
         gradients: dict[str, Any] = {}
         if n <= self.block_rows or self.ops.name == "jax":  # one call: no sums to carry
@@ -206,7 +303,7 @@ class CompiledGradient:
 
     def per_sample(self, params: Mapping[str, Any], X: Any, Y: Any) -> SampleGradients:
         """Each sample's loss C_i and gradient ∂C_i/∂θ (arrays with a leading batch axis)."""
-        arrays, x, y = self._arrays(params, X, Y)
+        arrays, x, y = self._checked(params, X, Y)
         terms, signals = self._function(arrays, x, y, 1.0)
         gradients: dict[str, Any] = {}
         for layer, (deltas, inputs) in enumerate(signals, start=1):

@@ -18,11 +18,15 @@ import sympy as sp
 from ..activations import Activation, DisplayFunction
 from ..network import Network
 from ..pairs import get_pair
-from .codegen import FUNCTION_NAME, ProgramPrinter
+from .codegen import FUNCTION_NAME, SAMPLE_NAME, STEP_NAME, ProgramPrinter
 
 
 def generate_stacked_source(
-    network: Network, parameter_names: tuple[str, ...], inplace: bool = True
+    network: Network,
+    parameter_names: tuple[str, ...],
+    inplace: bool = True,
+    step: bool = False,
+    sample: bool = False,
 ) -> str:
     """Source of ``_symchain_gradient(params, X, Y, scale)``, samples as rows.
 
@@ -31,17 +35,58 @@ def generate_stacked_source(
     (δ^(l) · scale, A^(l-1)) of shapes (batch, n_l) and (batch, n_{l-1}): the weight gradient is
     ``δᵀ A``, the bias gradient the column sums of δ. ``inplace`` (NumPy, PyTorch) updates
     buffers in place; JAX needs ``inplace=False``.
+
+    ``step`` adds ``_symchain_step(params, X, Y, scale, ones)``: the same statements, then the
+    mean loss and the dictionary of gradients (``δᵀ A`` and ``ones δ``, ``ones`` a row of batch
+    ones) in one return, for a batch taken in one call (no Python loop over layers afterwards).
+    ``sample`` (NumPy) adds ``_symchain_sample(params, X, Y)`` for a batch of one sample: no
+    scale, no in-place updates (NumPy's in-place and mixed-rank operations cost three times
+    the plain ones on a single row), ``δᵀ a`` as an outer product and δ itself as the bias
+    gradient; the same numbers, each a single product or the value itself.
     """
     depth = network.depth
+    body = _body(network, parameter_names, inplace, single=False)
+    signals = ", ".join(f"(D{layer}, A{layer - 1})" for layer in range(1, depth + 1))
+    lines = [f"def {FUNCTION_NAME}(params, X, Y, scale):", *body, f"    return T, ({signals},)"]
+    if step:
+        lines += ["", "", f"def {STEP_NAME}(params, X, Y, scale, ones):", *body,
+                  "    return T.sum() / X.shape[0], {"]
+        for layer in range(1, depth + 1):
+            weight, bias = parameter_names[2 * layer - 2 : 2 * layer]
+            lines.append(f"        {weight!r}: F.matmul(D{layer}.T, A{layer - 1}),")
+            lines.append(f"        {bias!r}: F.matmul(ones, D{layer}),")
+        lines.append("    }")
+    if sample:
+        lines += ["", "", f"def {SAMPLE_NAME}(params, X, Y):",
+                  *_body(network, parameter_names, inplace, single=True),
+                  "    return T.sum(), {"]
+        for layer in range(1, depth + 1):
+            weight, bias = parameter_names[2 * layer - 2 : 2 * layer]
+            # δ^(L) comes from a kernel: copied, so that no gradient is a view of its arguments
+            row = f"D{layer}[0].copy()" if layer == depth else f"D{layer}[0]"
+            lines.append(f"        {weight!r}: D{layer}.T * A{layer - 1},")
+            lines.append(f"        {bias!r}: {row},")
+        lines.append("    }")
+    return "\n".join(lines) + "\n"
+
+
+def _body(
+    network: Network, parameter_names: tuple[str, ...], inplace: bool, single: bool
+) -> list[str]:
+    """The statements from the parameters to T and every layer's D (δ · scale) and A
+    (``single``: one sample, no scale, no in-place updates)."""
+    depth = network.depth
     acts = [network.activation_of(layer) for layer in range(1, depth + 1)]
-    lines = [f"def {FUNCTION_NAME}(params, X, Y, scale):"]
+    lines: list[str] = []
     emit = lines.append
     emit(f"    {', '.join(parameter_names)}, = params")
     emit("    A0 = X")
     primes: dict[int, str] = {}  # layer -> σ'(Z) already computed in the forward pass
     for layer in range(1, depth + 1):
         act = acts[layer - 1]
-        if inplace:
+        if single:
+            emit(f"    Z{layer} = F.matmul(A{layer - 1}, W{layer}.T) + b{layer}[None]")
+        elif inplace:
             emit(f"    Z{layer} = F.matmul(A{layer - 1}, W{layer}.T)")
             emit(f"    Z{layer} += b{layer}")
         else:
@@ -53,15 +98,17 @@ def generate_stacked_source(
             primes[layer] = f"P{layer}"
         else:
             emit(f"    A{layer} = {_forward(act, layer)}")
-    _output(network, acts[-1], emit)
+    _output(network, acts[-1], emit, scaled=not single)
     for layer in range(depth - 1, 0, -1):
-        emit(f"    D{layer} = F.matmul(D{layer + 1}, W{layer + 1})")
+        product = f"F.matmul(D{layer + 1}, W{layer + 1})"
         factor = primes.get(layer) or _derivative(acts[layer - 1], layer)
+        if single:
+            emit(f"    D{layer} = {product} * {factor}" if factor else f"    D{layer} = {product}")
+            continue
+        emit(f"    D{layer} = {product}")
         if factor:
             emit(f"    D{layer} *= {factor}" if inplace else f"    D{layer} = D{layer} * {factor}")
-    signals = ", ".join(f"(D{layer}, A{layer - 1})" for layer in range(1, depth + 1))
-    emit(f"    return T, ({signals},)")
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def _forward(act: Activation, layer: int) -> str:
@@ -100,9 +147,11 @@ def _joint(act: Activation) -> bool:
     )
 
 
-def _output(network: Network, act: Activation, emit: Callable[[str], None]) -> None:
+def _output(
+    network: Network, act: Activation, emit: Callable[[str], None], scaled: bool
+) -> None:
     """C_0's terms T and δ^(L)·scale: the fused pair's kernels where there is one, else the
-    loss's."""
+    loss's (``scaled=False``: δ^(L) alone, for one sample)."""
     L = network.depth
     loss = network.loss
     pair = get_pair(act, loss)
@@ -131,4 +180,5 @@ def _output(network: Network, act: Activation, emit: Callable[[str], None]) -> N
             emit(f"    D{L} = G * {prime}")
         else:
             emit(f"    D{L} = G")
-    emit(f"    D{L} = D{L} * scale")
+    if scaled:
+        emit(f"    D{L} = D{L} * scale")
