@@ -238,13 +238,17 @@ class _Comments:
 def compile_matrix(network: Network, backend: str = "numpy") -> Callable[..., Any]:
     """``loss_and_gradients(params, X, Y)`` for ``network``, compiled from the generated module.
 
-    The source is generated from symchain's own templates (no user text reaches it).
+    For ``backend="jax"`` the function is wrapped in ``jax.jit`` (compiled once per shape of the
+    arrays; float64 needs ``jax_enable_x64``). The source is generated from symchain's own templates (no user text reaches it).
     """
     source = generate_module(network, backend)
     module = types.ModuleType(f"symchain_generated_{backend}")
     code = compile(source, f"<symchain matrix form {'-'.join(map(str, network.widths))}>", "exec")
     exec(code, module.__dict__)  # noqa: S102 - our own generated source, never user text
-    return module.__dict__["loss_and_gradients"]  # type: ignore[no-any-return]
+    function = module.__dict__["loss_and_gradients"]
+    if backend == "jax":  # one XLA program per batch shape: the layer's elementwise chain fused
+        return module.__dict__["jax"].jit(function)  # type: ignore[no-any-return]
+    return function  # type: ignore[no-any-return]
 
 
 def _compile_matrix_form(derivation: Derivation, backend: str, dtype: str) -> Callable[..., Any]:
