@@ -4,8 +4,9 @@ Run: ``python bench/spread.py run1.txt run2.txt run3.txt`` on the saved output o
 (``bench_matrix.py --steps-only``, ``bench_numeric.py``). Every Markdown table of the runs is
 matched row by row (by its first two cells); a time cell (``52.0 µs``, ``1.17 ms``, ``0.146``)
 becomes the median over the runs, a ratio column (a name with ``/``, ``vs …``) the median with
-the range in brackets, ``0.91 (0.86–0.97)``, and the labels its cells carried (``jax``). Lines that are not tables (load averages, the floor) are
-printed per run, so the load of each run stays next to its figures.
+the range in brackets, ``0.91 (0.86–0.97)``, and the labels its cells carried (``jax``). Lines
+that are not tables (load averages, the floor) are printed per run, so the load of each run stays
+next to its figures.
 """
 
 from __future__ import annotations
