@@ -365,3 +365,49 @@ def test_calls_with_other_batches_keep_no_state(backend: str, available: bool) -
     for loss, grads, (torch_loss, torch_grads) in results:
         assert float(loss) == pytest.approx(torch_loss, rel=1e-10)
         _close({k: np.asarray(v) for k, v in grads.items()}, torch_grads, 1e-10)
+
+
+JAX_DRIVER = textwrap.dedent(
+    """
+    import sys
+    sys.modules["symchain"] = None  # importing symchain now raises ImportError
+    sys.path.insert(0, ".")
+    import jax
+    jax.config.update("jax_enable_x64", True)
+    import numpy as np
+    import generated
+    data = np.load("data.npz")
+    params = {k: jax.numpy.asarray(data[k]) for k in data.files if k not in ("X", "Y")}
+    step = jax.jit(generated.loss_and_gradients)
+    loss, grads = step(params, jax.numpy.asarray(data["X"]), jax.numpy.asarray(data["Y"]))
+    np.savez("out.npz", loss=np.asarray(loss), **{k: np.asarray(v) for k, v in grads.items()})
+    print("ok")
+    """
+)
+
+
+def test_generated_jax_module_runs_under_jit_in_a_fresh_interpreter(tmp_path: Path) -> None:
+    require(HAVE_JAX and HAVE_TORCH, "jax and torch are needed")
+    widths, activations, loss = (3, 4, 2), ("sigmoid", "sigmoid"), "binary_cross_entropy"
+    network = Network.from_widths(widths, activations, loss)
+    result = CliRunner().invoke(
+        cli, ["codegen", "--layers", "3,4,2", "--activation", "sigmoid,sigmoid", "--loss", loss,
+              "--backend", "jax", "-o", str(tmp_path / "generated.py")],
+    )
+    assert result.exit_code == 0, result.output
+    source = (tmp_path / "generated.py").read_text(encoding="utf-8")
+    chunk = int(source.split("CHUNK = ", 1)[1].split()[0])
+    params = _params(network, seed=13)
+    X, Y = _batch(network, 2 * chunk + 3, seed=13)  # two scanned blocks and a rest
+    np.savez(tmp_path / "data.npz", X=X, Y=Y, **params)
+    (tmp_path / "driver.py").write_text(JAX_DRIVER, encoding="utf-8")
+    run = subprocess.run(
+        [sys.executable, "-I", "driver.py"], cwd=tmp_path, capture_output=True, text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["ok"]
+    out = np.load(tmp_path / "out.npz")
+    torch_loss, torch_grads = _torch_reference(network, params, X, Y)
+    assert float(out["loss"]) == pytest.approx(torch_loss, rel=1e-10)
+    _close({k: out[k] for k in params}, torch_grads, 1e-10)
