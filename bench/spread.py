@@ -3,9 +3,10 @@
 Run: ``python bench/spread.py run1.txt run2.txt run3.txt`` on the saved output of the same script
 (``bench_matrix.py --steps-only``, ``bench_numeric.py``). Every Markdown table of the runs is
 matched row by row (by its first two cells); a time cell (``52.0 µs``, ``1.17 ms``, ``0.146``)
-becomes the median over the runs, a ratio column (``sym/…``, ``vs …``) the median with the
-range in brackets, ``0.91 (0.86–0.97)``. Lines that are not tables (load averages, the floor) are
-printed per run, so the load of each run stays next to its figures.
+becomes the median over the runs, a ratio column (a name with ``/``, ``vs …``) the median with
+the range in brackets, ``0.91 (0.86–0.97)``, and the labels its cells carried (``jax``). Lines
+that are not tables (load averages, the floor) are printed per run, so the load of each run stays
+next to its figures.
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ def _tables(text: str) -> tuple[list[tuple[str, list[list[str]]]], list[str]]:
 
 
 def _value(cell: str) -> tuple[float, str] | None:
-    """(seconds or plain number, unit) of a cell, or None when it is not a number."""
+    """(seconds or plain number, unit) of a cell, or None when it is not a number; a ratio's
+    label in brackets (``0.67 (jax)``, the backend that gave it) is kept as its unit."""
     parts = cell.split()
     try:
         number = float(parts[0])
@@ -60,7 +62,7 @@ def merge(runs: list[str]) -> str:
     out: list[str] = []
     for index, (header, _rows) in enumerate(parsed[0][0]):
         names = [cell.strip() for cell in header.strip().strip("|").split("|")]
-        ratio = [name.startswith(("sym/", "sym /", "vs ", "per-neuron vs")) for name in names]
+        ratio = ["/" in name or name.startswith(("vs ", "per-neuron vs")) for name in names]
         out += [header, "|" + "---|" * len(names)]
         keyed = [{tuple(row[:2]): row for row in run[0][index][1]} for run in parsed]
         for key, row in keyed[0].items():
@@ -74,7 +76,9 @@ def merge(runs: list[str]) -> str:
                 numbers = [v[0] for v in present]
                 middle = statistics.median(numbers)
                 if ratio[column]:
-                    cells.append(f"{middle:.2f} ({min(numbers):.2f}–{max(numbers):.2f})")
+                    labels = sorted({v[1].strip("()") for v in present if v[1]})
+                    label = f" {'/'.join(labels)}" if labels else ""
+                    cells.append(f"{middle:.2f} ({min(numbers):.2f}–{max(numbers):.2f}){label}")
                 else:
                     cells.append(_format(middle, present[0][1]))
             out.append("| " + " | ".join(cells) + " |")

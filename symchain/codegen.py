@@ -68,7 +68,8 @@ def generate_module(network: Network, backend: str = "numpy") -> str:
     names = ", ".join(f"W{layer}, b{layer}" for layer in range(1, L + 1))
     keys = ", ".join(f'params["W{layer}"], params["b{layer}"]' for layer in range(1, L + 1))
     emit(f"    {names} = {keys}")
-    emit("    n = X.shape[0]")
+    if backend != "jax":  # JAX: a block's function, told the batch size n
+        emit("    n = X.shape[0]")
     if numpy:
         emit("    rows = min(n, CHUNK)")
         emit("    dtype = numpy.result_type(X, W1)")
@@ -188,25 +189,54 @@ def generate_module(network: Network, backend: str = "numpy") -> str:
         "Parameters as torch.nn.Linear: W<l> of shape (n_l, n_(l-1)), b<l> of shape (n_l,).\n"
         "X has shape (batch, n_0) and Y (batch, n_L): rows are samples, so each line computes the\n"
         "transpose of the equation above it (written with samples as columns).\n"
-        f'Needs only {needs} at run time.\n"""\n\n'
+        f"Needs only {needs} at run time."
+        + ("\nRun it under jax.jit (as symchain's compile_matrix does): one XLA program per shape."
+           if backend == "jax" else "")
+        + '\n"""\n\n'
     )
     body = "\n".join(lines)
-    signature = (
-        "def loss_and_gradients(params, X, Y):\n"
-        '    """(C, {"W1": ∂C/∂W1, "b1": ∂C/∂b1, ...}) for a batch X, Y'
-        + (' (blocks of CHUNK rows)."""\n' if backend == "numpy" else '."""\n')
-    )
+    if backend == "jax":
+        signature = (
+            "def _block(params, X, Y, n):\n"
+            '    """The rows X, Y\'s share of (C, {"W1": ∂C/∂W1, ...}) for a batch of n."""\n'
+        )
+    else:
+        signature = (
+            "def loss_and_gradients(params, X, Y):\n"
+            '    """(C, {"W1": ∂C/∂W1, "b1": ∂C/∂b1, ...}) for a batch X, Y'
+            + (' (blocks of CHUNK rows)."""\n' if numpy else '."""\n')
+        )
     return (
         header
         + kernels.source(backend, used, extra)
         + f"\n\nWIDTHS = {tuple(widths)!r}\n"
         + (f"CHUNK = {chunk_rows(widths)}  # rows per block: its arrays stay in the CPU caches\n"
-           if backend == "numpy" else "")
+           if backend != "torch" else "")
         + "\n\n"
         + signature
         + body
         + "\n"
+        + (_JAX_BLOCKS if backend == "jax" else "")
     )
+
+
+# JAX: the batch in blocks of CHUNK rows, one jax.lax.scan step each (under jax.jit, one fused
+# XLA loop whose arrays stay in the caches; the whole batch at once spills them to memory).
+_JAX_BLOCKS = '''
+
+def loss_and_gradients(params, X, Y):
+    """(C, {"W1": ∂C/∂W1, "b1": ∂C/∂b1, ...}) for a batch X, Y (blocks of CHUNK rows)."""
+    n = X.shape[0]
+    full = n - n % CHUNK if n > CHUNK else 0  # rows in whole blocks, scanned
+    total = _block(params, X[full:], Y[full:], n)  # the rest (every row when n ≤ CHUNK)
+    if full:
+        def add_block(total, rows):
+            return jax.tree_util.tree_map(jax.numpy.add, total, _block(params, *rows, n)), None
+
+        blocks = (X[:full].reshape(-1, CHUNK, X.shape[1]), Y[:full].reshape(-1, CHUNK, Y.shape[1]))
+        total, _ = jax.lax.scan(add_block, total, blocks)
+    return total
+'''
 
 
 def _derivative(act: Activation, layer: int, kernel: Callable[..., str]) -> str:
@@ -238,13 +268,18 @@ class _Comments:
 def compile_matrix(network: Network, backend: str = "numpy") -> Callable[..., Any]:
     """``loss_and_gradients(params, X, Y)`` for ``network``, compiled from the generated module.
 
-    The source is generated from symchain's own templates (no user text reaches it).
+    For ``backend="jax"`` the function is wrapped in ``jax.jit`` (compiled once per shape of the
+    arrays; float64 needs ``jax_enable_x64``). The source is generated from symchain's own
+    templates (no user text reaches it).
     """
     source = generate_module(network, backend)
     module = types.ModuleType(f"symchain_generated_{backend}")
     code = compile(source, f"<symchain matrix form {'-'.join(map(str, network.widths))}>", "exec")
     exec(code, module.__dict__)  # noqa: S102 - our own generated source, never user text
-    return module.__dict__["loss_and_gradients"]  # type: ignore[no-any-return]
+    function = module.__dict__["loss_and_gradients"]
+    if backend == "jax":  # one XLA program per batch shape: the layer's elementwise chain fused
+        return module.__dict__["jax"].jit(function)  # type: ignore[no-any-return]
+    return function  # type: ignore[no-any-return]
 
 
 def _compile_matrix_form(derivation: Derivation, backend: str, dtype: str) -> Callable[..., Any]:

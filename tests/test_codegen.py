@@ -9,6 +9,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -306,3 +307,107 @@ def test_large_batches_go_through_in_blocks_with_the_same_result(
         torch_loss, torch_grads = _torch_reference(network, params, X, Y)
         assert blocks[0] == pytest.approx(torch_loss, rel=1e-10)
         _close(blocks[1], torch_grads, 1e-10)
+
+
+def _jax_args(params: dict[str, np.ndarray], X: np.ndarray, Y: np.ndarray) -> tuple[Any, ...]:
+    import jax
+
+    jax.config.update("jax_enable_x64", True)
+    asarray = jax.numpy.asarray
+    return {k: asarray(v) for k, v in params.items()}, asarray(X), asarray(Y)
+
+
+@pytest.mark.parametrize("batch", [1, 50, 64, 128, 150])
+def test_jax_module_is_jitted_and_equals_torch_in_blocks(
+    monkeypatch: pytest.MonkeyPatch, batch: int
+) -> None:
+    require(HAVE_JAX and HAVE_TORCH, "jax and torch are needed")
+    import symchain.kernels as kernels
+
+    monkeypatch.setattr(kernels, "CHUNK_ELEMENTS", 64 * 5)  # 64-row blocks: scanned from 65 rows
+    network = Network.from_widths((3, 5, 4), ("tanh", "softmax"), "cross_entropy")
+    assert "CHUNK = 64" in generate_module(network, "jax")
+    step = compile_matrix(network, "jax")
+    params = _params(network, seed=batch)
+    X, Y = _batch(network, batch, seed=batch)
+    args = _jax_args(params, X, Y)
+    assert step.lower(*args).compile() is not None  # a jax.jit function: it lowers to XLA
+    loss, grads = step(*args)
+    torch_loss, torch_grads = _torch_reference(network, params, X, Y)
+    assert float(loss) == pytest.approx(torch_loss, rel=1e-10)
+    _close({k: np.asarray(v) for k, v in grads.items()}, torch_grads, 1e-10)
+
+
+@pytest.mark.parametrize("backend,available", [("numpy", True), ("jax", HAVE_JAX),
+                                               ("torch", HAVE_TORCH)])
+def test_calls_with_other_batches_keep_no_state(backend: str, available: bool) -> None:
+    """One compiled step called with a large batch, a small one and the large one again (new
+    data each time): every call equals torch autograd, and earlier results stay unchanged."""
+    require(available and HAVE_TORCH, f"{backend} and torch are needed")
+    import torch
+
+    network = Network.from_widths((3, 5, 4), ("sigmoid", "sigmoid"), "squared_error")
+    step = compile_matrix(network, backend)
+    results = []
+    for seed, batch in enumerate([3000, 3, 3000, 1]):
+        params = _params(network, seed=seed)
+        X, Y = _batch(network, batch, seed=seed)
+        if backend == "jax":
+            args: tuple[Any, ...] = _jax_args(params, X, Y)
+        elif backend == "torch":
+            args = ({k: torch.from_numpy(v) for k, v in params.items()}, torch.from_numpy(X),
+                    torch.from_numpy(Y))
+        else:
+            args = (params, X, Y)
+        loss, grads = step(*args)
+        truth = _torch_reference(network, params, X, Y)
+        results.append((loss, grads, truth))
+    for loss, grads, (torch_loss, torch_grads) in results:
+        assert float(loss) == pytest.approx(torch_loss, rel=1e-10)
+        _close({k: np.asarray(v) for k, v in grads.items()}, torch_grads, 1e-10)
+
+
+JAX_DRIVER = textwrap.dedent(
+    """
+    import sys
+    sys.modules["symchain"] = None  # importing symchain now raises ImportError
+    sys.path.insert(0, ".")
+    import jax
+    jax.config.update("jax_enable_x64", True)
+    import numpy as np
+    import generated
+    data = np.load("data.npz")
+    params = {k: jax.numpy.asarray(data[k]) for k in data.files if k not in ("X", "Y")}
+    step = jax.jit(generated.loss_and_gradients)
+    loss, grads = step(params, jax.numpy.asarray(data["X"]), jax.numpy.asarray(data["Y"]))
+    np.savez("out.npz", loss=np.asarray(loss), **{k: np.asarray(v) for k, v in grads.items()})
+    print("ok")
+    """
+)
+
+
+def test_generated_jax_module_runs_under_jit_in_a_fresh_interpreter(tmp_path: Path) -> None:
+    require(HAVE_JAX and HAVE_TORCH, "jax and torch are needed")
+    widths, activations, loss = (3, 4, 2), ("sigmoid", "sigmoid"), "binary_cross_entropy"
+    network = Network.from_widths(widths, activations, loss)
+    result = CliRunner().invoke(
+        cli, ["codegen", "--layers", "3,4,2", "--activation", "sigmoid,sigmoid", "--loss", loss,
+              "--backend", "jax", "-o", str(tmp_path / "generated.py")],
+    )
+    assert result.exit_code == 0, result.output
+    source = (tmp_path / "generated.py").read_text(encoding="utf-8")
+    chunk = int(source.split("CHUNK = ", 1)[1].split()[0])
+    params = _params(network, seed=13)
+    X, Y = _batch(network, 2 * chunk + 3, seed=13)  # two scanned blocks and a rest
+    np.savez(tmp_path / "data.npz", X=X, Y=Y, **params)
+    (tmp_path / "driver.py").write_text(JAX_DRIVER, encoding="utf-8")
+    run = subprocess.run(
+        [sys.executable, "-I", "driver.py"], cwd=tmp_path, capture_output=True, text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["ok"]
+    out = np.load(tmp_path / "out.npz")
+    torch_loss, torch_grads = _torch_reference(network, params, X, Y)
+    assert float(out["loss"]) == pytest.approx(torch_loss, rel=1e-10)
+    _close({k: out[k] for k in params}, torch_grads, 1e-10)
