@@ -18,6 +18,7 @@ if hasattr(os, "sched_setaffinity"):
     os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
 
 import argparse  # noqa: E402
+import random  # noqa: E402
 import statistics  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Callable  # noqa: E402
@@ -144,11 +145,13 @@ def medians(calls: dict[str, Callable[[], Any]], budget: float) -> dict[str, flo
     rounds = max(5, min(2000, int(budget / max(once, 1e-7))))
     times: dict[str, list[float]] = {name: [] for name in calls}
     order = list(calls.items())
-    for round_number in range(rounds):
-        # each round starts at the next column: no column always runs right after another's
-        # (a heavy call, e.g. torch's, leaves the caches cold for whichever runs next)
-        shift = round_number % len(order)
-        for name, call in order[shift:] + order[:shift]:
+    shuffle = random.Random(0).shuffle  # the same orders on every run
+    for _ in range(rounds):
+        # a fresh order each round: no column always runs right after another's (a heavy call,
+        # e.g. torch's, leaves the caches cold for whichever runs next; rotating a fixed order
+        # would keep the same neighbours)
+        shuffle(order)
+        for name, call in order:
             start = time.process_time()
             call()
             times[name].append(time.process_time() - start)
