@@ -6,13 +6,14 @@ the sections out in its format; the mathematics and its order are decided here, 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 import sympy as sp
 
 from .. import naming
-from ..derivation import Derivation, ErrorTerm, Factor, ParameterGradient
+from ..derivation import Chain, Derivation, ErrorTerm, Factor, ParameterGradient
 from ..deriver import Progress
 from ..network import Network
 from ..nodes import Partial, Sampled
@@ -215,14 +216,58 @@ PROGRESS_STEP = 256
 def build_document(
     derivation: Derivation, printer: Printer, progress: Progress | None = None
 ) -> list[Section]:
-    """All sections of a derivation, in reading order; ``progress(done, total)`` is called every
+    """All sections of a derivation, in reading order (see :func:`iter_document`)."""
+    return list(iter_document(derivation, printer, progress))
+
+
+def iter_document(
+    derivation: Derivation,
+    printer: Printer,
+    progress: Progress | None = None,
+    forward: bool = True,
+) -> Iterator[Section]:
+    """The sections of a derivation one at a time, in reading order, so that a renderer can
+    write each before the next is made: the forward pass (unless ``forward`` is false), one per
+    error term, one per parameter, then ∇C. ``progress(done, total)`` is called every
     :data:`PROGRESS_STEP` parameters and at the end."""
-    sections = [forward_section(derivation, printer)]
-    sections.extend(error_section(term, printer) for term in derivation.errors)
+    if forward:
+        yield forward_section(derivation, printer)
+    shared = _Shared()
+    for term in derivation.errors:
+        yield error_section(shared.term(term), printer)
     total = len(derivation)
     for done, gradient in enumerate(derivation, start=1):
-        sections.append(parameter_section(gradient, printer))
+        yield parameter_section(shared.gradient(gradient), printer)
         if progress is not None and (done % PROGRESS_STEP == 0 or done == total):
             progress(done, total)
-    sections.append(gradient_vector_section(derivation, printer))
-    return sections
+    yield gradient_vector_section(derivation, printer)
+
+
+class _Shared:
+    """Hands out one object per distinct factor value, so that the printer's caches find it by
+    identity: a derivation repeats equal values (σ'(z), Σ w δ) as separate objects, and looking
+    each up by equality compares its whole tree."""
+
+    def __init__(self) -> None:
+        self._by_value: dict[sp.Basic, sp.Basic] = {}
+        # id -> (the object, its shared equal): the object is kept so its id stays its own
+        self._by_id: dict[int, tuple[sp.Basic, sp.Basic]] = {}
+
+    def expr(self, value: sp.Expr) -> sp.Expr:
+        known = self._by_id.get(id(value))
+        if known is None:
+            known = (value, self._by_value.setdefault(value, value))
+            self._by_id[id(value)] = known
+        return known[1]  # type: ignore[return-value]
+
+    def chain(self, chain: Chain) -> Chain:
+        terms = tuple(
+            tuple(Factor(f.leibniz, self.expr(f.value)) for f in term) for term in chain.terms
+        )
+        return Chain(chain.numerator, chain.target, terms)
+
+    def term(self, term: ErrorTerm) -> ErrorTerm:
+        return replace(term, chain=self.chain(term.chain))
+
+    def gradient(self, gradient: ParameterGradient) -> ParameterGradient:
+        return replace(gradient, chain=self.chain(gradient.chain))
