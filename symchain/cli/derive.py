@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import importlib
 import io
 import sys
@@ -97,6 +98,8 @@ def derive_command(
     with derive_progress(len(chosen or network.parameters)) as phase:
         progress = phase("deriving") if phase else None
         derivation = derive(network, chosen, budget=timeout, progress=progress)
+        # kept to the end: the cyclic collector need not walk it (nor SymPy) while rendering
+        gc.freeze()
         # rendered under the same bar, written as it is made unless the bar shares the terminal
         document = _render(derivation, notation, output_format, standalone, output, phase)
         if isinstance(document, Iterator):

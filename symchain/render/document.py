@@ -124,7 +124,7 @@ def _chain_equation(
         _pieces(leibniz, printer, sides[1]),
         _pieces(values, printer, sides[2]),
     ]
-    kept = [v for v in values if v != 1]
+    kept = [v for v in values if not _is_one(v)]
     if len(kept) != len(values) and kept:
         sides.append(printer.product(kept))
         layouts.append(_pieces(kept, printer, sides[-1]))
@@ -162,13 +162,23 @@ def error_section(term: ErrorTerm, printer: Printer) -> Section:
     )
 
 
+def _is_one(value: sp.Expr) -> bool:
+    """``value == 1`` (most factors are symbols and functions, told apart without SymPy's ==)."""
+    return value is sp.S.One or (not isinstance(value, _NEVER_ONE) and value == 1)
+
+
+_NEVER_ONE = (sp.Symbol, sp.Add, Partial, Sampled)
+# C_i, the loss of sample i (the same in every parameter's batch form).
+_SAMPLE_LOSS_I = Sampled(naming.SAMPLE_LOSS, naming.SAMPLE_INDEX)
+
+
 def parameter_section(gradient: ParameterGradient, printer: Printer) -> Section:
     """The chain, the evaluated factors, the result and the batch average of one parameter."""
     factors = gradient.chain.factors
     chain = _chain_equation(gradient.leibniz, factors, printer, "chain")
     batch_lhs = Partial(naming.BATCH_LOSS, gradient.parameter)
-    sampled = [v for v in gradient.sampled_factors() if v != 1] or [sp.S.One]
-    per_sample = Partial(Sampled(naming.SAMPLE_LOSS, naming.SAMPLE_INDEX), gradient.parameter)
+    sampled = [v for v in gradient.sampled_factors() if not _is_one(v)] or [sp.S.One]
+    per_sample = Partial(_SAMPLE_LOSS_I, gradient.parameter)
     bracketed = len(sampled) > 1
     mean = printer.batch_mean(printer.product(sampled), bracketed=bracketed)
     terms = _pieces(sampled, printer, mean, frame=printer.batch_mean("", bracketed=bracketed))
