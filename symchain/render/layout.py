@@ -272,6 +272,17 @@ def wrap_text(text: str, limit: int) -> list[str]:
     width = cell_width(text)
     if width <= limit:
         return [text]
+    return list(_wrapped(text, limit, width))
+
+
+# A factor's equation (∂C₀/∂a = Σ w δ) recurs in every parameter its neuron feeds.
+@functools.lru_cache(maxsize=1 << 10)
+def _wrapped(text: str, limit: int, width: int) -> tuple[str, ...]:
+    """:func:`wrap_text` of a ``text`` wider than ``limit``, ``width`` columns wide."""
+    return tuple(_wrap_wide(text, limit, width))
+
+
+def _wrap_wide(text: str, limit: int, width: int) -> list[str]:
     narrow = width == len(text)
     breaks = _text_breaks(text)
     for rank in sorted({rank for _, rank in breaks}):
