@@ -13,7 +13,7 @@ from ..derivation import Derivation
 from ..naming import Notation
 from ..printing import NotationUnicodePrinter
 from .document import Equation, Progress, iter_document, network_title
-from .layout import cell_width, wrap_text
+from .layout import cell_width, wrap_product, wrap_text
 
 _KIND_LABEL = {
     "chain": "chain",
@@ -117,7 +117,13 @@ def _equation_text(equation: Equation, width: int | None) -> _Part:
     for number, side in enumerate(rest):
         if number or newline_first:
             pieces.append("\n" + " " * indent)
-        rows = [side] if width is None else wrap_text(side, max(width - indent - 5, 20))
+        layout = equation.layout(number + 1)
+        if width is None:
+            rows = [side]
+        elif layout is not None and layout.joiner == "product":
+            rows = wrap_product(side, layout.items, max(width - indent - 5, 20))
+        else:
+            rows = wrap_text(side, max(width - indent - 5, 20))
         pieces.append(" = " + rows[0])
         for row in rows[1:]:
             pieces.append("\n" + " " * (indent + 5) + row)
