@@ -235,14 +235,16 @@ def iter_document(
     printer: Printer,
     progress: Progress | None = None,
     forward: bool = True,
+    shared: SharedValues | None = None,
 ) -> Iterator[Section]:
     """The sections of a derivation one at a time, in reading order, so that a renderer can
     write each before the next is made: the forward pass (unless ``forward`` is false), one per
     error term, one per parameter, then ∇C. ``progress(done, total)`` is called every
-    :data:`PROGRESS_STEP` parameters and at the end."""
+    :data:`PROGRESS_STEP` parameters and at the end. ``shared``: whose objects to print (see
+    :class:`SharedValues`), for a caller printing more of the same chains."""
     if forward:
         yield forward_section(derivation, printer)
-    shared = _Shared()
+    shared = shared or SharedValues()
     for term in derivation.errors:
         yield error_section(shared.term(term), printer)
     total = len(derivation)
@@ -253,7 +255,7 @@ def iter_document(
     yield gradient_vector_section(derivation, printer)
 
 
-class _Shared:
+class SharedValues:
     """Hands out one object per distinct factor value, so that the printer's caches find it by
     identity: a derivation repeats equal values (σ'(z), Σ w δ) as separate objects, and looking
     each up by equality compares its whole tree."""

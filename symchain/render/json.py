@@ -16,7 +16,7 @@ import sympy as sp
 from .. import naming
 from ..derivation import Derivation, ErrorTerm, ParameterGradient
 from ..errors import TooLargeError
-from .document import Printer, Progress, Section, iter_document
+from .document import Printer, Progress, Section, SharedValues, iter_document
 from .latex import equation_latex, latex_printer
 
 
@@ -58,10 +58,23 @@ def iter_json(
 
 
 def _dumps(value: Any, level: int = 0) -> str:
-    """``value`` as ``json.dumps(..., indent=2)`` writes it nested ``level`` deep."""
-    text = json.dumps(value, indent=2, ensure_ascii=False)
-    # a JSON string holds no raw newline, so every newline is a line break of the layout
-    return text.replace("\n", "\n" + "  " * level) if level else text
+    """``value`` as ``json.dumps(..., indent=2, ensure_ascii=False)`` writes it nested ``level``
+    deep; objects, lists and strings laid out here (the indenting encoder is pure Python), any
+    other value by :func:`json.dumps`."""
+    if isinstance(value, str):
+        return _string(value)
+    if isinstance(value, dict) and value:
+        inner = "\n" + "  " * (level + 1)
+        items = (f"{_string(k)}: {_dumps(v, level + 1)}" for k, v in value.items())
+        return "{" + inner + ("," + inner).join(items) + "\n" + "  " * level + "}"
+    if isinstance(value, list) and value:
+        inner = "\n" + "  " * (level + 1)
+        items = (_dumps(v, level + 1) for v in value)
+        return "[" + inner + ("," + inner).join(items) + "\n" + "  " * level + "]"
+    return json.dumps(value)
+
+
+_string = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def _array(items: Iterable[dict[str, Any]]) -> Iterator[str]:
@@ -95,7 +108,8 @@ def _parts(
             (printer.doprint(naming.SAMPLE_LOSS), printer.doprint(net.sample_loss()))
         ),
     }
-    sections = iter_document(derivation, printer, progress, forward=False)
+    shared = SharedValues()
+    sections = iter_document(derivation, printer, progress, forward=False, shared=shared)
     last: list[Section] = []
 
     def errors() -> Iterator[dict[str, Any]]:
@@ -105,7 +119,8 @@ def _parts(
     def parameters() -> Iterator[dict[str, Any]]:
         for gradient, section in zip(derivation.parameters, sections, strict=False):
             expression = functools.partial(derivation.expanded, gradient.parameter)
-            yield _parameter(gradient, section, printer, expanded.field("expression", expression))
+            entry = _parameter(shared.gradient(gradient), section, printer)
+            yield {**entry, **expanded.field("expression", expression)}
         last.extend(sections)  # ∇C
 
     def gradient() -> str:
@@ -141,9 +156,7 @@ def _error(term: ErrorTerm, section: Section, printer: Printer) -> dict[str, Any
     }
 
 
-def _parameter(
-    gradient: ParameterGradient, section: Section, printer: Printer, expression: dict[str, Any]
-) -> dict[str, Any]:
+def _parameter(gradient: ParameterGradient, section: Section, printer: Printer) -> dict[str, Any]:
     batch = next(e for e in section.equations if e.kind == "batch")
     return {
         "name": printer.doprint(gradient.parameter),
@@ -157,5 +170,4 @@ def _parameter(
             [f.value for f in gradient.chain.factors if f.value != 1] or [sp.S.One]
         ),
         "batch": equation_latex(batch),
-        **expression,
     }
