@@ -39,7 +39,7 @@ def run_once(arguments: list[str], environment: dict[str, str]) -> tuple[float, 
     _, status, usage = os.wait4(process.pid, 0)
     process.returncode = os.waitstatus_to_exitcode(status)
     wall = time.perf_counter() - start
-    if process.returncode == 2:  # refused (json: the expanded forms are too large)
+    if process.returncode == 2:  # refused
         return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, -1
     if process.returncode not in (0, 1):
         raise SystemExit(f"{' '.join(arguments[2:])}: exit {process.returncode}")

@@ -3,6 +3,7 @@ before anything is built (checked by the memory it takes, never by the clock).""
 
 from __future__ import annotations
 
+import json
 import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
@@ -108,9 +109,13 @@ def test_a_standalone_document_leaves_out_a_large_graph_without_building_it(
     assert "tikzpicture" not in large and len(built) == 1
 
 
-def test_a_deep_chain_json_is_refused_not_a_recursion_error() -> None:
+def test_a_deep_chain_json_leaves_out_its_expanded_forms_not_a_recursion_error() -> None:
     result = run_cli("derive", "--layers", ",".join(["1"] * 54), "--format", "json")
-    assert_one_error_line(result, "levels deep")
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["loss"] is None and "levels deep" in data["loss_omitted"]
+    assert len(data["parameters"]) == 2 * 53
+    assert all(p["expression"] is None for p in data["parameters"])
 
 
 def test_deeply_nested_toml_is_refused(tmp_path: Path) -> None:

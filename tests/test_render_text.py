@@ -16,8 +16,15 @@ from rich.console import Console
 from symchain import Network, derive
 from symchain.cli import cli
 from symchain.render import render_json, render_latex, render_markdown, render_text
-from symchain.render.layout import cell_width, wrap_equation_lines, wrap_text
-from symchain.render.text import render_plain_text
+from symchain.render.document import build_document
+from symchain.render.layout import (
+    _product_breaks,
+    cell_width,
+    wrap_equation_lines,
+    wrap_product,
+    wrap_text,
+)
+from symchain.render.text import render_plain_text, unicode_printer
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -192,3 +199,31 @@ def test_rich_is_asked_only_when_it_could_style_stdout(
         monkeypatch.setenv(name, value)
     monkeypatch.setattr("sys.stdout", io.StringIO())
     assert styled_stdout() is styled
+
+
+@pytest.mark.parametrize(
+    ("widths", "activation", "loss"),
+    [
+        ((2, 3, 2), "sigmoid", "squared_error"),
+        ((3, 4, 3), "tanh", "half_squared_error"),
+        ((3, 4, 3), "sigmoid,softmax", "cross_entropy"),
+        ((4, 5, 2), "relu,sigmoid", "squared_error"),
+    ],
+)
+def test_product_sides_wrap_as_the_whole_text(
+    widths: tuple[int, ...], activation: str, loss: str
+) -> None:
+    # the breaks of a product assembled factor by factor are the whole text's breaks
+    derivation = derive(Network.from_widths(widths, tuple(activation.split(",")), loss))
+    printer = unicode_printer(derivation)
+    assembled = 0
+    for section in build_document(derivation, printer):
+        for equation in section.equations:
+            for index, side in enumerate(equation.sides):
+                layout = equation.layout(index)
+                if layout is None or layout.joiner != "product":
+                    continue
+                assembled += _product_breaks(side, layout.items) is not None
+                for limit in (20, 27, 41, 60, 97):
+                    assert wrap_product(side, layout.items, limit) == wrap_text(side, limit)
+    assert assembled > 0

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import importlib
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -102,19 +104,33 @@ def derive_command(
         return
     check_unrolled_size(network.spec)
     chosen = resolve_parameters(network, params) or None
+    stdout = sys.stdout  # the real one: a progress bar redirects sys.stdout while it shows
     with derive_progress(len(chosen or network.parameters)) as phase:
         progress = phase("deriving") if phase else None
         derivation = derive(network, chosen, budget=timeout, progress=progress)
-        # rendered under the same bar (to a string: stdout stays untouched while it shows)
-        document = _render(derivation, notation, output_format, standalone, output, phase)
+        # kept while rendering: the cyclic collector need not walk it (nor SymPy) meanwhile;
+        # unfrozen after, so an in-process caller (a notebook, the tests) can free it later
+        gc.freeze()
+        try:
+            # rendered under the same bar, written as it is made unless the bar shares the terminal
+            document = _render(derivation, notation, output_format, standalone, output, phase)
+            if isinstance(document, Iterator):
+                if output is None and (phase is None or not stdout.isatty()):
+                    stdout.writelines(document)
+                    document = iter(())
+                else:
+                    document = iter(["".join(document)])
+        finally:
+            gc.unfreeze()
     if len(derivation) > READABLE_PARAMETERS and output_format != "json":
         click.echo(
             f"symchain: warning: {len(derivation)} parameters make a very long document; "
             "select some with --param, or use --form matrix",
             err=True,
         )
-    if isinstance(document, str):
-        write_output(document, output)
+    if isinstance(document, Iterator):
+        for text in document:
+            write_output(text, output)
     else:
         from rich.console import Console
 
@@ -128,15 +144,16 @@ def _render(
     standalone: bool,
     output: Path | None,
     phase: Callable[[str], Progress] | None,
-) -> str | Group:
-    """The document in ``output_format``: a string, or rich renderables for a styled terminal.
+) -> Iterator[str] | Group:
+    """The document in ``output_format``: its text in pieces made as they are read, or rich
+    renderables for a styled terminal.
 
     Each format's renderer is imported when used (the HTML page's takes the longest to load), and
     rich only for a styled terminal.
     """
     progress = phase("rendering") if phase else None
     if output_format == "text":
-        from ..render.text import render_plain_text
+        from ..render.text import iter_plain_text
 
         if output is None and styled_stdout():
             from rich.console import Console
@@ -146,16 +163,16 @@ def _render(
             console = Console(highlight=False, soft_wrap=True)
             if console.color_system is not None:
                 return render_text(derivation, notation, console.width, progress)
-            return render_plain_text(derivation, notation, console.width, progress)
+            return iter_plain_text(derivation, notation, console.width, progress)
         # a pipe or a file: the width COLUMNS gives, else the terminal's, else 80 (as rich does)
-        return render_plain_text(derivation, notation, plain_width(), progress)
+        return iter_plain_text(derivation, notation, plain_width(), progress)
     if output_format == "latex" and standalone:
         from ..render.standalone import render_standalone
 
-        return render_standalone(derivation, notation)
+        return iter([render_standalone(derivation, notation)])
     if output_format == "html":
         from ..render.html import render_html
 
-        return render_html(derivation, notation)
-    renderer = getattr(importlib.import_module("symchain.render"), f"render_{output_format}")
-    return renderer(derivation, notation, progress)  # type: ignore[no-any-return]
+        return iter([render_html(derivation, notation)])
+    module = importlib.import_module(f"symchain.render.{output_format}")
+    return getattr(module, f"iter_{output_format}")(derivation, notation, progress)  # type: ignore[no-any-return]

@@ -6,13 +6,14 @@ the sections out in its format; the mathematics and its order are decided here, 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 import sympy as sp
 
 from .. import naming
-from ..derivation import Derivation, ErrorTerm, Factor, ParameterGradient
+from ..derivation import Chain, Derivation, ErrorTerm, Factor, ParameterGradient
 from ..deriver import Progress
 from ..network import Network
 from ..nodes import Partial, Sampled
@@ -123,7 +124,7 @@ def _chain_equation(
         _pieces(leibniz, printer, sides[1]),
         _pieces(values, printer, sides[2]),
     ]
-    kept = [v for v in values if v != 1]
+    kept = [v for v in values if not _is_one(v)]
     if len(kept) != len(values) and kept:
         sides.append(printer.product(kept))
         layouts.append(_pieces(kept, printer, sides[-1]))
@@ -161,13 +162,23 @@ def error_section(term: ErrorTerm, printer: Printer) -> Section:
     )
 
 
+def _is_one(value: sp.Expr) -> bool:
+    """``value == 1`` (most factors are symbols and functions, told apart without SymPy's ==)."""
+    return value is sp.S.One or (not isinstance(value, _NEVER_ONE) and value == 1)
+
+
+_NEVER_ONE = (sp.Symbol, sp.Add, Partial, Sampled)
+# C_i, the loss of sample i (the same in every parameter's batch form).
+_SAMPLE_LOSS_I = Sampled(naming.SAMPLE_LOSS, naming.SAMPLE_INDEX)
+
+
 def parameter_section(gradient: ParameterGradient, printer: Printer) -> Section:
     """The chain, the evaluated factors, the result and the batch average of one parameter."""
     factors = gradient.chain.factors
     chain = _chain_equation(gradient.leibniz, factors, printer, "chain")
     batch_lhs = Partial(naming.BATCH_LOSS, gradient.parameter)
-    sampled = [v for v in gradient.sampled_factors() if v != 1] or [sp.S.One]
-    per_sample = Partial(Sampled(naming.SAMPLE_LOSS, naming.SAMPLE_INDEX), gradient.parameter)
+    sampled = [v for v in gradient.sampled_factors() if not _is_one(v)] or [sp.S.One]
+    per_sample = Partial(_SAMPLE_LOSS_I, gradient.parameter)
     bracketed = len(sampled) > 1
     mean = printer.batch_mean(printer.product(sampled), bracketed=bracketed)
     terms = _pieces(sampled, printer, mean, frame=printer.batch_mean("", bracketed=bracketed))
@@ -215,14 +226,60 @@ PROGRESS_STEP = 256
 def build_document(
     derivation: Derivation, printer: Printer, progress: Progress | None = None
 ) -> list[Section]:
-    """All sections of a derivation, in reading order; ``progress(done, total)`` is called every
-    :data:`PROGRESS_STEP` parameters and at the end."""
-    sections = [forward_section(derivation, printer)]
-    sections.extend(error_section(term, printer) for term in derivation.errors)
+    """All sections of a derivation, in reading order (see :func:`iter_document`)."""
+    return list(iter_document(derivation, printer, progress))
+
+
+def iter_document(
+    derivation: Derivation,
+    printer: Printer,
+    progress: Progress | None = None,
+    forward: bool = True,
+    shared: SharedValues | None = None,
+) -> Iterator[Section]:
+    """The sections of a derivation one at a time, in reading order, so that a renderer can
+    write each before the next is made: the forward pass (unless ``forward`` is false), one per
+    error term, one per parameter, then ∇C. ``progress(done, total)`` is called every
+    :data:`PROGRESS_STEP` parameters and at the end. ``shared``: whose objects to print (see
+    :class:`SharedValues`), for a caller printing more of the same chains."""
+    if forward:
+        yield forward_section(derivation, printer)
+    shared = shared or SharedValues()
+    for term in derivation.errors:
+        yield error_section(shared.term(term), printer)
     total = len(derivation)
     for done, gradient in enumerate(derivation, start=1):
-        sections.append(parameter_section(gradient, printer))
+        yield parameter_section(shared.gradient(gradient), printer)
         if progress is not None and (done % PROGRESS_STEP == 0 or done == total):
             progress(done, total)
-    sections.append(gradient_vector_section(derivation, printer))
-    return sections
+    yield gradient_vector_section(derivation, printer)
+
+
+class SharedValues:
+    """Hands out one object per distinct factor value, so that the printer's caches find it by
+    identity: a derivation repeats equal values (σ'(z), Σ w δ) as separate objects, and looking
+    each up by equality compares its whole tree."""
+
+    def __init__(self) -> None:
+        self._by_value: dict[sp.Basic, sp.Basic] = {}
+        # id -> (the object, its shared equal): the object is kept so its id stays its own
+        self._by_id: dict[int, tuple[sp.Basic, sp.Basic]] = {}
+
+    def expr(self, value: sp.Expr) -> sp.Expr:
+        known = self._by_id.get(id(value))
+        if known is None:
+            known = (value, self._by_value.setdefault(value, value))
+            self._by_id[id(value)] = known
+        return known[1]  # type: ignore[return-value]
+
+    def chain(self, chain: Chain) -> Chain:
+        terms = tuple(
+            tuple(Factor(f.leibniz, self.expr(f.value)) for f in term) for term in chain.terms
+        )
+        return Chain(chain.numerator, chain.target, terms)
+
+    def term(self, term: ErrorTerm) -> ErrorTerm:
+        return replace(term, chain=self.chain(term.chain))
+
+    def gradient(self, gradient: ParameterGradient) -> ParameterGradient:
+        return replace(gradient, chain=self.chain(gradient.chain))

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from ..derivation import Derivation
 from ..naming import Notation
 from ..printing import NotationLatexPrinter
-from .document import Equation, Progress, Section, build_document, network_title
+from .document import Equation, Progress, Section, iter_document, network_title
 from .layout import ROW_WIDTH, break_side
 
 
@@ -50,11 +52,17 @@ def render_latex(
 ) -> str:
     """The derivation as LaTeX for an amsmath document: a comment and an ``align*`` per section.
 
-    ``progress(done, total)`` is told how many parameters are written (see build_document).
+    ``progress(done, total)`` is told how many parameters are written (see iter_document).
     """
+    return "".join(iter_latex(derivation, style, progress))
+
+
+def iter_latex(
+    derivation: Derivation, style: str = "relative", progress: Progress | None = None
+) -> Iterator[str]:
+    """:func:`render_latex` in pieces, each section's made when the one before is written."""
     printer = latex_printer(derivation, style)
-    parts = [f"% derived by symchain: {network_title(derivation)}, {style} notation"]
-    for section in build_document(derivation, printer, progress):
-        parts.append(f"% {section.title}")
-        parts.append(section_latex(section))
-    return "\n".join(parts) + "\n"
+    yield f"% derived by symchain: {network_title(derivation)}, {style} notation"
+    for section in iter_document(derivation, printer, progress):
+        yield f"\n% {section.title}\n{section_latex(section)}"
+    yield "\n"

@@ -272,14 +272,102 @@ def wrap_text(text: str, limit: int) -> list[str]:
     width = cell_width(text)
     if width <= limit:
         return [text]
+    return list(_wrapped(text, limit, width))
+
+
+# A factor's equation (∂C₀/∂a = Σ w δ) recurs in every parameter its neuron feeds.
+@functools.lru_cache(maxsize=1 << 10)
+def _wrapped(text: str, limit: int, width: int) -> tuple[str, ...]:
+    """:func:`wrap_text` of a ``text`` wider than ``limit``, ``width`` columns wide."""
+    return tuple(_wrap_wide(text, limit, width))
+
+
+def _wrap_wide(text: str, limit: int, width: int) -> list[str]:
+    return _wrap_breaks(text, limit, width, _text_breaks(text))
+
+
+def _wrap_breaks(
+    text: str, limit: int, width: int, breaks: list[tuple[int, float]]
+) -> list[str]:
+    """Rows of ``text`` at its ``breaks`` (see :func:`wrap_text`)."""
     narrow = width == len(text)
-    breaks = _text_breaks(text)
     for rank in sorted({rank for _, rank in breaks}):
         rows = _pack(text, [index for index, r in breaks if r <= rank], limit, narrow=narrow)
         if rows is not None:
             return rows
     cuts = [index for index, _ in breaks]
     return _pack(text, cuts, limit, overflow=True, narrow=narrow) or [text]
+
+
+def wrap_product(text: str, items: tuple[str, ...], limit: int) -> list[str]:
+    """:func:`wrap_text` of ``text``, a product of ``items`` joined by `` · `` (inside a frame
+    such as ``(1/n) Σᵢ₌₀ⁿ⁻¹ [...]``), with the breaks found factor by factor: the factors recur
+    in many products, so each is scanned once. Falls back to :func:`wrap_text` where the text is
+    not made that way or a factor's breaks could differ inside it.
+    """
+    width = cell_width(text)
+    if width <= limit:
+        return [text]
+    breaks = _product_breaks(text, items)
+    if breaks is None:
+        return wrap_text(text, limit)
+    return _wrap_breaks(text, limit, width, breaks)
+
+
+_JOINER = " · "
+
+
+def _product_breaks(text: str, items: tuple[str, ...]) -> list[tuple[int, float]] | None:
+    """:func:`_text_breaks` of ``text`` assembled from its factors' (None: not applicable)."""
+    joined = _JOINER.join(items)
+    start = text.find(joined) if items else -1
+    prefix, suffix = text[:start], text[start + len(joined) :]
+    if start < 0 or prefix.endswith(" ") or " " in suffix:
+        return None
+    head = _scan(prefix)
+    if head is None:
+        return None
+    breaks, depth = list(head[0]), head[1]
+    tail = prefix[prefix.rfind(" ") + 1 :]  # what precedes the first factor since a space
+    offset = len(prefix)
+    for item in items:
+        scan = _scan(item)
+        if scan is None or scan[1] != 0 or item.startswith(" ") or item.endswith(" "):
+            return None
+        first = item.find(" ")
+        chunk = item if first < 0 else item[:first]
+        if tail and _operator_chunk(tail + chunk) != _operator_chunk(chunk):
+            return None
+        breaks.extend((offset + index, rank + depth) for index, rank in scan[0])
+        offset += len(item)
+        if offset < start + len(joined):  # the space before the next `·`
+            last = (tail + item) if first < 0 else item[item.rfind(" ") + 1 :]
+            if not _operator_chunk(last):
+                breaks.append((offset, depth + 0.0))
+            offset += len(_JOINER)
+        tail = ""
+    return breaks
+
+
+def _operator_chunk(chunk: str) -> bool:
+    """A space after ``chunk`` is no break: an operator or a sum sign stays with what follows."""
+    return chunk in _TEXT_OPERATORS or chunk[:1] == "Σ"
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _scan(text: str) -> tuple[tuple[tuple[int, float], ...], int] | None:
+    """``text``'s own breaks and the bracket depth after it; None when a closing bracket with
+    nothing open is met (its breaks would then depend on what comes before)."""
+    depth = 0
+    for match in _TEXT_MARKS.finditer(text):
+        char = match.group()
+        if char in _OPENING:
+            depth += 1
+        elif char in _CLOSING:
+            if not depth:
+                return None
+            depth -= 1
+    return tuple(_text_breaks(text)), depth
 
 
 def _top_level_sides(text: str) -> list[str]:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from ..derivation import Derivation
-from .document import Equation, Progress, build_document, network_title
+from .document import Equation, Progress, iter_document, network_title
 from .latex import aligned_rows, equation_latex, latex_printer
 
 
@@ -12,19 +14,26 @@ def render_markdown(
 ) -> str:
     """The derivation as Markdown: a heading per section, each equation in its own ``$$`` block.
 
-    ``progress(done, total)`` is told how many parameters are written (see build_document).
+    ``progress(done, total)`` is told how many parameters are written (see iter_document).
     """
+    return "".join(iter_markdown(derivation, style, progress))
+
+
+def iter_markdown(
+    derivation: Derivation, style: str = "relative", progress: Progress | None = None
+) -> Iterator[str]:
+    """:func:`render_markdown` in pieces, each section's made when the one before is written."""
     printer = latex_printer(derivation, style)
-    lines = [f"# Backpropagation: {network_title(derivation)}", ""]
-    for section in build_document(derivation, printer, progress):
+    yield f"# Backpropagation: {network_title(derivation)}\n"
+    for section in iter_document(derivation, printer, progress):
         if section.subject is not None:
             heading = f"## ${printer.doprint(section.subject)}$"
         else:
             heading = f"## {section.title}"
-        lines.extend([heading, ""])
+        lines = ["", heading, ""]
         for equation in section.equations:
             lines.extend([*math_block(equation), ""])
-    return "\n".join(lines)
+        yield "\n".join(lines)
 
 
 def math_block(equation: Equation) -> list[str]:

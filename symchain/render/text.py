@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 from ..derivation import Derivation
 from ..naming import Notation
 from ..printing import NotationUnicodePrinter
-from .document import Equation, Progress, build_document, network_title
-from .layout import cell_width, wrap_text
+from .document import Equation, Progress, iter_document, network_title
+from .layout import cell_width, wrap_product, wrap_text
 
 if TYPE_CHECKING:
     from rich.console import Group
@@ -63,14 +63,22 @@ def render_plain_text(
 ) -> str:
     """What printing :func:`render_text` writes with no colours or styles (to a pipe or a file),
     made without rich's per-line work."""
-    lines = []
+    return "".join(iter_plain_text(derivation, style, width, progress))
+
+
+def iter_plain_text(
+    derivation: Derivation,
+    style: str = "relative",
+    width: int | None = None,
+    progress: Progress | None = None,
+) -> Iterator[str]:
+    """:func:`render_plain_text` in pieces, a line each."""
     for text, _, _ in _parts(derivation, style, width, progress):
         if _CONTROL.search(text):  # as rich.Text does
             from rich.control import strip_control_codes
 
             text = strip_control_codes(text)
-        lines.append(text + "\n")
-    return "".join(lines)
+        yield text + "\n"
 
 
 # A part of the document: its text, the style of all of it, and styled spans within it
@@ -87,7 +95,7 @@ def _parts(
     heading = f"symchain · {network_title(derivation)}"
     rows = [heading] if width is None else wrap_text(heading, width - _MARGIN)
     yield f"\n{' ' * _MARGIN}".join(rows), "bold", ()
-    for section in build_document(derivation, printer, progress):
+    for section in iter_document(derivation, printer, progress):
         title = section.title if section.subject is None else f"∂C₀/∂{section.title}"
         if section.key.startswith("δ"):
             title = section.title
@@ -121,7 +129,13 @@ def _equation_text(equation: Equation, width: int | None) -> _Part:
     for number, side in enumerate(rest):
         if number or newline_first:
             pieces.append("\n" + " " * indent)
-        rows = [side] if width is None else wrap_text(side, max(width - indent - 5, 20))
+        layout = equation.layout(number + 1)
+        if width is None:
+            rows = [side]
+        elif layout is not None and layout.joiner == "product":
+            rows = wrap_product(side, layout.items, max(width - indent - 5, 20))
+        else:
+            rows = wrap_text(side, max(width - indent - 5, 20))
         pieces.append(" = " + rows[0])
         for row in rows[1:]:
             pieces.append("\n" + " " * (indent + 5) + row)
