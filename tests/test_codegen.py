@@ -201,6 +201,27 @@ DRIVER = textwrap.dedent(
     [((3, 4, 2), ("sigmoid", "softmax"), "cross_entropy"),
      ((2, 3, 3, 1), ("relu", "tanh", "sigmoid"), "binary_cross_entropy")],
 )
+def _run_driver(
+    folder: Path,
+    driver: str,
+    params: dict[str, np.ndarray],
+    X: np.ndarray,
+    Y: np.ndarray,
+    printed: list[str],
+) -> Any:
+    """Run ``driver`` on the generated module in ``folder`` in a fresh isolated interpreter (no
+    symchain importable) with the parameters and batch saved beside it; its saved results."""
+    np.savez(folder / "data.npz", X=X, Y=Y, **params)
+    (folder / "driver.py").write_text(driver, encoding="utf-8")
+    run = subprocess.run(
+        [sys.executable, "-I", "driver.py"], cwd=folder, capture_output=True, text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == printed
+    return np.load(folder / "out.npz")
+
+
 def test_generated_module_runs_in_a_fresh_interpreter(
     tmp_path: Path, widths: tuple[int, ...], activations: tuple[str, ...], loss: str
 ) -> None:
@@ -220,15 +241,7 @@ def test_generated_module_runs_in_a_fresh_interpreter(
     assert imports == {"numpy"}
     params = _params(network, seed=11)
     X, Y = _batch(network, 5, seed=11)
-    np.savez(tmp_path / "data.npz", X=X, Y=Y, **params)
-    (tmp_path / "driver.py").write_text(DRIVER, encoding="utf-8")
-    run = subprocess.run(
-        [sys.executable, "-I", "driver.py"], cwd=tmp_path, capture_output=True, text=True,
-        timeout=120,
-    )
-    assert run.returncode == 0, run.stderr
-    assert run.stdout.split() == ["ok", "False"]
-    out = np.load(tmp_path / "out.npz")
+    out = _run_driver(tmp_path, DRIVER, params, X, Y, ["ok", "False"])
     grads = {k: out[k] for k in params}
     _close(grads, _unrolled_numbers(network, params, X, Y), 1e-10)
     if HAVE_TORCH:
@@ -399,15 +412,7 @@ def test_generated_jax_module_runs_under_jit_in_a_fresh_interpreter(tmp_path: Pa
     chunk = int(source.split("CHUNK = ", 1)[1].split()[0])
     params = _params(network, seed=13)
     X, Y = _batch(network, 2 * chunk + 3, seed=13)  # two scanned blocks and a rest
-    np.savez(tmp_path / "data.npz", X=X, Y=Y, **params)
-    (tmp_path / "driver.py").write_text(JAX_DRIVER, encoding="utf-8")
-    run = subprocess.run(
-        [sys.executable, "-I", "driver.py"], cwd=tmp_path, capture_output=True, text=True,
-        timeout=300,
-    )
-    assert run.returncode == 0, run.stderr
-    assert run.stdout.split() == ["ok"]
-    out = np.load(tmp_path / "out.npz")
+    out = _run_driver(tmp_path, JAX_DRIVER, params, X, Y, ["ok"])
     torch_loss, torch_grads = _torch_reference(network, params, X, Y)
     assert float(out["loss"]) == pytest.approx(torch_loss, rel=1e-10)
     _close({k: out[k] for k in params}, torch_grads, 1e-10)
