@@ -196,11 +196,6 @@ DRIVER = textwrap.dedent(
 )
 
 
-@pytest.mark.parametrize(
-    "widths,activations,loss",
-    [((3, 4, 2), ("sigmoid", "softmax"), "cross_entropy"),
-     ((2, 3, 3, 1), ("relu", "tanh", "sigmoid"), "binary_cross_entropy")],
-)
 def _run_driver(
     folder: Path,
     driver: str,
@@ -222,6 +217,11 @@ def _run_driver(
     return np.load(folder / "out.npz")
 
 
+@pytest.mark.parametrize(
+    "widths,activations,loss",
+    [((3, 4, 2), ("sigmoid", "softmax"), "cross_entropy"),
+     ((2, 3, 3, 1), ("relu", "tanh", "sigmoid"), "binary_cross_entropy")],
+)
 def test_generated_module_runs_in_a_fresh_interpreter(
     tmp_path: Path, widths: tuple[int, ...], activations: tuple[str, ...], loss: str
 ) -> None:
