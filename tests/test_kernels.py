@@ -1,11 +1,14 @@
 """The kernel table printed per backend: JAX's σ parts from its logistic op equal NumPy's kernels
-(relative 1e-14, every argument from -800 to 800), and steps a result does not use are left out."""
+(relative 1e-14, every argument from -800 to 800), NumPy's σ kernels equal a 50-digit mpmath
+reference from -1000 to 1000 without a warning, and steps a result does not use are left out."""
 
 from __future__ import annotations
 
 import importlib.util
 import inspect
+import warnings
 
+import mpmath
 import numpy as np
 import pytest
 import sympy as sp
@@ -58,3 +61,53 @@ def test_steps_the_result_does_not_use_are_not_printed() -> None:
     assert kernels.steps_for(kernel, "numpy") == ((used, 2 * x),)
     source = kernels.kernel_source(kernel, "numpy")
     assert "u = " not in source and "v = 2.0*x" in source
+
+
+SATURATING = [-1000.0, -745.5, -709.5, -709.0, -708.0, -700.0, -40.0, -1e-3, -0.0, 0.0, 1e-3, 3.0,
+              40.0, 700.0, 709.5, 745.5, 1000.0]
+SMALLEST_NORMAL = float(np.finfo(np.float64).tiny)
+
+
+def _sigmoid_reference(value: float) -> tuple[mpmath.mpf, mpmath.mpf, mpmath.mpf]:
+    """σ(z), 1 - σ(z) and σ'(z) to 50 digits."""
+    with mpmath.workdps(50):
+        sigma = 1 / (1 + mpmath.exp(-mpmath.mpf(value)))
+        rest = 1 / (1 + mpmath.exp(mpmath.mpf(value)))
+        return sigma, rest, sigma * rest
+
+
+def _close(got: float, want: mpmath.mpf) -> bool:
+    """A few ulps where the reference is a normal float64; below, the subnormal to within its
+    spacing (or 0 where it underflows)."""
+    if abs(want) < SMALLEST_NORMAL:
+        return bool(abs(mpmath.mpf(got) - want) <= 5e-324)
+    return bool(abs(mpmath.mpf(got) - want) <= 4e-16 * abs(want))
+
+
+@pytest.mark.parametrize("backend", ["numpy", "torch"])
+def test_sigmoid_kernels_are_exact_at_saturation_without_warnings(backend: str) -> None:
+    if backend == "torch":
+        require(importlib.util.find_spec("torch") is not None, "torch is not installed")
+        import torch
+
+        def convert(values: np.ndarray):  # type: ignore[no-untyped-def]
+            return torch.as_tensor(values)
+    else:
+        def convert(values: np.ndarray):  # type: ignore[no-untyped-def]
+            return values
+
+    scope = kernels.namespace(backend)
+    z = np.array(SATURATING)
+    with warnings.catch_warnings(), np.errstate(all="raise", under="ignore"):
+        warnings.simplefilter("error")
+        sigma, prime = (np.asarray(v) for v in scope["_sigmoid_and_prime"](convert(z)))
+        alone = np.asarray(scope["_sigmoid"](convert(z)))
+        prime_alone = np.asarray(scope["_sigmoid_prime"](convert(z)))
+        # σ(-z) = 1 - σ(z) by the same kernel: exact where 1 - σ(z) would cancel
+        rest = np.asarray(scope["_sigmoid"](convert(-z)))
+    assert np.array_equal(sigma, alone) and np.array_equal(prime, prime_alone)
+    for i, value in enumerate(SATURATING):
+        want_sigma, want_rest, want_prime = _sigmoid_reference(value)
+        assert _close(float(sigma[i]), want_sigma), (value, sigma[i])
+        assert _close(float(rest[i]), want_rest), (value, rest[i])
+        assert _close(float(prime[i]), want_prime), (value, prime[i])

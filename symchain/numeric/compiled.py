@@ -128,7 +128,7 @@ class CompiledGradient:
             self.source = generate_source(build_program(model), self.names)
         else:  # NumPy and PyTorch also get the whole step as one function
             self.source = generate_stacked_source(
-                self.network, self.names, inplace, step=inplace, sample=numpy
+                self.network, self.names, inplace, step=inplace, sample=numpy, dot=numpy
             )
         extra = record_kernels(self.network.activations, self.network.loss)
         functions = StableFunctions(self.ops, extra)

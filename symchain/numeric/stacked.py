@@ -27,6 +27,7 @@ def generate_stacked_source(
     inplace: bool = True,
     step: bool = False,
     sample: bool = False,
+    dot: bool = False,
 ) -> str:
     """Source of ``_symchain_gradient(params, X, Y, scale)``, samples as rows.
 
@@ -43,9 +44,14 @@ def generate_stacked_source(
     scale, no in-place updates (NumPy's in-place and mixed-rank operations cost three times
     the plain ones on a single row), ``δᵀ a`` as an outer product and δ itself as the bias
     gradient; the same numbers, each a single product or the value itself.
+
+    ``dot`` (NumPy) writes every product as the array method ``A.dot(B)`` instead of
+    ``F.matmul(A, B)``: the same BLAS call without the generalized ufunc's dispatch, about
+    0.6 µs less per product (a third of a 64 × 32 product; nine products per 3-layer step).
     """
     depth = network.depth
-    body = _body(network, parameter_names, inplace, single=False)
+    product = _dot if dot else _matmul
+    body = _body(network, parameter_names, inplace, single=False, product=product)
     signals = ", ".join(f"(D{layer}, A{layer - 1})" for layer in range(1, depth + 1))
     lines = [f"def {FUNCTION_NAME}(params, X, Y, scale):", *body, f"    return T, ({signals},)"]
     if step:
@@ -53,12 +59,12 @@ def generate_stacked_source(
                   "    return T.sum() / X.shape[0], {"]
         for layer in range(1, depth + 1):
             weight, bias = parameter_names[2 * layer - 2 : 2 * layer]
-            lines.append(f"        {weight!r}: F.matmul(D{layer}.T, A{layer - 1}),")
-            lines.append(f"        {bias!r}: F.matmul(ones, D{layer}),")
+            lines.append(f"        {weight!r}: {product(f'D{layer}.T', f'A{layer - 1}')},")
+            lines.append(f"        {bias!r}: {product('ones', f'D{layer}')},")
         lines.append("    }")
     if sample:
         lines += ["", "", f"def {SAMPLE_NAME}(params, X, Y):",
-                  *_body(network, parameter_names, inplace, single=True),
+                  *_body(network, parameter_names, inplace, single=True, product=product),
                   "    return T.sum(), {"]
         for layer in range(1, depth + 1):
             weight, bias = parameter_names[2 * layer - 2 : 2 * layer]
@@ -70,8 +76,20 @@ def generate_stacked_source(
     return "\n".join(lines) + "\n"
 
 
+def _matmul(left: str, right: str) -> str:
+    return f"F.matmul({left}, {right})"
+
+
+def _dot(left: str, right: str) -> str:
+    return f"{left}.dot({right})"
+
+
 def _body(
-    network: Network, parameter_names: tuple[str, ...], inplace: bool, single: bool
+    network: Network,
+    parameter_names: tuple[str, ...],
+    inplace: bool,
+    single: bool,
+    product: Callable[[str, str], str] = _matmul,
 ) -> list[str]:
     """The statements from the parameters to T and every layer's D (δ · scale) and A
     (``single``: one sample, no scale, no in-place updates)."""
@@ -85,12 +103,12 @@ def _body(
     for layer in range(1, depth + 1):
         act = acts[layer - 1]
         if single:
-            emit(f"    Z{layer} = F.matmul(A{layer - 1}, W{layer}.T) + b{layer}[None]")
+            emit(f"    Z{layer} = {product(f'A{layer - 1}', f'W{layer}.T')} + b{layer}[None]")
         elif inplace:
-            emit(f"    Z{layer} = F.matmul(A{layer - 1}, W{layer}.T)")
+            emit(f"    Z{layer} = {product(f'A{layer - 1}', f'W{layer}.T')}")
             emit(f"    Z{layer} += b{layer}")
         else:
-            emit(f"    Z{layer} = F.matmul(A{layer - 1}, W{layer}.T) + b{layer}")
+            emit(f"    Z{layer} = {product(f'A{layer - 1}', f'W{layer}.T')} + b{layer}")
         if layer == depth:
             break
         if _joint(act):
@@ -100,12 +118,12 @@ def _body(
             emit(f"    A{layer} = {_forward(act, layer)}")
     _output(network, acts[-1], emit, scaled=not single)
     for layer in range(depth - 1, 0, -1):
-        product = f"F.matmul(D{layer + 1}, W{layer + 1})"
+        back = product(f"D{layer + 1}", f"W{layer + 1}")
         factor = primes.get(layer) or _derivative(acts[layer - 1], layer)
         if single:
-            emit(f"    D{layer} = {product} * {factor}" if factor else f"    D{layer} = {product}")
+            emit(f"    D{layer} = {back} * {factor}" if factor else f"    D{layer} = {back}")
             continue
-        emit(f"    D{layer} = {product}")
+        emit(f"    D{layer} = {back}")
         if factor:
             emit(f"    D{layer} *= {factor}" if inplace else f"    D{layer} = D{layer} * {factor}")
     return lines
