@@ -29,6 +29,11 @@ _SPECIAL_LATEX = {naming.SAMPLE_LOSS: "C_0", naming.BATCH_LOSS: "C", naming.BATC
 _SPECIAL_UNICODE = {naming.SAMPLE_LOSS: "C₀", naming.BATCH_LOSS: "C", naming.BATCH_SIZE: "n"}
 
 
+# Symbols equal exactly when their type, name and assumptions are (``Symbol._hashable_content``;
+# a Dummy's index or a Wild's exclusions also count, so those are looked up as any expression).
+_SYMBOL_TYPES = (sp.Symbol, naming.NetworkSymbol)
+
+
 class _Memo:
     """Prints each distinct subexpression (and product factor) once: derivations repeat the
     same factors many times."""
@@ -55,6 +60,16 @@ class _Memo:
     def _print(self, expr: Any, **kwargs: Any) -> str:
         if kwargs:
             return str(super()._print(expr, **kwargs))  # type: ignore[misc]
+        if type(expr) in _SYMBOL_TYPES:
+            # Found by what makes two symbols equal: a network repeats its symbols as separate
+            # (equal) objects once SymPy's cache has let them go, and comparing them is slow.
+            symbols: dict[Any, str] = self.__dict__.setdefault("_symbol_memo", {})
+            key = (type(expr), expr.name, expr._assumptions0)
+            try:
+                return symbols[key]
+            except KeyError:
+                text = symbols[key] = str(super()._print(expr))  # type: ignore[misc]
+                return text
         cache: dict[Any, str] = self.__dict__.setdefault("_memo", {})
         try:
             return cache[expr]
