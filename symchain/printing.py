@@ -39,6 +39,8 @@ class _Memo:
     same factors many times."""
 
     def _factor(self, value: sp.Expr) -> str:
+        if type(value) in _SYMBOL_TYPES:
+            return self._print(value)  # a symbol needs no parentheses
         cache: dict[Any, str] = self.__dict__.setdefault("_factor_memo", {})
         try:
             return cache[value]
