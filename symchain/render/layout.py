@@ -202,6 +202,7 @@ _OPENING, _CLOSING = "([{", ")]}"
 _TEXT_MARKS = re.compile(r"[ ()\[\]{}]")
 
 
+@functools.lru_cache(maxsize=1 << 16)  # the same symbols and factors recur in every formula
 def cell_width(text: str) -> int:
     """Terminal columns of ``text`` (wide characters count twice)."""
     if text.isascii() or _narrow.unknown.search(text) is None:
