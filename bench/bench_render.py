@@ -6,6 +6,8 @@ round by round so machine load moves them together. Prints, per format, the medi
 time (user + system of the child) with their ratio to the ``import sympy`` baseline, the peak
 resident memory, and the size of the output. Target (issue 13): every format at most 12x.
 Memory linear in parameters: compare the peak per parameter across ``--layers`` choices.
+``--against DIR`` adds the same commands run from another checkout (e.g. a ``git worktree`` of
+an older commit) to every round, for a before/after in one run.
 """
 
 from __future__ import annotations
@@ -53,16 +55,26 @@ def main() -> None:
     # sources on every start, while SymPy's caches exist), written by a warm-up run.
     environment = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "100"}
     environment.pop("PYTHONDONTWRITEBYTECODE", None)
-    cases: dict[str, list[str]] = {"python -c 'import sympy' (baseline)": ["-c", "import sympy"]}
+    trees = {"": environment}
+    if "--against" in sys.argv:
+        other = Path(sys.argv[sys.argv.index("--against") + 1]).resolve()
+        trees[f"({other.name}) "] = {**environment, "PYTHONPATH": str(other)}
+    cases: dict[str, tuple[list[str], dict[str, str]]] = {
+        "python -c 'import sympy' (baseline)": (["-c", "import sympy"], environment)
+    }
     for output_format in FORMATS:
-        cases[f"derive --layers {layers} --format {output_format}"] = [
-            "-c", MAIN, "derive", "--layers", layers, "--format", output_format, "--timeout", "600"
-        ]
+        for prefix, tree in trees.items():
+            cases[f"{prefix}derive --layers {layers} --format {output_format}"] = (
+                ["-c", MAIN, "derive", "--layers", layers, "--format", output_format,
+                 "--timeout", "600"],
+                tree,
+            )
     samples: dict[str, list[tuple[float, float, int, int]]] = {name: [] for name in cases}
-    run_once(["-c", MAIN, "derive"], environment)  # warm-up: bytecode caches written
+    for tree in trees.values():
+        run_once(["-c", MAIN, "derive"], tree)  # warm-up: bytecode caches written
     for _ in range(rounds):
-        for name, arguments in cases.items():
-            samples[name].append(run_once(arguments, environment))
+        for name, (arguments, tree) in cases.items():
+            samples[name].append(run_once(arguments, tree))
     medians = {
         name: tuple(statistics.median(run[i] for run in runs) for i in range(4))
         for name, runs in samples.items()

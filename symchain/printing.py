@@ -15,6 +15,8 @@ from collections.abc import Sequence
 from typing import Any
 
 import sympy as sp
+from sympy.core.exprtools import decompose_power
+from sympy.core.sorting import default_sort_key
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE, precedence
 from sympy.printing.str import StrPrinter
@@ -27,11 +29,18 @@ _SPECIAL_LATEX = {naming.SAMPLE_LOSS: "C_0", naming.BATCH_LOSS: "C", naming.BATC
 _SPECIAL_UNICODE = {naming.SAMPLE_LOSS: "C₀", naming.BATCH_LOSS: "C", naming.BATCH_SIZE: "n"}
 
 
+# Symbols equal exactly when their type, name and assumptions are (``Symbol._hashable_content``;
+# a Dummy's index or a Wild's exclusions also count, so those are looked up as any expression).
+_SYMBOL_TYPES = (sp.Symbol, naming.NetworkSymbol)
+
+
 class _Memo:
     """Prints each distinct subexpression (and product factor) once: derivations repeat the
     same factors many times."""
 
     def _factor(self, value: sp.Expr) -> str:
+        if type(value) in _SYMBOL_TYPES:
+            return self._print(value)  # a symbol needs no parentheses
         cache: dict[Any, str] = self.__dict__.setdefault("_factor_memo", {})
         try:
             return cache[value]
@@ -43,9 +52,26 @@ class _Memo:
         """A factor of a product, in parentheses where it needs them (each printer's own)."""
         raise NotImplementedError
 
+    def _as_ordered_terms(self, expr: sp.Expr, order: Any = None) -> list[sp.Expr]:
+        if (order or self.order) is None and expr.is_Add:  # type: ignore[attr-defined]
+            terms = ordered_terms(expr)
+            if terms is not None:
+                return terms
+        return super()._as_ordered_terms(expr, order=order)  # type: ignore[misc,no-any-return]
+
     def _print(self, expr: Any, **kwargs: Any) -> str:
         if kwargs:
             return str(super()._print(expr, **kwargs))  # type: ignore[misc]
+        if type(expr) in _SYMBOL_TYPES:
+            # Found by what makes two symbols equal: a network repeats its symbols as separate
+            # (equal) objects once SymPy's cache has let them go, and comparing them is slow.
+            symbols: dict[Any, str] = self.__dict__.setdefault("_symbol_memo", {})
+            key = (type(expr), expr.name, expr._assumptions0)
+            try:
+                return symbols[key]
+            except KeyError:
+                text = symbols[key] = str(super()._print(expr))  # type: ignore[misc]
+                return text
         cache: dict[Any, str] = self.__dict__.setdefault("_memo", {})
         try:
             return cache[expr]
@@ -199,6 +225,55 @@ class NotationUnicodePrinter(_Memo, StrPrinter):
         if _needs_parentheses(value):
             return f"({text})"
         return text
+
+
+def ordered_terms(expr: sp.Add) -> list[sp.Expr] | None:
+    """The terms of ``expr`` in the order SymPy's printers write them (``as_ordered_terms()``),
+    or None where this does not apply (a number among the terms, a non-commutative factor, an
+    order term): SymPy's own algorithm step by step, without its slow steps for the sums
+    derivations are made of (the coefficient 1 evaluated as a complex number, exponent tuples
+    negated element by element). ``tests/test_printing_order.py`` holds it to SymPy's.
+    """
+    gens: set[sp.Expr] = set()
+    terms = []
+    for term in expr.args:
+        if term.is_Number or term.is_NumberSymbol or term.is_Order:
+            return None
+        coeff, rest = term.as_coeff_Mul()
+        value = _ONE if coeff is sp.S.One else complex(coeff)
+        cpart: dict[sp.Expr, int] = {}
+        if rest is not sp.S.One:
+            for factor in sp.Mul.make_args(rest):
+                if factor.is_number:
+                    try:
+                        value *= complex(factor)
+                    except (TypeError, ValueError):
+                        pass
+                    else:
+                        continue
+                if not factor.is_commutative:
+                    return None
+                base, exponent = decompose_power(factor)
+                cpart[base] = exponent
+                gens.add(base)
+        terms.append((term, value, cpart))
+    index = {gen: i for i, gen in enumerate(sorted(gens, key=default_sort_key))}
+    keyed = []
+    for term, value, cpart in terms:
+        negated = [0] * len(index)  # the exponents negated: lex order, highest first
+        for base, exponent in cpart.items():
+            negated[index[base]] = -exponent
+        re, im = value.real, value.imag
+        keyed.append(((tuple(negated), (), ((bool(im), im), (re, im))), term))
+    keyed.sort(key=_first)
+    return [term for _, term in keyed]
+
+
+_ONE = complex(1)
+
+
+def _first(pair: tuple[Any, Any]) -> Any:
+    return pair[0]
 
 
 def _needs_parentheses(value: sp.Expr) -> bool:

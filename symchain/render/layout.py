@@ -9,6 +9,7 @@ running off the page. Widths are estimates in "characters" (one italic letter = 
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -204,9 +205,30 @@ _TEXT_MARKS = re.compile(r"[ ()\[\]{}]")
 @functools.lru_cache(maxsize=1 << 16)  # the same symbols and factors recur in every formula
 def cell_width(text: str) -> int:
     """Terminal columns of ``text`` (wide characters count twice)."""
-    if text.isascii():
+    if text.isascii() or _narrow.unknown.search(text) is None:
         return len(text)
-    return len(text) + sum(text.count(char) for char in set(text) if _is_wide(char))
+    chars = set(text)
+    _narrow.learn(chars)
+    return len(text) + sum(text.count(char) for char in chars if _is_wide(char))
+
+
+class _NarrowCharacters:
+    """The characters met so far that take one column, and a pattern finding any other: a
+    formula is one column per character when the pattern finds nothing (one scan in C)."""
+
+    def __init__(self) -> None:
+        self.known: set[str] = set()
+        self.unknown = re.compile("[^\\x00-\\x7f]")
+
+    def learn(self, chars: set[str]) -> None:
+        new = {char for char in chars - self.known if char.isascii() or not _is_wide(char)}
+        if new:
+            self.known |= new
+            escaped = "".join(re.escape(char) for char in sorted(self.known) if not char.isascii())
+            self.unknown = re.compile(f"[^\\x00-\\x7f{escaped}]")
+
+
+_narrow = _NarrowCharacters()
 
 
 @functools.lru_cache(maxsize=4096)
@@ -249,7 +271,8 @@ def _pack(
     """
     rows: list[str] = []
     first = last = used = 0  # the row being packed: text[first:last], ``used`` columns wide
-    for start, end in zip([0, *(cut + 1 for cut in cuts)], [*cuts, len(text)], strict=True):
+    start = 0
+    for end in itertools.chain(cuts, (len(text),)):
         size = end - start if narrow else cell_width(text[start:end])
         if size > limit and not overflow:
             return None
@@ -259,6 +282,7 @@ def _pack(
             if start:
                 rows.append(text[first:last])
             first, last, used = start, end, size
+        start = end + 1
     rows.append(text[first:last])
     return rows
 
