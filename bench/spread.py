@@ -1,10 +1,12 @@
 """Merge several runs of a bench script into one Markdown table: medians, and the spread of ratios.
 
 Run: ``python bench/spread.py run1.txt run2.txt run3.txt`` on the saved output of the same script
-(``bench_matrix.py --steps-only``, ``bench_numeric.py``). Every Markdown table of the runs is
-matched row by row (by its first two cells); a time cell (``52.0 µs``, ``1.17 ms``, ``0.146``)
-becomes the median over the runs, a ratio column (a name with ``/``, ``vs …``) the median with
-the range in brackets, ``0.91 (0.86–0.97)``, and the labels its cells carried (``jax``). Lines
+(``bench_matrix.py --steps-only``, ``bench_numeric.py``, ``bench_render.py``,
+``bench_startup.py``). Every Markdown table of the runs is matched row by row (by its first cell,
+and the second when it is the batch or the parameter count); a time cell (``52.0 µs``,
+``1.17 ms``, ``0.146``) or a number becomes the median over the runs, a ratio column (a name with
+``/`` or ``vs``) the median with the range in brackets, ``0.91 (0.86–0.97)``, and the labels its
+cells carried (``jax``). Lines
 that are not tables (load averages, the floor) are printed per run, so the load of each run stays
 next to its figures.
 """
@@ -22,17 +24,20 @@ def _tables(text: str) -> tuple[list[tuple[str, list[list[str]]]], list[str]]:
     """The Markdown tables of a run (header line, rows of cells) and its other lines."""
     tables: list[tuple[str, list[list[str]]]] = []
     other: list[str] = []
+    in_table = False
     for line in text.splitlines():
         if not line.startswith("|"):
+            in_table = False
             if line.strip():
                 other.append(line)
             continue
         cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
         if set("".join(cells)) <= set("-: "):
             continue  # the separator line
-        if cells[0] == "network":
+        if not in_table:  # a table's first line is its header
             tables.append((line, []))
-        elif tables:
+            in_table = True
+        else:
             tables[-1][1].append(cells)
     return tables, other
 
@@ -42,16 +47,19 @@ def _value(cell: str) -> tuple[float, str] | None:
     label in brackets (``0.67 (jax)``, the backend that gave it) is kept as its unit."""
     parts = cell.split()
     try:
-        number = float(parts[0])
+        number = float(parts[0].removesuffix("x"))  # a ratio printed as 1.41x
     except (ValueError, IndexError):
         return None
     unit = parts[1] if len(parts) > 1 else ""
     return number * _UNITS.get(unit, 1.0), unit
 
 
-def _format(seconds: float, unit: str) -> str:
+def _format(seconds: float, unit: str, like: str = "0.000") -> str:
+    """A time in its unit, or a plain number with as many decimals as ``like``."""
     if not unit:
-        return f"{seconds:.3f}"
+        number = like.split()[0].removesuffix("x")
+        decimals = len(number.split(".")[1]) if "." in number else 0
+        return f"{seconds:.{decimals}f}"
     scaled = seconds / _UNITS[unit]
     return f"{scaled:.1f} {unit}" if unit == "µs" else f"{scaled:.2f} {unit}"
 
@@ -62,12 +70,13 @@ def merge(runs: list[str]) -> str:
     out: list[str] = []
     for index, (header, _rows) in enumerate(parsed[0][0]):
         names = [cell.strip() for cell in header.strip().strip("|").split("|")]
-        ratio = ["/" in name or name.startswith(("vs ", "per-neuron vs")) for name in names]
+        ratio = ["/" in name or "vs " in name for name in names]
+        width = 2 if len(names) > 1 and names[1] in ("batch", "params") else 1  # the row's key
         out += [header, "|" + "---|" * len(names)]
-        keyed = [{tuple(row[:2]): row for row in run[0][index][1]} for run in parsed]
+        keyed = [{tuple(row[:width]): row for row in run[0][index][1]} for run in parsed]
         for key, row in keyed[0].items():
             cells = list(key)
-            for column in range(2, len(names)):
+            for column in range(width, len(names)):
                 values = [_value(run[key][column]) for run in keyed if key in run]
                 present = [v for v in values if v is not None]
                 if len(present) != len(values) or not present:
@@ -80,7 +89,7 @@ def merge(runs: list[str]) -> str:
                     label = f" {'/'.join(labels)}" if labels else ""
                     cells.append(f"{middle:.2f} ({min(numbers):.2f}–{max(numbers):.2f}){label}")
                 else:
-                    cells.append(_format(middle, present[0][1]))
+                    cells.append(_format(middle, present[0][1], row[column]))
             out.append("| " + " | ".join(cells) + " |")
         out.append("")
     for number, (_, other) in enumerate(parsed, start=1):
