@@ -15,7 +15,7 @@ kernel printed from that expression, with known unstable patterns replaced by st
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -137,70 +137,98 @@ SIGMOID_PARTS_FUSED: tuple[tuple[sp.Symbol, sp.Expr], ...] = (
 )
 
 
-# The built-in kernels. Records of activations, losses and fused pairs name them.
-_BUILT_IN = (
-    Kernel("exp", (x,), sp.exp(x)),
-    Kernel("log", (x,), sp.log(x)),
-    Kernel("tanh", (z,), sp.tanh(z)),
-    Kernel(
-        "sigmoid", (z,), SIGMOID_FROM_PARTS, SIGMOID_PARTS,
-        "σ(z) = max(e q, q copysign(1, z)) with e = e^(-|z|), q = 1/(1 + e): one exp, never "
-        "overflows, no branch",
-    ),
-    Kernel(
-        "sigmoid_prime", (z,), SIGMOID_PRIME_FROM_PARTS, SIGMOID_PARTS,
-        "σ'(z) = e q² with e = e^(-|z|), q = 1/(1 + e)",
-    ),
-    Kernel(
-        "sigmoid_and_prime", (z,), sp.Tuple(SIGMOID_FROM_PARTS, SIGMOID_PRIME_FROM_PARTS),
-        SIGMOID_PARTS, "(σ(z), σ'(z)) from one exp",
-    ),
-    Kernel("dsigmoid", (a,), a * (1 - a), doc="σ'(z) = a(1 - a) from a = σ(z)"),
-    Kernel("tanh_prime", (z,), 4 * _e / (1 + _e) ** 2, _exp_abs(2), "tanh'(z) through e^(-2|z|)"),
-    Kernel("dtanh", (a,), 1 - a * a, doc="tanh'(z) = 1 - a² from a = tanh(z)"),
-    Kernel("relu", (z,), Maximum(z, 0)),
-    Kernel("relu_prime", (z,), Positive(z), doc="ReLU'(z): 1 where z > 0, else 0 (as PyTorch)"),
-    Kernel(
-        "softplus", (z,), Maximum(z, 0) + log1p(sp.exp(-sp.Abs(z))),
-        doc="ln(1 + e^z) = max(z, 0) + ln(1 + e^(-|z|)): never overflows",
-    ),
-    Kernel("softplus_prime", (z,), call("sigmoid", z)),
-    Kernel(
-        "log_softplus", (z,),
-        Where(z > -20, sp.log(call("softplus", Maximum(z, -20))), z - _t / 2 + _t**2 / 3),
-        ((_t, sp.exp(-Maximum(-z, 20))),),
-        "ln softplus(z); below z = -20 the series z - e^z/2 + e^(2z)/3 (no log of 0)",
-    ),
-    Kernel(
-        "sigmoid_over_softplus", (z,),
-        Where(z > -20, call("sigmoid", _w) / call("softplus", _w), 1 / ((1 + _t) * (1 - _t / 2))),
-        ((_w, Maximum(z, -20)), (_t, sp.exp(-Maximum(-z, 20)))),
-        "σ(z)/softplus(z); below z = -20 the series 1/((1 + e^z)(1 - e^z/2))",
-    ),
-    Kernel(
-        "softmax", (z, axis), _e / Total(_e, axis), ((_e, sp.exp(z - Amax(z, axis))),),
-        "e^(z_j)/Σ_k e^(z_k) along an axis, shifted by the maximum",
-    ),
-    Kernel(
-        "log_softmax", (z, axis), _s - sp.log(Total(sp.exp(_s), axis)),
-        ((_s, z - Amax(z, axis)),),
-    ),
-    Kernel(
-        "logsumexp", (z, axis), _m + sp.log(Total(sp.exp(z - _m), axis)),
-        ((_m, Amax(z, axis)),),
-        "ln Σ_k e^(z_k) = m + ln Σ_k e^(z_k - m), m the maximum",
-    ),
-    # Layout helpers of generated code: sums over the whole batch, over samples, over outputs.
-    Kernel("total", (x,), SumAll(x)),
-    Kernel("colsum", (x,), Sum(x, 0)),
-    Kernel("rowsum", (x,), Total(x, 1)),
-    Kernel(
-        "bce_logits", (z, y), _t + log1p(sp.exp(-sp.Abs(z))), ((_t, Maximum(z, 0) - y * z),),
-        doc="-(y ln σ(z) + (1 - y) ln(1 - σ(z))) = max(z, 0) - y z + ln(1 + e^(-|z|))",
-    ),
-)
+def _built_in() -> tuple[Kernel, ...]:
+    """The built-in kernels. Records of activations, losses and fused pairs name them."""
+    return (
+        Kernel("exp", (x,), sp.exp(x)),
+        Kernel("log", (x,), sp.log(x)),
+        Kernel("tanh", (z,), sp.tanh(z)),
+        Kernel(
+            "sigmoid", (z,), SIGMOID_FROM_PARTS, SIGMOID_PARTS,
+            "σ(z) = max(e q, q copysign(1, z)) with e = e^(-|z|), q = 1/(1 + e): one exp, never "
+            "overflows, no branch",
+        ),
+        Kernel(
+            "sigmoid_prime", (z,), SIGMOID_PRIME_FROM_PARTS, SIGMOID_PARTS,
+            "σ'(z) = e q² with e = e^(-|z|), q = 1/(1 + e)",
+        ),
+        Kernel(
+            "sigmoid_and_prime", (z,), sp.Tuple(SIGMOID_FROM_PARTS, SIGMOID_PRIME_FROM_PARTS),
+            SIGMOID_PARTS, "(σ(z), σ'(z)) from one exp",
+        ),
+        Kernel("dsigmoid", (a,), a * (1 - a), doc="σ'(z) = a(1 - a) from a = σ(z)"),
+        Kernel(
+            "tanh_prime", (z,), 4 * _e / (1 + _e) ** 2, _exp_abs(2), "tanh'(z) through e^(-2|z|)"
+        ),
+        Kernel("dtanh", (a,), 1 - a * a, doc="tanh'(z) = 1 - a² from a = tanh(z)"),
+        Kernel("relu", (z,), Maximum(z, 0)),
+        Kernel("relu_prime", (z,), Positive(z), doc="ReLU'(z): 1 where z > 0, else 0 (as PyTorch)"),
+        Kernel(
+            "softplus", (z,), Maximum(z, 0) + log1p(sp.exp(-sp.Abs(z))),
+            doc="ln(1 + e^z) = max(z, 0) + ln(1 + e^(-|z|)): never overflows",
+        ),
+        Kernel("softplus_prime", (z,), call("sigmoid", z)),
+        Kernel(
+            "log_softplus", (z,),
+            Where(z > -20, sp.log(call("softplus", Maximum(z, -20))), z - _t / 2 + _t**2 / 3),
+            ((_t, sp.exp(-Maximum(-z, 20))),),
+            "ln softplus(z); below z = -20 the series z - e^z/2 + e^(2z)/3 (no log of 0)",
+        ),
+        Kernel(
+            "sigmoid_over_softplus", (z,),
+            Where(
+                z > -20, call("sigmoid", _w) / call("softplus", _w), 1 / ((1 + _t) * (1 - _t / 2))
+            ),
+            ((_w, Maximum(z, -20)), (_t, sp.exp(-Maximum(-z, 20)))),
+            "σ(z)/softplus(z); below z = -20 the series 1/((1 + e^z)(1 - e^z/2))",
+        ),
+        Kernel(
+            "softmax", (z, axis), _e / Total(_e, axis), ((_e, sp.exp(z - Amax(z, axis))),),
+            "e^(z_j)/Σ_k e^(z_k) along an axis, shifted by the maximum",
+        ),
+        Kernel(
+            "log_softmax", (z, axis), _s - sp.log(Total(sp.exp(_s), axis)),
+            ((_s, z - Amax(z, axis)),),
+        ),
+        Kernel(
+            "logsumexp", (z, axis), _m + sp.log(Total(sp.exp(z - _m), axis)),
+            ((_m, Amax(z, axis)),),
+            "ln Σ_k e^(z_k) = m + ln Σ_k e^(z_k - m), m the maximum",
+        ),
+        # Layout helpers of generated code: sums over the whole batch, over samples, over outputs.
+        Kernel("total", (x,), SumAll(x)),
+        Kernel("colsum", (x,), Sum(x, 0)),
+        Kernel("rowsum", (x,), Total(x, 1)),
+        Kernel(
+            "bce_logits", (z, y), _t + log1p(sp.exp(-sp.Abs(z))), ((_t, Maximum(z, 0) - y * z),),
+            doc="-(y ln σ(z) + (1 - y) ln(1 - σ(z))) = max(z, 0) - y z + ln(1 + e^(-|z|))",
+        ),
+    )
 
-KERNELS: dict[str, Kernel] = {kernel.name: kernel for kernel in _BUILT_IN}
+
+# The table is built on first use (its SymPy expressions would slow every command's start by
+# ~15 ms): the built-in kernels, then those of each module that extends it, in that order.
+_TABLE: dict[str, Kernel] = {}
+_PENDING: list[Callable[[], Iterable[Kernel]]] = [_built_in]
+
+
+def extend_table(kernels: Callable[[], Iterable[Kernel]]) -> None:
+    """Add the kernels ``kernels()`` makes to the table when it is first used (fused pairs)."""
+    _PENDING.append(kernels)
+
+
+def table() -> dict[str, Kernel]:
+    """Every kernel by name, in order: built-ins first, then those added."""
+    while _PENDING:
+        for kernel in _PENDING.pop(0)():
+            _TABLE[kernel.name] = kernel
+    return _TABLE
+
+
+def __getattr__(name: str) -> Any:
+    if name == "KERNELS":  # the table, as a module attribute
+        return table()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # NumPy and PyTorch work through a large batch in blocks of rows, so that every array of a block
@@ -221,15 +249,16 @@ def chunk_rows(widths: tuple[int, ...]) -> int:
 
 def add_kernel(kernel: Kernel) -> Kernel:
     """Add (or replace) a kernel; records of new activations and losses call this."""
-    KERNELS[kernel.name] = kernel
+    table()[kernel.name] = kernel
     return kernel
 
 
 def get_kernel(name: str) -> Kernel:
+    known = table()
     try:
-        return KERNELS[name]
+        return known[name]
     except KeyError:
-        raise UnknownNameError(f"no numeric kernel {name!r}; known: {', '.join(KERNELS)}") from None
+        raise UnknownNameError(f"no numeric kernel {name!r}; known: {', '.join(known)}") from None
 
 
 # Stable patterns ---------------------------------------------------------------------------------
@@ -358,9 +387,9 @@ def kernel_source(kernel: Kernel, backend: str) -> str:
 
 
 def _table(extra: Iterable[Kernel]) -> dict[str, Kernel]:
-    table = dict(KERNELS)
-    table.update((kernel.name, kernel) for kernel in extra)
-    return table
+    known = dict(table())
+    known.update((kernel.name, kernel) for kernel in extra)
+    return known
 
 
 def needed(names: Iterable[str], extra: Iterable[Kernel] = ()) -> list[Kernel]:

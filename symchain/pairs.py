@@ -144,54 +144,60 @@ _SOFTMAX_CE_LOSS = _g * (sp.log(_c) + log1p(_u / _c)) - Total(y * _s, axis)
 _SOFTMAX_CE_DELTA = Where(_w > sp.Rational(1, 2), _gy - _g * (_u / _total), _g * _w - y)
 
 
-for _kernel in (
-    Kernel("sigmoid_bce_delta", (z, a, y), _r, _SIGMOID_RESIDUAL, doc="σ(z) - y"),
-    Kernel(
-        "sigmoid_bce_joint", (z, y),
-        sp.Tuple(Maximum(z, 0) - y * z + log1p(_e_abs), _r), _SIGMOID_RESIDUAL,
-        doc="(max(z, 0) - y z + ln(1 + e^(-|z|)), σ(z) - y) from one exp",
-    ),
-    Kernel("sigmoid_residual", (z, y), _r, _SIGMOID_RESIDUAL,
-           doc="σ(z) - y, with 1 - σ(z) = σ(-z) exact for z ≥ 0"),
-    Kernel(
-        "tanh_residual", (z, y), Where(z >= 0, _c - _w, _w - _g),
-        ((_w, 2 * call("sigmoid", -2 * sp.Abs(z))), *_COMPLEMENT, (_g, 1 + y)),
-        doc="tanh(z) - y, with 1 - tanh|z| = 2σ(-2|z|) exact",
-    ),
-    *_squared_kernels("sigmoid", _SIGMOID_RESIDUAL, _SIGMOID_PRIME),
-    *_squared_kernels("tanh", ((_r, call("tanh_residual", z, y)),), call("tanh_prime", z)),
-    *_softmax_squared_kernels(),
-    Kernel("sigmoid_ce", (z, y), y * call("softplus", -z), doc="-y ln σ(z) = y softplus(-z)"),
-    Kernel("sigmoid_ce_delta", (z, a, y), -y * call("sigmoid", -z), doc="-y(1 - σ(z)) = -y σ(-z)"),
-    Kernel(
-        "sigmoid_ce_joint", (z, y),
-        sp.Tuple(
-            y * (Maximum(-z, 0) + log1p(_e_abs)),
-            -y * Maximum(_p, -_q * _d),
+def _pair_kernels() -> tuple[Kernel, ...]:
+    """The kernels of the fused pairs, added to the kernel table when it is first used."""
+    return (
+        Kernel("sigmoid_bce_delta", (z, a, y), _r, _SIGMOID_RESIDUAL, doc="σ(z) - y"),
+        Kernel(
+            "sigmoid_bce_joint", (z, y),
+            sp.Tuple(Maximum(z, 0) - y * z + log1p(_e_abs), _r), _SIGMOID_RESIDUAL,
+            doc="(max(z, 0) - y z + ln(1 + e^(-|z|)), σ(z) - y) from one exp",
         ),
-        kernels.SIGMOID_PARTS,
-        doc="(y softplus(-z), -y σ(-z)) from one exp",
-    ),
-    Kernel("softplus_ce", (z, y), -y * call("log_softplus", z), doc="-y ln softplus(z)"),
-    Kernel(
-        "softplus_ce_delta", (z, a, y), -y * call("sigmoid_over_softplus", z),
-        doc="-y σ(z)/softplus(z)",
-    ),
-    Kernel(
-        "softmax_ce", (z, y, axis), _SOFTMAX_CE_LOSS, _SOFTMAX_CE_STEPS,
-        doc="-Σ_j y_j ln softmax_j(z) = (Σ_j y_j) ln Σ_k e^(z_k - m) - Σ_j y_j (z_j - m), with "
-        "ln Σ_k e^(z_k - m) = ln c + ln(1 + Σ_(z_k < m) e^(z_k - m)/c), c the number of maxima",
-    ),
-    Kernel(
-        "softmax_ce_delta", (z, a, y, axis), _SOFTMAX_CE_DELTA, _SOFTMAX_CE_STEPS,
-        doc="a_j Σ_i y_i - y_j; for the largest a_j as (Σ_i y_i - y_j) - (1 - a_j) Σ_i y_i",
-    ),
-    Kernel(
-        "softmax_ce_joint", (z, y, axis), sp.Tuple(_SOFTMAX_CE_LOSS, _SOFTMAX_CE_DELTA),
-        _SOFTMAX_CE_STEPS, doc="(C_0, δ^(L)) of softmax with cross-entropy from one exp",
-    ),
-):
-    kernels.add_kernel(_kernel)
+        Kernel("sigmoid_residual", (z, y), _r, _SIGMOID_RESIDUAL,
+               doc="σ(z) - y, with 1 - σ(z) = σ(-z) exact for z ≥ 0"),
+        Kernel(
+            "tanh_residual", (z, y), Where(z >= 0, _c - _w, _w - _g),
+            ((_w, 2 * call("sigmoid", -2 * sp.Abs(z))), *_COMPLEMENT, (_g, 1 + y)),
+            doc="tanh(z) - y, with 1 - tanh|z| = 2σ(-2|z|) exact",
+        ),
+        *_squared_kernels("sigmoid", _SIGMOID_RESIDUAL, _SIGMOID_PRIME),
+        *_squared_kernels("tanh", ((_r, call("tanh_residual", z, y)),), call("tanh_prime", z)),
+        *_softmax_squared_kernels(),
+        Kernel("sigmoid_ce", (z, y), y * call("softplus", -z), doc="-y ln σ(z) = y softplus(-z)"),
+        Kernel(
+            "sigmoid_ce_delta", (z, a, y), -y * call("sigmoid", -z), doc="-y(1 - σ(z)) = -y σ(-z)"
+        ),
+        Kernel(
+            "sigmoid_ce_joint", (z, y),
+            sp.Tuple(
+                y * (Maximum(-z, 0) + log1p(_e_abs)),
+                -y * Maximum(_p, -_q * _d),
+            ),
+            kernels.SIGMOID_PARTS,
+            doc="(y softplus(-z), -y σ(-z)) from one exp",
+        ),
+        Kernel("softplus_ce", (z, y), -y * call("log_softplus", z), doc="-y ln softplus(z)"),
+        Kernel(
+            "softplus_ce_delta", (z, a, y), -y * call("sigmoid_over_softplus", z),
+            doc="-y σ(z)/softplus(z)",
+        ),
+        Kernel(
+            "softmax_ce", (z, y, axis), _SOFTMAX_CE_LOSS, _SOFTMAX_CE_STEPS,
+            doc="-Σ_j y_j ln softmax_j(z) = (Σ_j y_j) ln Σ_k e^(z_k - m) - Σ_j y_j (z_j - m), with "
+            "ln Σ_k e^(z_k - m) = ln c + ln(1 + Σ_(z_k < m) e^(z_k - m)/c), c the number of maxima",
+        ),
+        Kernel(
+            "softmax_ce_delta", (z, a, y, axis), _SOFTMAX_CE_DELTA, _SOFTMAX_CE_STEPS,
+            doc="a_j Σ_i y_i - y_j; for the largest a_j as (Σ_i y_i - y_j) - (1 - a_j) Σ_i y_i",
+        ),
+        Kernel(
+            "softmax_ce_joint", (z, y, axis), sp.Tuple(_SOFTMAX_CE_LOSS, _SOFTMAX_CE_DELTA),
+            _SOFTMAX_CE_STEPS, doc="(C_0, δ^(L)) of softmax with cross-entropy from one exp",
+        ),
+    )
+
+
+kernels.extend_table(_pair_kernels)
 
 
 PAIRS: dict[tuple[str, str], Pair] = {
